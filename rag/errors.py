@@ -1,0 +1,36 @@
+"""The project's declared errors: each message says what went wrong and how to fix it."""
+
+from __future__ import annotations
+
+
+class RagError(Exception):
+    """Base class: anything the CLI or the app reports to the user as a plain message."""
+
+
+class BulletinError(RagError):
+    """A bulletin file that cannot be read or holds no article; names the file."""
+
+    def __init__(self, source: str, reason: str) -> None:
+        super().__init__(f"{source}: {reason}")
+        self.source = source
+        self.reason = reason
+
+
+class IndexMissingError(RagError):
+    pass
+
+
+class IndexMismatchError(RagError):
+    pass
+
+
+class IndexBusyError(RagError):
+    pass
+
+
+class QueryError(RagError):
+    pass
+
+
+class CitationNotFoundError(RagError):
+    pass

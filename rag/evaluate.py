@@ -1,0 +1,114 @@
+"""Dev-set evaluation: run every question, write the run file, score it.
+
+The run format and the metrics are those of `../shared/eval` (README.md and score.py). Where
+that scorer sits beside the QA file (or is given) we call it, so our numbers are its numbers;
+otherwise `score()` here implements the same definitions.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .models import Answer
+from .retrieve import Filters
+from .service import QA
+
+
+def run_line(qid: str, ans: Answer) -> dict[str, Any]:
+    return {
+        "id": qid,
+        "question": ans.question,
+        "answer": ans.text,
+        "abstained": ans.abstained,
+        "passages": [
+            {
+                "source": h.passage.source,
+                "text": h.passage.text,
+                "citation_id": h.passage.id,
+                "citation": h.passage.citation,
+                "title": h.passage.title,
+                "score": round(h.score, 4),
+            }
+            for h in ans.hits
+        ],
+    }
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+
+
+def run_eval(qa: QA, qa_file: Path, runs_out: Path, k: int = 10) -> list[dict[str, Any]]:
+    questions = read_jsonl(qa_file)
+    lines = []
+    for q in questions:
+        lines.append(run_line(q["id"], qa.ask(q["question"], Filters(), k=k)))
+    runs_out.parent.mkdir(parents=True, exist_ok=True)
+    runs_out.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines), encoding="utf-8")
+    return lines
+
+
+def _norm(s: str | None) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", s or ""))
+
+
+def score(qa: list[dict[str, Any]], runs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Same definitions as shared/eval/score.py (Hit@1/5, MRR@10, AnswerAcc, Abstain, FalseAbstain)."""
+    n = h1 = h5 = acc = fab = none_n = none_ok = 0
+    mrr = 0.0
+    for q in qa:
+        r = runs.get(q["id"], {"answer": "", "abstained": False, "passages": []})
+        if q["kind"] == "none":
+            none_n += 1
+            none_ok += bool(r.get("abstained"))
+            continue
+        n += 1
+        ev = [_norm(e) for e in q["evidence"]]
+        for i, p in enumerate(r.get("passages", [])[:10]):
+            if p.get("source") in q["sources"] and any(e in _norm(p.get("text")) for e in ev):
+                mrr += 1 / (i + 1)
+                h1 += i == 0
+                h5 += i < 5
+                break
+        if r.get("abstained"):
+            fab += 1
+        elif all(_norm(k) in _norm(r.get("answer")) for k in q["answer_keys"]):
+            acc += 1
+    n = max(n, 1)
+    return {
+        "questions": len(qa),
+        "Hit@1": h1 / n,
+        "Hit@5": h5 / n,
+        "MRR@10": mrr / n,
+        "AnswerAcc": acc / n,
+        "FalseAbstain": fab / n,
+        "Abstain": (none_ok / none_n) if none_n else None,
+    }
+
+
+def reference_scorer(qa_file: Path, explicit: Path | None = None) -> Callable[..., dict[str, Any]] | None:
+    path = explicit or qa_file.parent / "score.py"
+    if not path.exists():
+        return None
+    spec = importlib.util.spec_from_file_location("reference_score", path)
+    if spec is None or spec.loader is None:
+        return None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    fn = getattr(mod, "score", None)
+    return fn if callable(fn) else None
+
+
+def score_run(qa_file: Path, runs: list[dict[str, Any]], scorer: Path | None = None) -> tuple[dict[str, Any], str]:
+    qa = read_jsonl(qa_file)
+    by_id = {r["id"]: r for r in runs}
+    ref = reference_scorer(qa_file, scorer)
+    if ref is not None:
+        return ref(qa, by_id), "reference scorer " + str(scorer or qa_file.parent / "score.py")
+    return score(qa, by_id), "built-in scorer (same definitions)"

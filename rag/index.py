@@ -1,0 +1,462 @@
+"""Index folders: build, update and load, written atomically.
+
+Layout of an index folder (default `indexes/default`):
+
+    CURRENT                 name of the live version folder (replaced with os.replace)
+    .lock                   held while a build/update runs
+    v-<time>-<rand>/        one complete version:
+        manifest.json       format version, embedder id, dimension, counts, per-bulletin sha256
+        embeddings.npy      float32 (n_passages, dim), row i = passage row i
+        faiss.index         FAISS index over those rows
+        bm25.npz, bm25_vocab.json   lexical index over jieba tokens
+        store.sqlite        bulletins, articles, passages
+        userdict.txt        names harvested from the bulletins for jieba
+
+A new version is written beside the live one and becomes live by replacing CURRENT, so a crash
+at any point leaves the last good version answering; old versions are removed afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+from filelock import FileLock, Timeout
+
+from . import harvest
+from .analyze import Analyzer
+from .bm25 import BM25
+from .chunk import chunk_bulletin
+from .embed import Embedder
+from .errors import BulletinError, IndexBusyError, IndexMismatchError, IndexMissingError, RagError
+from .ingest import SUFFIXES, read_bulletin
+from .models import Bulletin, Passage, content_id
+from .parse import parse_bulletin
+from .store import Store, write_store
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+CURRENT = "CURRENT"
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass(frozen=True)
+class Manifest:
+    format_version: int
+    embedder: str
+    dim: int
+    faiss_index: str
+    n_bulletins: int
+    n_articles: int
+    n_passages: int
+    bulletins: dict[str, str]  # source -> sha256
+    created_at: str
+    user_words: int = 0
+
+    @classmethod
+    def read(cls, folder: Path) -> Manifest:
+        data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        return cls(**known)
+
+    def write(self, folder: Path) -> None:
+        (folder / "manifest.json").write_text(json.dumps(asdict(self), ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class UpdateReport:
+    """What a build/update changed; printed by the CLI and shown by the app."""
+
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    failed: tuple[tuple[str, str], ...] = ()  # (file, reason)
+    embedded: int = 0  # passages embedded now
+    reused: int = 0  # passages whose vectors were reused
+    passages: int = 0
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+    version: str = ""
+
+    @property
+    def nothing_changed(self) -> bool:
+        return not (self.added or self.changed or self.removed)
+
+    def lines(self) -> list[str]:
+        out = []
+        for label, items in (("added", self.added), ("changed", self.changed), ("removed", self.removed)):
+            for s in items:
+                out.append(f"{label}: {s}")
+        for src, why in self.failed:
+            out.append(f"skipped: {src}: {why}")
+        out.append(
+            f"{self.passages} passages in the index; embedded {self.embedded}, reused {self.reused}; "
+            f"{len(self.unchanged)} bulletin(s) unchanged; {self.seconds:.1f} s"
+        )
+        return out
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def current_version(index_dir: Path) -> Path | None:
+    try:
+        name = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    v = index_dir / name
+    return v if name and (v / "manifest.json").exists() else None
+
+
+def read_manifest(index_dir: Path) -> Manifest:
+    v = current_version(index_dir)
+    if v is None:
+        raise IndexMissingError(f"no index at {index_dir}: run `python -m rag build` first")
+    return Manifest.read(v)
+
+
+def _corpus_files(corpus_dir: Path) -> list[Path]:
+    if not corpus_dir.is_dir():
+        raise RagError(f"bulletin folder {corpus_dir} does not exist: create it and put .txt bulletins in it")
+    return sorted(p for p in corpus_dir.iterdir() if p.is_file() and not p.name.startswith("."))
+
+
+def choose_faiss(n: int, dim: int) -> tuple[str, faiss.Index]:
+    """Exact inner-product search; normalised rows make it cosine similarity."""
+    return "IndexFlatIP", faiss.IndexFlatIP(dim)
+
+
+class Index:
+    """A loaded, read-only index version: everything retrieval and citation lookup need."""
+
+    def __init__(self, folder: Path, manifest: Manifest) -> None:
+        self.folder = folder
+        self.manifest = manifest
+        self.store = Store(folder / "store.sqlite")
+        self.passages: list[Passage] = self.store.passages()
+        self.row_of: dict[str, int] = {p.id: i for i, p in enumerate(self.passages)}
+        self.faiss: faiss.Index = faiss.read_index(str(folder / "faiss.index"))
+        self.bm25 = BM25.load(folder)
+        words = (folder / "userdict.txt").read_text(encoding="utf-8").split("\n")
+        self.analyzer = Analyzer(w for w in words if w)
+        self.aliases = harvest.load_aliases(folder)
+
+    @property
+    def version(self) -> str:
+        return self.folder.name
+
+    def __len__(self) -> int:
+        return len(self.passages)
+
+
+def load_index(index_dir: Path, embedder: Embedder | None = None) -> Index:
+    """Load the live version; refuse one made by another embedder or format version."""
+    v = current_version(index_dir)
+    if v is None:
+        raise IndexMissingError(f"no index at {index_dir}: run `python -m rag build` to make one")
+    m = Manifest.read(v)
+    if m.format_version != FORMAT_VERSION:
+        raise IndexMismatchError(
+            f"index at {index_dir} has format version {m.format_version}, this program reads "
+            f"{FORMAT_VERSION}: run `python -m rag build` to rebuild it"
+        )
+    if embedder is not None and m.embedder != embedder.id:
+        raise IndexMismatchError(
+            f"index at {index_dir} was built with embedder '{m.embedder}', but '{embedder.id}' is "
+            f"configured: run `python -m rag build` to rebuild it, or configure that embedder"
+        )
+    return Index(v, m)
+
+
+@dataclass
+class _Entry:
+    bulletin: Bulletin
+    passages: list[Passage]
+    status: str  # added | changed | unchanged
+
+
+def _lock(index_dir: Path, wait: float) -> FileLock:
+    index_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(index_dir / ".lock"))
+    try:
+        lock.acquire(timeout=wait)
+    except Timeout as e:
+        raise IndexBusyError(
+            f"another build/update of {index_dir} is running; wait for it to finish and try again"
+        ) from e
+    return lock
+
+
+def sync(
+    corpus_dir: Path,
+    index_dir: Path,
+    embedder: Embedder,
+    *,
+    rebuild: bool = False,
+    progress: Progress | None = None,
+    lock_wait: float = 0.0,
+) -> UpdateReport:
+    """Make the index match the bulletin folder. `rebuild` ignores the old index entirely."""
+    lock = _lock(index_dir, lock_wait)
+    try:
+        return _sync(corpus_dir, index_dir, embedder, rebuild, progress)
+    finally:
+        lock.release()
+
+
+def _sync(
+    corpus_dir: Path, index_dir: Path, embedder: Embedder, rebuild: bool, progress: Progress | None
+) -> UpdateReport:
+    t0 = time.perf_counter()
+    timings: dict[str, float] = {}
+    old_v = None if rebuild else current_version(index_dir)
+    old: Manifest | None = Manifest.read(old_v) if old_v else None
+    if old is not None and (old.embedder != embedder.id or old.format_version != FORMAT_VERSION):
+        log.info("index was built with %s (format %s): rebuilding everything", old.embedder, old.format_version)
+        old_v, old = None, None
+    old_store = Store(old_v / "store.sqlite") if old_v else None
+    old_hashes = old.bulletins if old else {}
+
+    files = _corpus_files(corpus_dir)
+    entries: dict[str, _Entry] = {}
+    failed: list[tuple[str, str]] = []
+    seen_sha: dict[str, str] = {}
+    seen_issue: dict[tuple[str, str, str], str] = {}
+    for i, path in enumerate(files):
+        if progress:
+            progress("parse", i, len(files))
+        source = path.name
+        try:
+            if path.suffix.lower() not in SUFFIXES:
+                raise BulletinError(source, f"not a {'/'.join(SUFFIXES)} file, not indexed")
+            data_sha = _sha256(path)
+            if data_sha in seen_sha:
+                raise BulletinError(source, f"same content as {seen_sha[data_sha]}: duplicate not indexed")
+            if old_store is not None and old_hashes.get(source) == data_sha:
+                b = old_store.bulletin(source)
+                if b is not None:
+                    seen_sha[data_sha] = source
+                    entries[source] = _Entry(b, [], "unchanged")
+                    continue
+            b = parse_bulletin(read_bulletin(path))
+            issue_key = (b.district or b.publisher, b.issue_no, b.issue_date)
+            if b.issue_no and issue_key in seen_issue:
+                raise BulletinError(source, f"same issue ({b.label}) as {seen_issue[issue_key]}: duplicate not indexed")
+            seen_sha[data_sha] = source
+            if b.issue_no:
+                seen_issue[issue_key] = source
+            entries[source] = _Entry(b, [], "changed" if source in old_hashes else "added")
+        except BulletinError as err:
+            failed.append((source, err.reason))
+            log.warning("%s", err)
+            # a bulletin that was indexed and is now unreadable keeps its last good version
+            if old_store is not None and source in old_hashes:
+                b_old = old_store.bulletin(source)
+                if b_old is not None:
+                    entries[source] = _Entry(b_old, [], "unchanged")
+    if progress:
+        progress("parse", len(files), len(files))
+    timings["parse"] = time.perf_counter() - t0
+
+    # passages: reuse the stored ones of unchanged bulletins, chunk the rest
+    t1 = time.perf_counter()
+    old_rows: dict[str, tuple[list[str], str]] = {}
+    old_vecs: np.ndarray | None = None
+    old_key_row: dict[str, int] = {}
+    if old_store is not None and old_v is not None:
+        for i, (pid, toks, key) in enumerate(old_store.tokens_and_keys()):
+            old_rows[pid] = (toks, key)
+            old_key_row.setdefault(key, i)
+        old_vecs = np.load(old_v / "embeddings.npy", mmap_mode="r")
+        old_passages = {p.id: p for p in old_store.passages()}
+        by_source: dict[str, list[Passage]] = {}
+        for p in old_passages.values():
+            by_source.setdefault(p.source, []).append(p)
+    else:
+        by_source = {}
+    for src, ent in entries.items():
+        ent.passages = by_source.get(src, []) if ent.status == "unchanged" else chunk_bulletin(ent.bulletin)
+    timings["chunk"] = time.perf_counter() - t1
+
+    # the user dictionary: names harvested from every bulletin in the index
+    t2 = time.perf_counter()
+    bulletins = [e.bulletin for e in entries.values()]
+    user_words = harvest.user_words(bulletins)
+    aliases = harvest.corpus_aliases(bulletins)
+    analyzer = Analyzer(user_words)
+    old_words: set[str] = set()
+    if old_v is not None and (old_v / "userdict.txt").exists():
+        old_words = set((old_v / "userdict.txt").read_text(encoding="utf-8").split("\n")) - {""}
+    new_words = [w for w in user_words if w not in old_words]
+
+    all_passages: list[Passage] = []
+    tokens: list[list[str]] = []
+    keys: list[str] = []
+    for src in sorted(entries):
+        for p in entries[src].passages:
+            all_passages.append(p)
+            key = content_id(embedder.id, p.embed_text)
+            keys.append(key)
+            cached = old_rows.get(p.id)
+            # stored tokens stay valid unless a newly harvested name occurs in the passage
+            if cached is not None and not any(w in p.embed_text for w in new_words):
+                tokens.append(cached[0])
+            else:
+                tokens.append(analyzer.tokens(_lexical_text(p)))
+    timings["tokenize"] = time.perf_counter() - t2
+
+    # embeddings: only for passages whose text (with title) was not embedded before
+    t3 = time.perf_counter()
+    dim = embedder.dim
+    vecs = np.zeros((len(all_passages), dim), dtype=np.float32)
+    todo: list[int] = []
+    for i, k in enumerate(keys):
+        j = old_key_row.get(k)
+        if j is not None and old_vecs is not None and old_vecs.shape[1] == dim:
+            vecs[i] = old_vecs[j]
+        else:
+            todo.append(i)
+    if todo:
+
+        def emb_progress(done: int, total: int) -> None:
+            if progress:
+                progress("embed", done, total)
+
+        vecs[todo] = embedder.embed_passages([all_passages[i].embed_text for i in todo], emb_progress)
+    timings["embed"] = time.perf_counter() - t3
+
+    # write the new version beside the live one, then swap CURRENT
+    t4 = time.perf_counter()
+    if progress:
+        progress("index", 0, 1)
+    name = f"v-{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(3)}"
+    tmp = index_dir / f".tmp-{name}"
+    tmp.mkdir(parents=True)
+    try:
+        np.save(tmp / "embeddings.npy", vecs)
+        ftype, fidx = choose_faiss(len(vecs), dim)
+        if len(vecs):
+            fidx.add(vecs)
+        faiss.write_index(fidx, str(tmp / "faiss.index"))
+        BM25.build(tokens).save(tmp)
+        (tmp / "userdict.txt").write_text("\n".join(user_words), encoding="utf-8")
+        harvest.save_aliases(tmp, aliases)
+        indexed_at = _now()
+        counts: dict[str, int] = {}
+        for p in all_passages:
+            counts[p.source] = counts.get(p.source, 0) + 1
+        old_meta = {b["source"]: b for b in old_store.bulletins()} if old_store is not None else {}
+        write_store(
+            tmp / "store.sqlite",
+            [
+                (
+                    e.bulletin,
+                    old_meta.get(s, {}).get("indexed_at", indexed_at) if e.status == "unchanged" else indexed_at,
+                    counts.get(s, 0),
+                )
+                for s, e in sorted(entries.items())
+            ],
+            all_passages,
+            tokens,
+            keys,
+        )
+        Manifest(
+            format_version=FORMAT_VERSION,
+            embedder=embedder.id,
+            dim=dim,
+            faiss_index=ftype,
+            n_bulletins=len(entries),
+            n_articles=sum(len(e.bulletin.articles) for e in entries.values()),
+            n_passages=len(all_passages),
+            bulletins={s: e.bulletin.sha256 for s, e in sorted(entries.items())},
+            created_at=indexed_at,
+            user_words=len(user_words),
+        ).write(tmp)
+        _fsync_dir(tmp)
+        os.replace(tmp, index_dir / name)
+        pointer = index_dir / f".{CURRENT}.{name}"
+        pointer.write_text(name, encoding="utf-8")
+        os.replace(pointer, index_dir / CURRENT)
+        _fsync_dir(index_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _collect_garbage(index_dir, keep={name, old_v.name if old_v else ""})
+    timings["write"] = time.perf_counter() - t4
+    if progress:
+        progress("index", 1, 1)
+
+    removed = tuple(s for s in old_hashes if s not in entries)
+    return UpdateReport(
+        added=tuple(s for s, e in sorted(entries.items()) if e.status == "added"),
+        changed=tuple(s for s, e in sorted(entries.items()) if e.status == "changed"),
+        removed=removed,
+        unchanged=tuple(s for s, e in sorted(entries.items()) if e.status == "unchanged"),
+        failed=tuple(failed),
+        embedded=len(todo),
+        reused=len(all_passages) - len(todo),
+        passages=len(all_passages),
+        seconds=time.perf_counter() - t0,
+        timings=timings,
+        version=name,
+    )
+
+
+def _lexical_text(p: Passage) -> str:
+    return f"{p.title} {p.text}"
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _collect_garbage(index_dir: Path, keep: set[str]) -> None:
+    """Remove old versions and leftovers of interrupted runs (the previous version is kept
+    for readers that opened it just before the swap)."""
+    for p in index_dir.iterdir():
+        if p.name in keep or p.name in (CURRENT, ".lock"):
+            continue
+        if p.name.startswith(("v-", ".tmp-")) and p.is_dir():
+            shutil.rmtree(p, ignore_errors=True)
+        elif p.name.startswith(f".{CURRENT}."):
+            p.unlink(missing_ok=True)
+
+
+def index_info(index_dir: Path) -> dict[str, Any]:
+    v = current_version(index_dir)
+    if v is None:
+        raise IndexMissingError(f"no index at {index_dir}: run `python -m rag build` first")
+    m = Manifest.read(v)
+    return {"version": v.name, **asdict(m), "bulletin_rows": Store(v / "store.sqlite").bulletins()}

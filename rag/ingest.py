@@ -1,0 +1,81 @@
+"""Reading bulletin files: bytes -> text, with a clear error for anything unreadable.
+
+District papers arrive as UTF-8, UTF-8 with BOM, UTF-16 (Windows "Unicode") or GB18030/GBK
+(which older Chinese Windows tools still write). We try them in that order and refuse binaries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import BulletinError
+
+MAX_BYTES = 20 * 1024 * 1024
+SUFFIXES = (".txt",)
+
+
+@dataclass(frozen=True)
+class RawBulletin:
+    source: str
+    text: str
+    encoding: str
+    sha256: str
+
+
+def _printable_ratio(text: str) -> float:
+    if not text:
+        return 1.0
+    bad = sum(
+        1
+        for ch in text
+        if (unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn") and ch not in "\n\r\t\f\v") or ch == "\ufffd"
+    )
+    return 1 - bad / len(text)
+
+
+def decode(data: bytes, source: str) -> tuple[str, str]:
+    """Return (text, encoding) or raise BulletinError naming the file."""
+    if not data.strip():
+        raise BulletinError(source, "the file is empty; nothing to index")
+    if data.startswith(b"\xef\xbb\xbf"):
+        candidates = ["utf-8-sig"]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        candidates = ["utf-16"]
+    else:
+        candidates = ["utf-8", "gb18030"]
+    for enc in candidates:
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        if "\x00" in text or _printable_ratio(text) < 0.97:
+            continue
+        return text.replace("\r\n", "\n").replace("\r", "\n"), enc
+    raise BulletinError(
+        source,
+        "not a text bulletin: it is binary or in an unknown encoding (save it as UTF-8 or GB18030 plain text, .txt)",
+    )
+
+
+def read_bulletin(path: Path) -> RawBulletin:
+    source = path.name
+    if path.suffix.lower() not in SUFFIXES:
+        raise BulletinError(source, f"only plain-text bulletins ({', '.join(SUFFIXES)}) are taken")
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise BulletinError(
+                source, f"{size // 1024 // 1024} MB is larger than the {MAX_BYTES // 1024 // 1024} MB limit"
+            )
+        data = path.read_bytes()
+    except OSError as e:
+        raise BulletinError(source, f"cannot be read ({e.strerror or e})") from e
+    return read_bytes(data, source)
+
+
+def read_bytes(data: bytes, source: str) -> RawBulletin:
+    text, enc = decode(data, source)
+    return RawBulletin(source=source, text=text, encoding=enc, sha256=hashlib.sha256(data).hexdigest())

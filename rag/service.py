@@ -1,0 +1,115 @@
+"""The question-answering service shared by the CLI and the app.
+
+Holds the embedder and the live index; `ask` retrieves and composes, `show` looks up a citation,
+`sync` updates the index and swaps the new version in only once it is complete, so questions
+asked meanwhile are answered from the old one.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from .answer import AnswerSettings, compose
+from .config import Settings
+from .embed import Embedder, make_embedder
+from .errors import CitationNotFoundError, IndexMissingError
+from .index import Index, Progress, UpdateReport, current_version, load_index, sync
+from .models import Answer, Article, Bulletin, Passage
+from .retrieve import Filters, FusionWeights, HybridRetriever, make_query
+
+
+@dataclass(frozen=True)
+class CitationView:
+    passage: Passage
+    article: Article | None  # None for the masthead passage
+    bulletin: Bulletin | None
+    bulletin_label: str
+
+
+class QA:
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Embedder | None = None,
+        weights: FusionWeights | None = None,
+        answer_settings: AnswerSettings | None = None,
+    ) -> None:
+        self.settings = settings
+        self._embedder = embedder
+        self.weights = weights or FusionWeights()
+        self.answer_settings = answer_settings or AnswerSettings()
+        self._index: Index | None = None
+        self._retriever: HybridRetriever | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = make_embedder(self.settings.model)
+        return self._embedder
+
+    @property
+    def index(self) -> Index:
+        with self._lock:
+            v = current_version(self.settings.index_dir)
+            if self._index is None or (v is not None and v.name != self._index.version):
+                self._index = load_index(self.settings.index_dir, self.embedder)
+                self._retriever = HybridRetriever(self._index, self.embedder, self.weights)
+            return self._index
+
+    def has_index(self) -> bool:
+        return current_version(self.settings.index_dir) is not None
+
+    def retriever(self) -> HybridRetriever:
+        _ = self.index
+        assert self._retriever is not None
+        return self._retriever
+
+    def ask(self, question: str, filters: Filters | None = None, k: int | None = None) -> Answer:
+        idx = self.index
+        retriever = self._retriever
+        assert retriever is not None
+        query = make_query(idx, question, filters)
+        hits = retriever.search(query, k or max(self.settings.top_k, 10))
+        return compose(idx, query, hits, self.answer_settings)
+
+    def sync(self, rebuild: bool = False, progress: Progress | None = None, lock_wait: float = 0.0) -> UpdateReport:
+        return sync(
+            self.settings.corpus_dir,
+            self.settings.index_dir,
+            self.embedder,
+            rebuild=rebuild,
+            progress=progress,
+            lock_wait=lock_wait,
+        )
+
+    def ensure_index(self, progress: Progress | None = None) -> UpdateReport | None:
+        if self.has_index():
+            return None
+        return self.sync(rebuild=True, progress=progress, lock_wait=600)
+
+    def show(self, citation_id: str) -> CitationView:
+        idx = self.index
+        cid = (citation_id or "").strip().strip("[]")
+        found = idx.store.passage(cid)
+        if found is None:
+            raise CitationNotFoundError(
+                f"no passage with citation id '{cid}' in the index at {self.settings.index_dir} "
+                "(ids look like 45ca31b9ef57; they come from `ask`)"
+            )
+        _, p = found
+        bulletin = idx.store.bulletin(p.source)
+        article = idx.store.article(p.article_id) if p.article_index >= 0 else None
+        return CitationView(p, article, bulletin, bulletin.label if bulletin else p.source)
+
+    def bulletins(self) -> list[dict]:
+        try:
+            return self.index.store.bulletins()
+        except IndexMissingError:
+            return []
+
+    @property
+    def corpus_dir(self) -> Path:
+        return self.settings.corpus_dir
