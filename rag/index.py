@@ -153,6 +153,8 @@ class Index:
         words = (folder / "userdict.txt").read_text(encoding="utf-8").split("\n")
         self.analyzer = Analyzer(w for w in words if w)
         self.aliases = harvest.load_aliases(folder)
+        self.districts = {p.district for p in self.passages if p.district}
+        self.issue_of = {b["source"]: b["issue_no"] for b in self.store.bulletins()}
 
     @property
     def version(self) -> str:

@@ -7,6 +7,7 @@ scores, each scaled to [0, 1] within the pool, so neither half's scale dominates
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
@@ -18,6 +19,7 @@ from .embed import Embedder
 from .errors import QueryError
 from .index import Index
 from .models import Hit, Passage
+from .question import QuestionInfo, analyze_question
 
 MAX_QUERY_CHARS = 2000
 
@@ -58,8 +60,12 @@ def _date_in(date: str, lo: str, hi: str) -> bool:
 class Query:
     text: str
     tokens: tuple[str, ...]  # lexical tokens, aliases expanded
-    expansions: tuple[str, ...] = ()  # full forms added for abbreviations in the question
+    info: QuestionInfo
     filters: Filters = Filters()
+
+    @property
+    def expansions(self) -> tuple[str, ...]:
+        return self.info.expansions
 
 
 def make_query(index: Index, text: str, filters: Filters | None = None) -> Query:
@@ -70,21 +76,10 @@ def make_query(index: Index, text: str, filters: Filters | None = None) -> Query
         raise QueryError(
             f"the question is {len(text)} characters long; the limit is {MAX_QUERY_CHARS}: ask a shorter question"
         )
+    info = analyze_question(text, index.analyzer, index.aliases, index.districts)
     norm = normalize(text)
-    expansions: list[str] = []
-    for short, fulls in index.aliases.items():
-        if short in norm:
-            expansions.extend(f for f in fulls if f not in norm)
-        for f in fulls:
-            if f in norm and short not in norm:
-                expansions.append(short)
-    tokens = index.analyzer.tokens(norm + " " + " ".join(expansions))
-    return Query(
-        text=text,
-        tokens=tuple(dict.fromkeys(tokens)),
-        expansions=tuple(dict.fromkeys(expansions)),
-        filters=filters or Filters(),
-    )
+    tokens = index.analyzer.tokens(norm + " " + " ".join(info.expansions))
+    return Query(text=text, tokens=tuple(dict.fromkeys(tokens)), info=info, filters=filters or Filters())
 
 
 @runtime_checkable
@@ -177,6 +172,10 @@ class FusionWeights:
     lexical: float = 0.5
     pool: int = 50
     per_article: int = 2  # at most this many passages of one article in the top results, while others exist
+    district: float = 0.25  # boost for the district the question names
+    date: float = 0.1  # boost for the month/day the question names
+    issue: float = 0.15  # boost for the issue number the question names
+    kind: float = 0.08  # boost for a passage holding the kind of fact asked for
 
 
 class HybridRetriever:
@@ -208,6 +207,8 @@ class HybridRetriever:
         for i, dv, lv in zip(cand, d_arr, l_arr):
             dn = (dv - d_lo) / (d_hi - d_lo) if d_hi > d_lo else 1.0
             fused[i] = w.dense * dn + w.lexical * lv / l_hi
+        for i in fused:
+            fused[i] += _metadata_boost(self.index, self.index.passages[i], query.info, w)
         ranked = sorted(fused.items(), key=lambda x: -x[1])
         ranked = _diversify(self.index, ranked, w.per_article, k)
         return [
@@ -221,6 +222,50 @@ class HybridRetriever:
             )
             for r, (i, s) in enumerate(ranked[:k])
         ]
+
+
+NAME_WITH_TITLE = re.compile(
+    r"(?:书记|区长|主任|局长|部长|组长|主席|总经理|院长|镇长|常委|委员|巡视员)[\u4e00-\u9fff]{2,3}"
+    r"(?=提出|指出|要求|强调|表示|带队|带领|主持|参加|出席|一行|对|在|到|等|、|，|,|。|：|:)"
+)
+DATE_RE = re.compile(r"\d{1,2}月\d{1,2}日")
+NUMBER_RE = re.compile(
+    r"\d+(?:\.\d+)?\s*(?:亿元|万元|元|亿|万|个|天|名|人|次|项|家|%|％|期|平方米|公里|米|吨|户|所)|第[一二三四五六七八九十\d]+[期名位次个届]?"
+)
+
+
+ISSUE_QUESTION = re.compile(r"期|报纸|报刊|出版|编印|哪一份|这份|刊号|监督电话")
+
+
+def _has_titled_name(text: str, info: QuestionInfo) -> bool:
+    """A name after a title; after the very title the question asks about, when it names one."""
+    roles = [w for w in info.words if w.endswith(("书记", "长", "主任", "部长", "组长", "主席", "委员"))]
+    if not roles:
+        return bool(NAME_WITH_TITLE.search(text))
+    return any(re.search(re.escape(r) + r"[\u4e00-\u9fff]{2,3}", text) for r in roles)
+
+
+def _metadata_boost(index: Index, p: Passage, info: QuestionInfo, w: FusionWeights) -> float:
+    """Small additive boosts: the district, date or issue the question names, and passages
+    that hold the kind of fact asked for (a titled name for 谁, a date for 何时, a figure for 多少)."""
+    b = 0.0
+    if info.district:
+        b += w.district if p.district == info.district else 0.0
+    if info.month and p.date:
+        md = p.date[-5:]
+        if md.startswith(f"{info.month:02d}-") and (not info.day or md.endswith(f"-{info.day:02d}")):
+            b += w.date
+    if info.issue_no and index.issue_of.get(p.source, "").startswith(f"第{info.issue_no}期"):
+        b += w.issue
+    if p.article_index < 0 and not ISSUE_QUESTION.search(info.text):
+        b -= w.issue  # the masthead answers questions about the issue, not about its news
+    if (
+        (info.kind == "who" and _has_titled_name(p.text, info))
+        or (info.kind == "when" and DATE_RE.search(p.text))
+        or (info.kind == "num" and NUMBER_RE.search(p.text))
+    ):
+        b += w.kind
+    return b
 
 
 def _diversify(index: Index, ranked: list[tuple[int, float]], per_article: int, k: int) -> list[tuple[int, float]]:
