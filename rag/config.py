@@ -29,6 +29,9 @@ class Settings:
     port: int = 7860
     auth: str = ""
     max_upload_mb: int = 20
+    llm_endpoint: str = ""  # OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1; "" = off
+    llm_model: str = ""
+    llm_api_key: str = ""  # better set as RAG_LLM_API_KEY than in the file
 
     def with_overrides(self, **kw: Any) -> Settings:
         clean = {k: v for k, v in kw.items() if v is not None}

@@ -8,13 +8,16 @@ asked meanwhile are answered from the old one.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .answer import AnswerSettings, compose
 from .config import Settings
 from .embed import Embedder, make_embedder
 from .errors import CitationNotFoundError, IndexMissingError
+from .followup import resolve
+from .generate import LLMSettings, generate
 from .index import Index, Progress, UpdateReport, current_version, load_index, sync
 from .models import Answer, Article, Bulletin, Passage
 from .retrieve import Filters, FusionWeights, HybridRetriever, make_query
@@ -67,13 +70,26 @@ class QA:
         assert self._retriever is not None
         return self._retriever
 
-    def ask(self, question: str, filters: Filters | None = None, k: int | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        filters: Filters | None = None,
+        k: int | None = None,
+        history: Sequence[tuple[str, str]] = (),
+    ) -> Answer:
+        """Answer `question`; `history` holds earlier (question, answer) turns of a chat, oldest first,
+        so that a follow-up ("他还参加了哪些活动?") is resolved against the previous turn."""
         idx = self.index
         retriever = self._retriever
         assert retriever is not None
-        query = make_query(idx, question, filters)
+        asked = resolve(question, history, idx.analyzer.user_words) if history else question
+        query = make_query(idx, asked, filters)
         hits = retriever.search(query, k or max(self.settings.top_k, 10))
-        return compose(idx, query, hits, self.answer_settings)
+        ans = compose(idx, query, hits, self.answer_settings)
+        if asked != question:
+            ans = replace(ans, extra={**ans.extra, "resolved_question": asked})
+        llm = LLMSettings(self.settings.llm_endpoint, self.settings.llm_model, self.settings.llm_api_key)
+        return generate(ans, llm) if llm.enabled else ans
 
     def sync(self, rebuild: bool = False, progress: Progress | None = None, lock_wait: float = 0.0) -> UpdateReport:
         return sync(
