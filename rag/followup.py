@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from .harvest import SURNAMES
+
 H = "\u4e00-\u9fff"
 PRONOUN = re.compile(r"他们|她们|他|她|此人|这位领导|这位同志|这位|该同志|其")
 ELLIPSIS = re.compile(rf"^(?:那|那么|那在)?\s*([{H}\d]{{2,10}}?)\s*(?:的)?呢\s*[?？]?$")
@@ -28,7 +30,7 @@ def _person(text: str, names: Sequence[str] = ()) -> str:
     if m:
         return m.group(1)
     for n in names:
-        if n and n in text:
+        if 2 <= len(n) <= 3 and n[0] in SURNAMES and n in text:
             return n
     return ""
 

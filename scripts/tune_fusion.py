@@ -23,10 +23,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from rag.config import Settings  # noqa: E402
-from rag.embed import Embedder, make_embedder  # noqa: E402
-from rag.index import load_index  # noqa: E402
-from rag.retrieve import FusionWeights, HybridRetriever, make_query  # noqa: E402
+from rag.config import Settings
+from rag.embed import Embedder, make_embedder
+from rag.index import load_index
+from rag.retrieve import FusionWeights, HybridRetriever, make_query
 
 
 def norm(s: str) -> str:
@@ -107,13 +107,17 @@ def main() -> None:
         return m["MRR@10"] + m["Hit@1"]
 
     allidx = list(range(len(qs)))
+
     # ties are common on a small set: prefer the middle of the dense/lexical range, then the shipped boosts
     def key(w: FusionWeights, idx: list[int]) -> tuple[float, float, float]:
         return score(table[w], idx), -abs(w.dense - 0.5), -abs(w.kind - shipped.kind)
 
     best = max(grid, key=lambda w: key(w, allidx))
-    print(f"{'best in-sample':14s}", {k: round(v, 3) for k, v in metrics(table[best]).items()},
-          f"dense={best.dense} kind={best.kind} district={best.district} per_article={best.per_article}")
+    print(
+        f"{'best in-sample':14s}",
+        {k: round(v, 3) for k, v in metrics(table[best]).items()},
+        f"dense={best.dense} kind={best.kind} district={best.district} per_article={best.per_article}",
+    )
     loo: list[int | None] = []
     for i in allidx:
         rest = [j for j in allidx if j != i]
