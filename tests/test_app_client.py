@@ -1,0 +1,267 @@
+"""The app through its API (`gradio_client`) and the app's own checks, without a browser.
+
+One server for the module (`python -m rag serve` on a free port, a copy of seeds/, a fresh index
+that the server builds itself); upload limit 1 MB so that the size check is cheap to hit.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from app_helpers import NEW_BULLETIN, NEW_BULLETIN_NAME, NEW_BULLETIN_QUESTION, SEEDS, RunningApp, running_app
+
+from rag.models import Answer, Article, Bulletin, Evidence, Hit, Paragraph, Passage
+from rag.service import CitationView
+from ui import library, render
+from ui.api import make_filters, normalize_date
+
+gradio_client = pytest.importorskip("gradio_client")
+Client = gradio_client.Client
+handle_file = gradio_client.handle_file
+AppError = gradio_client.exceptions.AppError
+
+CID = re.compile(r"^[0-9a-f]{12}$")
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    with running_app(tmp_path_factory.mktemp("app-client"), {"RAG_MAX_UPLOAD_MB": "1"}) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def client(app: RunningApp) -> Client:
+    return Client(app.url, verbose=False, download_files=False)
+
+
+# ---- the API ---------------------------------------------------------------------------------
+
+
+def test_api_lists_the_named_endpoints(client: Client) -> None:
+    names = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
+    assert {"/ask", "/lookup", "/bulletins", "/upload", "/update", "/remove"} <= names
+
+
+def test_ask_returns_cited_passages(client: Client) -> None:
+    r = client.predict("谁主持了安委会会议", api_name="/ask")
+    assert r["question"] == "谁主持了安委会会议"
+    assert r["answer"]
+    assert r["passages"], r
+    for n, p in enumerate(r["passages"], start=1):
+        assert p["ref"] == n
+        assert CID.match(p["citation_id"])
+        assert p["citation"] and p["source"].endswith(".txt") and p["text"]
+        assert p["link"] == f"?cite={p['citation_id']}"
+    assert any("安委会" in p["title"] + p["text"] or "安全生产委员会" in p["text"] for p in r["passages"][:3])
+    if not r["abstained"]:
+        ids = {p["citation_id"] for p in r["passages"]}
+        assert r["evidence"] and all(e["citation_id"] in ids for e in r["evidence"])
+
+
+def test_ask_honours_district_and_top_k(client: Client) -> None:
+    r = client.predict("召开会议", "上街区", "", "", 3, api_name="/ask")
+    assert 0 < len(r["passages"]) <= 3
+    assert {p["district"] for p in r["passages"]} == {"上街区"}
+
+
+def test_ask_refuses_a_bad_date_with_a_message(client: Client) -> None:
+    with pytest.raises(AppError, match="日期"):
+        client.predict("召开会议", "", "明天", "", 5, api_name="/ask")
+
+
+def test_ask_refuses_an_empty_question(client: Client) -> None:
+    with pytest.raises(AppError, match="empty"):
+        client.predict("  ", api_name="/ask")
+
+
+def test_lookup_returns_the_whole_article(client: Client) -> None:
+    p = client.predict("谁主持了安委会会议", api_name="/ask")["passages"][0]
+    v = client.predict(p["citation_id"], api_name="/lookup")
+    assert v["citation_id"] == p["citation_id"] and v["source"] == p["source"]
+    assert v["article"]["title"] == p["title"]
+    body = "".join(v["article"]["paragraphs"])
+    assert v["passage"].replace(" ", "")[:20] in body.replace(" ", "")
+    assert v["bulletin_link"] == f"?bulletin={p['source']}"
+    assert v["article"]["reporters"]
+
+
+def test_lookup_of_an_unknown_id_says_so(client: Client) -> None:
+    with pytest.raises(AppError, match="000000000000"):
+        client.predict("000000000000", api_name="/lookup")
+
+
+def test_bulletins_lists_the_seeds(client: Client) -> None:
+    rows = client.predict(api_name="/bulletins")
+    assert sorted(r["source"] for r in rows) == sorted(p.name for p in SEEDS.glob("*.txt"))
+    assert all(r["n_articles"] > 0 and r["n_passages"] > 0 and r["indexed_at"] for r in rows)
+
+
+def _upload(client: Client, *paths: Path) -> dict:
+    return client.predict([handle_file(str(p)) for p in paths], api_name="/upload")
+
+
+def test_bad_uploads_are_refused_with_reasons(client: Client, app: RunningApp, tmp_path: Path) -> None:
+    before = sorted(p.name for p in app.corpus.iterdir())
+    seed = next(iter(sorted(SEEDS.glob("*.txt"))))
+    files = {
+        "report.pdf": b"%PDF-1.4 not a bulletin",
+        "big.txt": ("本报讯 " + "很长的公报。" * 90_000).encode("utf-8"),  # 1.6 MB: over the 1 MB limit
+        "binary.txt": bytes(range(256)) * 40,
+        "copy-of-seed.txt": seed.read_bytes(),
+        seed.name: b"same name as a seed",
+        ".hidden.txt": NEW_BULLETIN.encode("utf-8"),
+    }
+    paths = []
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+        paths.append(tmp_path / name)
+    r = _upload(client, *paths)
+    assert r["saved"] == [] and r["report"] is None
+    reasons = {x["file"]: x["reason"] for x in r["refused"]}
+    assert len(reasons) == len(files), reasons
+    assert ".txt" in reasons["report.pdf"] and "PDF" in reasons["report.pdf"]
+    assert "1 MB" in reasons["big.txt"]
+    assert "无法读取" in reasons["binary.txt"]
+    assert seed.name in reasons["copy-of-seed.txt"] and "相同" in reasons["copy-of-seed.txt"]
+    assert "同名" in reasons[seed.name]
+    assert "." in reasons[".hidden.txt"] and "开头" in reasons[".hidden.txt"]
+    assert sorted(p.name for p in app.corpus.iterdir()) == before  # nothing written, no temp files left
+
+
+def test_upload_ask_lookup_remove(client: Client, app: RunningApp, tmp_path: Path) -> None:
+    new = tmp_path / NEW_BULLETIN_NAME
+    new.write_text(NEW_BULLETIN, encoding="utf-8")
+    r = _upload(client, new)
+    assert r["saved"] == [NEW_BULLETIN_NAME] and r["refused"] == []
+    assert r["report"]["added"] == [NEW_BULLETIN_NAME]
+    assert (app.corpus / NEW_BULLETIN_NAME).read_text(encoding="utf-8") == NEW_BULLETIN
+
+    ans = client.predict(NEW_BULLETIN_QUESTION, api_name="/ask")
+    assert not ans["abstained"], ans
+    assert ans["passages"][0]["source"] == NEW_BULLETIN_NAME
+    cited = {p["citation_id"]: p["source"] for p in ans["passages"]}
+    assert any(cited[e["citation_id"]] == NEW_BULLETIN_NAME for e in ans["evidence"])
+    assert "3200" in ans["answer"]
+
+    v = client.predict(ans["passages"][0]["citation_id"], api_name="/lookup")
+    assert v["issue_no"] == "第36期(总第711期)" and v["article"]["reporters"] == ["孙晓梅"]
+
+    again = _upload(client, new)  # the same file twice: refused as a duplicate
+    assert again["saved"] == [] and "同名" in again["refused"][0]["reason"]
+
+    gone = client.predict(NEW_BULLETIN_NAME, api_name="/remove")
+    assert gone["removed"] == [NEW_BULLETIN_NAME]
+    assert not (app.corpus / NEW_BULLETIN_NAME).exists()
+    after = client.predict(NEW_BULLETIN_QUESTION, api_name="/ask")
+    assert all(p["source"] != NEW_BULLETIN_NAME for p in after["passages"])
+
+
+def test_chat_answers_from_the_old_index_while_it_is_rebuilt(client: Client) -> None:
+    job = client.submit(True, api_name="/update")
+    answered = 0
+    deadline = time.monotonic() + 600
+    while not job.done() and time.monotonic() < deadline:
+        r = client.predict("谁主持了安委会会议", api_name="/ask")
+        assert r["passages"]
+        answered += 1
+    report = job.result(timeout=600)
+    assert report["passages"] > 0 and report["embedded"] == report["passages"]
+    assert answered >= 1
+    assert client.predict("谁主持了安委会会议", api_name="/ask")["passages"]
+
+
+def test_removing_an_unknown_file_is_refused(client: Client) -> None:
+    with pytest.raises(AppError, match="没有文件"):
+        client.predict("no-such-bulletin.txt", api_name="/remove")
+    with pytest.raises(AppError, match="路径"):
+        client.predict("../seeds/000_84ebe029d2cf1232.txt", api_name="/remove")
+
+
+# ---- the app's own checks, without a server ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name, why",
+    [
+        ("../escape.txt", "路径"),
+        ("a/b.txt", "路径"),
+        ("a\\b.txt", "路径"),
+        ("..", "路径"),
+        (".hidden.txt", "开头"),
+        ("", "为空"),
+        ("bad\x00name.txt", "控制字符"),
+        ("长" * 80 + ".txt", "太长"),
+    ],
+)
+def test_unsafe_file_names_are_refused(tmp_path: Path, name: str, why: str) -> None:
+    with pytest.raises(library.UploadRefused, match=why):
+        library.safe_target(name, tmp_path)
+
+
+def test_a_link_out_of_the_library_is_refused(tmp_path: Path) -> None:
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    (lib / "evil.txt").symlink_to(tmp_path / "outside.txt")
+    with pytest.raises(library.UploadRefused, match="以外"):
+        library.safe_target("evil.txt", lib)
+    assert library.safe_target("ok.txt", lib) == lib.resolve() / "ok.txt"
+
+
+def test_a_failed_write_leaves_no_file(tmp_path: Path) -> None:
+    (tmp_path / "x.txt").write_text("old", encoding="utf-8")
+    with pytest.raises(library.UploadRefused):
+        library.write_atomic(tmp_path / "x.txt", b"new")
+    assert (tmp_path / "x.txt").read_text(encoding="utf-8") == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.txt"]
+
+
+def test_dates_are_normalised() -> None:
+    assert normalize_date("2021/12/1") == "2021-12-01"
+    assert normalize_date("12月5日") == "12-05"
+    assert normalize_date(" ") == ""
+    f = make_filters("全部", "11-1", "2021-12-31")
+    assert (f.district, f.date_from, f.date_to) == ("", "11-01", "2021-12-31")
+    with pytest.raises(Exception, match="日期"):
+        normalize_date("13-40")
+
+
+EVIL = '<script>alert(1)</script> **粗体** [链接](javascript:alert(1)) <img src=x onerror="alert(2)">'
+
+
+def _evil_view() -> tuple[Answer, CitationView]:
+    para = Paragraph(f"本报讯 区长{EVIL}主持会议。会议要求落实。", "")
+    art = Article("evil.txt", 0, f"标题{EVIL}", (), "", (para,), "本报讯", "12-05", ("记者<b>甲</b>",), "(记者 甲)")
+    p = Passage("evil.txt", art.id, 0, art.title, 1, 1, para.text, "上街区", "12-05", f"出处{EVIL}")
+    b = Bulletin("evil.txt", "0" * 64, "utf-8", f"单位{EVIL}", "上街区", "", "", (art,))
+    hit = Hit(p, 0.9, 0, matched_terms=("区长", "<script>"))
+    ans = Answer(
+        "谁主持", f"区长{EVIL}主持会议。 [1]\n\n依据：\n「…」[1]", False, (hit,), (Evidence(para.text, 1, p.id),)
+    )
+    return ans, CitationView(p, art, b, b.label)
+
+
+def test_bulletin_text_is_escaped_everywhere() -> None:
+    ans, view = _evil_view()
+    pieces = [
+        render.render_answer(ans),
+        render.render_citation(view),
+        render.render_bulletin(view.bulletin, {view.passage.article_id: [view.passage]}),  # type: ignore[arg-type]
+        render.render_conversation([{"question": EVIL, "html": render.render_answer(ans), "filters": EVIL}]),
+        render.render_library([{"source": EVIL, "publisher": EVIL, "district": "", "n_articles": 1}], [(EVIL, EVIL)]),
+    ]
+    for html in pieces:
+        assert "<script" not in html and "<img" not in html and "<b>" not in html
+        assert "&lt;script&gt;" in html
+    cited = render.render_citation(view)
+    assert '<mark class="cited">' in cited  # the passage is highlighted ...
+    assert "javascript:alert" in cited and 'href="javascript' not in cited  # ... and Markdown stays text
+
+
+def test_terms_are_highlighted_in_the_original_text() -> None:
+    html = render.highlight_terms("ＡＢＣ公司与abc合作", ["abc"])
+    assert html.count('<mark class="term">') == 2
+    assert '<mark class="term">ＡＢＣ</mark>' in html

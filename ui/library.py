@@ -1,0 +1,230 @@
+"""The bulletin library folder as the app changes it: checked uploads, atomic writes, removals.
+
+An upload is refused, with a message saying why and what to do, when it is not a .txt file, is
+over the size limit, cannot be decoded (`rag.ingest.read_bytes`), holds no article, repeats a file
+already in the library (same bytes, same name or same issue), or has a name that is hidden or
+tries to leave the library folder. Accepted files are written to a hidden temporary file and
+renamed into place, so the indexer never sees half a file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rag.errors import BulletinError, RagError
+from rag.ingest import SUFFIXES, read_bytes
+from rag.parse import parse_bulletin
+
+log = logging.getLogger(__name__)
+
+REFUSED_FORMATS = "PDF、Word（.doc/.docx）、WPS、RTF、网页（.html）、图片和压缩包"
+FORMATS_NOTE = (
+    f"只接受纯文本公报（{'、'.join(SUFFIXES)}，UTF-8、GB18030/GBK 或 UTF-16 编码）。"
+    f"{REFUSED_FORMATS}等格式不能直接上传：请先在原软件里“另存为”纯文本 .txt。"
+)
+MAX_NAME_BYTES = 200
+
+
+class UploadRefused(RagError):
+    """One uploaded file that is not taken, with the reason in words a user can act on."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"{name}: {reason}")
+        self.name = name
+        self.reason = reason
+
+
+@dataclass
+class UploadResult:
+    saved: list[str] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (file name, reason)
+
+
+def library_files(corpus_dir: Path) -> list[Path]:
+    """The files the indexer reads: plain files in the folder whose names do not start with a dot."""
+    if not corpus_dir.is_dir():
+        return []
+    return sorted(p for p in corpus_dir.iterdir() if p.is_file() and not p.name.startswith("."))
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def safe_target(name: str, corpus_dir: Path) -> Path:
+    """Where a file called `name` goes in the library; refuses names that are paths, hidden,
+    or would resolve outside the folder (`..`, links)."""
+    if not name or not name.strip():
+        raise UploadRefused(name or "(无名文件)", "文件名为空")
+    if "/" in name or "\\" in name or name in (".", ".."):
+        raise UploadRefused(name, "文件名不能包含路径（/、\\ 或 ..）：只能上传单个文件到公报库")
+    if name.startswith("."):
+        raise UploadRefused(name, "文件名不能以“.”开头（隐藏文件不会被索引）：请改名后再上传")
+    if any(ord(c) < 32 or c == "\x7f" for c in name):
+        raise UploadRefused(name, "文件名含有控制字符：请改名后再上传")
+    if len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        raise UploadRefused(name, f"文件名太长（超过 {MAX_NAME_BYTES} 字节）：请改短后再上传")
+    root = corpus_dir.resolve()
+    target = (root / name).resolve()
+    if target.parent != root:
+        raise UploadRefused(name, "文件名指向公报库文件夹以外的位置，已拒绝")
+    return root / name
+
+
+def check_suffix(name: str) -> None:
+    if Path(name).suffix.lower() not in SUFFIXES:
+        suffix = Path(name).suffix or "（无扩展名）"
+        raise UploadRefused(name, f"不支持 {suffix} 文件。{FORMATS_NOTE}")
+
+
+@dataclass
+class _Known:
+    """What the library already holds, to refuse duplicates (and duplicates within one batch)."""
+
+    names: dict[str, str]  # lower-case name -> name
+    shas: dict[str, str]  # sha256 -> name
+    issues: dict[tuple[str, str, str], str]  # (district or publisher, issue no, issue date) -> name
+
+    @classmethod
+    def scan(cls, corpus_dir: Path, indexed: Iterable[dict[str, Any]]) -> _Known:
+        names: dict[str, str] = {}
+        shas: dict[str, str] = {}
+        for p in library_files(corpus_dir):
+            names[p.name.lower()] = p.name
+            try:
+                shas.setdefault(file_sha256(p), p.name)
+            except OSError as e:
+                log.warning("cannot read %s: %s", p, e)
+        issues: dict[tuple[str, str, str], str] = {}
+        for r in indexed:
+            if r.get("issue_no"):
+                key = (r.get("district") or r.get("publisher") or "", r["issue_no"], r.get("issue_date") or "")
+                issues.setdefault(key, r["source"])
+        return cls(names, shas, issues)
+
+
+def check_upload(name: str, data: bytes, known: _Known, max_bytes: int) -> tuple[str, tuple[str, str, str] | None]:
+    """Validate one upload; returns (sha256, issue key) or raises UploadRefused."""
+    check_suffix(name)
+    if len(data) > max_bytes:
+        raise UploadRefused(
+            name, f"文件有 {len(data) / 1048576:.1f} MB，超过 {max_bytes / 1048576:.0f} MB 的上限：请拆分后再上传"
+        )
+    if name.lower() in known.names:
+        raise UploadRefused(name, f"公报库里已有同名文件 {known.names[name.lower()]}：如要替换，请先删除旧文件")
+    sha = hashlib.sha256(data).hexdigest()
+    if sha in known.shas:
+        raise UploadRefused(name, f"与公报库里的 {known.shas[sha]} 内容完全相同，重复文件不再收录")
+    try:
+        bulletin = parse_bulletin(read_bytes(data, name))
+    except BulletinError as err:
+        raise UploadRefused(name, f"无法读取：{err.reason}") from err
+    key = None
+    if bulletin.issue_no:
+        key = (bulletin.district or bulletin.publisher, bulletin.issue_no, bulletin.issue_date)
+        if key in known.issues:
+            raise UploadRefused(
+                name, f"与公报库里的 {known.issues[key]} 是同一期（{bulletin.label}），重复的期次不再收录"
+            )
+    return sha, key
+
+
+def write_atomic(target: Path, data: bytes) -> None:
+    """Write to a hidden temporary file beside the target, then rename it into place."""
+    tmp = target.parent / f".upload-{secrets.token_hex(6)}.tmp"
+    try:
+        with tmp.open("wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if target.exists():
+            raise UploadRefused(target.name, "公报库里已有同名文件：如要替换，请先删除旧文件")
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def save_uploads(
+    corpus_dir: Path,
+    uploads: Sequence[tuple[str, Path]],
+    max_mb: int,
+    indexed: Iterable[dict[str, Any]] = (),
+) -> UploadResult:
+    """Check each (original name, uploaded temp file) and write the good ones into the library."""
+    corpus_dir.mkdir(parents=True, exist_ok=True)
+    known = _Known.scan(corpus_dir, indexed)
+    max_bytes = max_mb * 1024 * 1024
+    result = UploadResult()
+    for name, path in uploads:
+        try:
+            target = safe_target(name, corpus_dir)
+            check_suffix(name)
+            try:
+                size = path.stat().st_size
+                if size > max_bytes:
+                    raise UploadRefused(
+                        name, f"文件有 {size / 1048576:.1f} MB，超过 {max_mb} MB 的上限：请拆分后再上传"
+                    )
+                data = path.read_bytes()
+            except OSError as e:
+                raise UploadRefused(name, f"上传的文件无法读取（{e.strerror or e}）：请重新上传") from e
+            sha, key = check_upload(name, data, known, max_bytes)
+            write_atomic(target, data)
+        except UploadRefused as r:
+            result.refused.append((r.name, r.reason))
+            log.info("upload refused: %s", r)
+            continue
+        known.names[name.lower()] = name
+        known.shas[sha] = name
+        if key is not None:
+            known.issues[key] = name
+        result.saved.append(name)
+        log.info("upload saved: %s", target)
+    return result
+
+
+def set_aside(corpus_dir: Path, source: str) -> Path:
+    """Move a library file out of the indexer's sight (a hidden name in the same folder); the
+    caller deletes it after the index is updated, or puts it back with `restore`."""
+    target = safe_target(source, corpus_dir)
+    if not target.is_file():
+        raise RagError(f"公报库里没有文件 {source}")
+    hidden = target.parent / f".removed-{secrets.token_hex(4)}-{target.name}"
+    os.replace(target, hidden)
+    return hidden
+
+
+def restore(hidden: Path, source: str) -> None:
+    os.replace(hidden, hidden.parent / source)
+
+
+def not_indexed(
+    corpus_dir: Path, indexed: Sequence[dict[str, Any]], failed: dict[str, str] | None = None
+) -> list[tuple[str, str]]:
+    """Library files the index does not hold (new, changed or refused by the indexer), with why."""
+    failed = failed or {}
+    by_source = {r["source"]: r.get("sha256", "") for r in indexed}
+    out: list[tuple[str, str]] = []
+    for p in library_files(corpus_dir):
+        if p.name in failed:
+            out.append((p.name, f"索引时被跳过：{failed[p.name]}"))
+        elif p.name not in by_source:
+            out.append((p.name, "新文件，尚未更新索引"))
+        else:
+            try:
+                if file_sha256(p) != by_source[p.name]:
+                    out.append((p.name, "文件已修改，尚未更新索引（索引中仍是旧内容）"))
+            except OSError:
+                continue
+    return out
