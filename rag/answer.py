@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 
 from .analyze import normalize
 from .chunk import split_sentences
+from .harvest import SURNAMES
 from .index import Index
 from .models import Answer, Evidence, Hit
 from .question import QuestionInfo
@@ -76,15 +77,30 @@ def coverage(index: Index, info: QuestionInfo, text: str) -> tuple[float, list[s
             continue
         # half credit for the parts of a compound word (生态建设 -> 生态, 建设); none for an alias
         parts = [] if len(forms) > 1 else [p for p in index.analyzer.tokens(label) if p != label and len(p) >= 2]
-        if parts:
-            got += 0.5 * weight * sum(p in hay for p in parts) / len(parts)
+        if parts and all(p in hay for p in parts):
+            got += 0.6 * weight  # every part is there, if not side by side
         missing.append(label)
     return (got / total if total else 0.0), missing
 
 
-def _kind_bonus(info: QuestionInfo, sentence: str) -> float:
+def _titled_names(sentence: str) -> list[tuple[str, str]]:
+    """(title, name) pairs such as (区长, 苏建设); the name must begin with a surname."""
+    return [(t, n) for t, n in TITLED_NAME.findall(sentence) if n[0] in SURNAMES]
+
+
+def _person_names(index: Index) -> list[str]:
+    return [w for w in index.analyzer.user_words if 2 <= len(w) <= 3 and w[0] in SURNAMES]
+
+
+def _kind_bonus(info: QuestionInfo, sentence: str, person_names: Sequence[str] = ()) -> float:
     if info.kind == "who":
-        return 0.3 if TITLED_NAME.search(sentence) else 0.0
+        roles = [w for w in info.words if re.search(TITLE_WORDS, w)]
+        if roles and any(re.search(re.escape(r) + f"[{H}]{{2,3}}?{NAME_AFTER}", sentence) for r in roles):
+            return 0.4  # the very title asked about, followed by a name
+        if _titled_names(sentence):
+            return 0.3
+        # a 谁 answer without any person in it is no answer
+        return 0.15 if any(n in sentence and n not in info.text for n in person_names) else -0.1
     if info.kind == "when":
         return 0.3 if DATE_RE.search(sentence) else 0.0
     if info.kind == "num":
@@ -101,20 +117,25 @@ def _kind_bonus(info: QuestionInfo, sentence: str) -> float:
     return 0.0
 
 
-def _short_answer(info: QuestionInfo, sentence: str) -> str:
+def _short_answer(info: QuestionInfo, sentence: str, person_names: Sequence[str] = ()) -> str:
     """A few words from the sentence that answer the question, or "" to quote the sentence."""
     if info.kind == "who":
-        names = TITLED_NAME.findall(sentence)
+        names = [(t, n) for t, n in _titled_names(sentence) if n not in info.text]
         role_words = [w for w in info.words if re.search(TITLE_WORDS, w)]
+        if info.subject and names:
+            return names[0][0] + names[0][1]  # who did it: the first titled name, the subject
         if role_words:
             named = [(t, n) for t, n in names if any(r in t or t in r for r in role_words)]
             names = named or names
+        if not names:
+            found = [n for n in person_names if n in sentence and n not in info.text]
+            return "、".join(found)
         return "、".join(dict.fromkeys(t + n for t, n in names))
     if info.kind == "when":
         m = DATE_PHRASE.search(sentence)
         return m.group(0) if m else ""
     if info.kind == "num":
-        nums = list(NUMBER_RE.finditer(sentence))
+        nums = [m for m in NUMBER_RE.finditer(sentence) if m.group(0) not in info.text]
         if not nums:
             return ""
         # the figure follows what it measures: count the question's words just before each figure
@@ -143,6 +164,7 @@ class _Scored:
 def _score_sentences(index: Index, info: QuestionInfo, hits: Sequence[Hit], top: int) -> list[_Scored]:
     # for 谁 questions the passage must be about the topic; the asked action (主持) may be missing
     topic = replace(info, words=tuple(w for w in info.words if w != info.action)) if info.action else info
+    names = _person_names(index) if info.kind == "who" else []
     out = []
     for ref, h in enumerate(hits[:top], start=1):
         if info.district and h.passage.district and h.passage.district != info.district:
@@ -150,7 +172,7 @@ def _score_sentences(index: Index, info: QuestionInfo, hits: Sequence[Hit], top:
         context_cov, _ = coverage(index, topic, h.passage.title + " " + h.passage.text)
         for sent in split_sentences(h.passage.text):
             cov, _ = coverage(index, info, sent)
-            score = 0.5 * cov + 0.5 * context_cov + _kind_bonus(info, sent) - 0.03 * (ref - 1)
+            score = 0.5 * cov + 0.5 * context_cov + _kind_bonus(info, sent, names) - 0.03 * (ref - 1)
             out.append(_Scored(score, ref, sent, h))
     out.sort(key=lambda x: -x.score)
     return out
@@ -164,7 +186,7 @@ def _per_district(index: Index, info: QuestionInfo, scored: list[_Scored]) -> li
         if not d or d in best:
             continue
         name = _short_answer(info, s.sentence)
-        role_ok = any(w in s.sentence for w in info.words if re.search(TITLE_WORDS, w))
+        role_ok = any(w in name for w in info.words if re.search(TITLE_WORDS, w))
         if name and role_ok:
             best[d] = (name, s)
     return [(d, n, s) for d, (n, s) in best.items()]
@@ -184,6 +206,9 @@ def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSet
     best_cov = max(c for c, _ in covs)
     dense = max((h.dense_score or 0.0) for h in top)
     answerable = best_cov >= s.min_coverage or (best_cov >= s.min_coverage_dense and dense >= s.dense_threshold)
+    years = [y for y in re.findall(r"(?<!\d)((?:19|20)\d{2})(?=年)", info.text)]
+    if years and not any(y in h.passage.text or h.passage.date.startswith(y) for h in top for y in years):
+        answerable = False  # the bulletins are about other years
     if not answerable or not (info.words or info.groups):
         missing = min((m for _, m in covs), key=len)
         note = searched + (f"；未找到：{'、'.join(missing[:5])}" if missing else "")
@@ -196,14 +221,15 @@ def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSet
     chosen = [best] + [x for x in scored[1 : s.max_sentences] if x.score >= best.score * 0.7]
 
     first = ""
-    if info.kind == "who" and not info.district:
+    roles_only = bool(info.words) and all(re.search(TITLE_WORDS, w) for w in info.words)
+    if info.kind == "who" and not info.district and not info.subject and roles_only:
         per = _per_district(index, info, scored)
         if len(per) >= 2:
             first = "；".join(f"{d}：{n} [{sc.ref}]" for d, n, sc in per)
             chosen = [sc for _, _, sc in per] + [c for c in chosen if c not in [sc for _, _, sc in per]]
             chosen = chosen[: max(s.max_sentences, len(per))]
     if not first:
-        short = _short_answer(info, best.sentence)
+        short = _short_answer(info, best.sentence, _person_names(index))
         if info.kind == "who" and info.action and info.action not in best.sentence:
             said = f"{short}（{best.sentence}）" if short else best.sentence
             first = f"公报中没有写明谁{info.action}；公报中写的是：{said} [{best.ref}]"

@@ -68,6 +68,7 @@ class QuestionInfo:
     day: int = 0
     issue_no: str = ""  # "35" from 第35期
     has_pronoun: bool = False
+    subject: bool = False  # a 谁 question asking who did something ("谁…"), not what someone is ("…是谁")
     action: str = ""  # for who-questions: the verb asked about (主持, 带队 ...)
 
 
@@ -120,7 +121,8 @@ def analyze_question(text: str, analyzer: Analyzer, aliases: dict[str, list[str]
     im = ISSUE_IN_Q.search(norm)
     action = ""
     if kind == "who":
-        am = re.search(r"谁\s*(?:来|负责|在)?([\u4e00-\u9fff]{2})", norm) or re.search(
+        # only a question that asks for the subject ("谁主持了…") names an action to look for
+        am = re.match(r"^(?:是)?谁\s*(?:来|负责)?([\u4e00-\u9fff]{2})", norm) or re.search(
             r"([\u4e00-\u9fff]{2})了?.{0,6}的是谁", norm
         )
         action = am.group(1) if am else ""
@@ -135,5 +137,6 @@ def analyze_question(text: str, analyzer: Analyzer, aliases: dict[str, list[str]
         day=day,
         issue_no=im.group(1) if im else "",
         has_pronoun=bool(PRONOUNS.search(norm)),
+        subject=kind == "who" and norm.startswith(("谁", "是谁")),
         action=action,
     )
