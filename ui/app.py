@@ -179,7 +179,7 @@ def build_app(qa: QA) -> gr.Blocks:
 
     def open_bulletin(source: str | None) -> str:
         if not source:
-            return '<div class="placeholder">选择一份公报，查看它的全部文章。</div>'
+            return bulletin_list(lib.rows())
         try:
             idx = qa.index
             b = idx.store.bulletin(source)
@@ -189,6 +189,20 @@ def build_app(qa: QA) -> gr.Blocks:
             return render.render_bulletin(b, passages)
         except RagError as err:
             return render.render_cite_placeholder(str(err))
+
+    def bulletin_list(rows: list[dict[str, Any]]) -> str:
+        details: dict[str, tuple[str, str]] = {}
+        try:
+            store = qa.index.store
+            for r in rows:
+                b = store.bulletin(r["source"])
+                if b is not None and b.articles:
+                    dates = sorted(a.date[-5:] for a in b.articles if a.date)
+                    span = (dates[0] if dates[0] == dates[-1] else f"{dates[0]} 至 {dates[-1]}") if dates else ""
+                    details[r["source"]] = (b.articles[0].full_title, span)
+        except RagError as err:
+            log.warning("cannot read the bulletins: %s", err)
+        return render.render_bulletin_list(rows, details)
 
     def navigate(evt: gr.EventData):
         """Clicks on citation and bulletin links inside the HTML views (see NAV_JS)."""
@@ -209,25 +223,26 @@ def build_app(qa: QA) -> gr.Blocks:
             _header(qa),
             render.render_library(rows, lib.pending()),
             gr.Dropdown(choices=districts),
-            gr.Dropdown(choices=bulletins),
+            gr.Dropdown(choices=bulletins, value=None),
+            bulletin_list(rows),
             gr.Dropdown(choices=sources, value=None),
         )
 
     def on_load(request: gr.Request):
+        """Fresh library facts for this page, and deep links: ?cite=ID or ?bulletin=FILE."""
         params = dict(request.query_params) if request is not None else {}
-        out = list(refresh())
+        header_html, lib_html, districts, bsel, bview, sources = refresh()
         tab: Any = gr.skip()
         cite_id: Any = gr.skip()
         cite_view: Any = gr.skip()
-        bsel: Any = gr.skip()
-        bview: Any = gr.skip()
         if params.get("cite"):
             cite_view, cite_id = open_citation(params["cite"])
             tab = gr.Tabs(selected="cite")
         elif params.get("bulletin"):
-            bsel, bview = params["bulletin"], open_bulletin(params["bulletin"])
+            bsel = gr.Dropdown(choices=bsel.choices, value=params["bulletin"])
+            bview = open_bulletin(params["bulletin"])
             tab = gr.Tabs(selected="browse")
-        return (*out, tab, cite_id, cite_view, bsel, bview)
+        return header_html, lib_html, districts, bsel, bview, sources, tab, cite_id, cite_view
 
     def finish(status: str):
         return (status, *refresh())
@@ -368,10 +383,10 @@ def build_app(qa: QA) -> gr.Blocks:
                         js_on_load=None,
                     )
             with gr.Tab("引用查看", id="cite", elem_id="tab-cite"):
-                with gr.Row(equal_height=True):
+                with gr.Row(equal_height=False):
                     cite_id = gr.Textbox(
-                        label="引用编号",
-                        placeholder="例如 b65cc29fcaa5（问答里每个段落下方都有）",
+                        show_label=False,
+                        placeholder="输入引用编号，例如 b65cc29fcaa5（问答里每个段落下方都有）",
                         scale=5,
                         elem_id="cite-id",
                     )
@@ -429,11 +444,16 @@ def build_app(qa: QA) -> gr.Blocks:
             view.click(navigate, None, nav_out, show_progress="hidden", **private)
         cite_btn.click(open_citation, [cite_id], [cite_view, cite_id], **private)
         cite_id.submit(open_citation, [cite_id], [cite_view, cite_id], **private)
-        bulletin_sel.change(open_bulletin, [bulletin_sel], [browse_view], **private)
+        bulletin_sel.change(open_bulletin, [bulletin_sel], [browse_view], show_progress="hidden", **private)
 
-        refresh_out = [header, library_view, district, bulletin_sel, remove_sel]
-        demo.load(on_load, None, [*refresh_out, tabs, cite_id, cite_view, bulletin_sel, browse_view], **private)
-        lib_ops: dict[str, Any] = {"concurrency_id": "library", "concurrency_limit": 1, **private}
+        refresh_out = [header, library_view, district, bulletin_sel, browse_view, remove_sel]
+        demo.load(on_load, None, [*refresh_out, tabs, cite_id, cite_view], **private)
+        lib_ops: dict[str, Any] = {
+            "concurrency_id": "library",
+            "concurrency_limit": 1,
+            "show_progress_on": [library_view],  # the progress bar of the update, over the table
+            **private,
+        }
         upload_btn.click(do_upload, [files], [status, files, *refresh_out], **lib_ops)
         update_btn.click(do_update, None, [status, *refresh_out], **lib_ops)
         rebuild_btn.click(do_rebuild, None, [status, *refresh_out], **lib_ops)

@@ -330,6 +330,27 @@ def render_bulletin(b: Bulletin, passages_of: dict[str, list[Passage]]) -> str:
     )
 
 
+def render_bulletin_list(rows: Sequence[dict[str, Any]], details: dict[str, tuple[str, str]] | None = None) -> str:
+    """Every indexed bulletin as a card that opens it; details: source -> (lead title, date span)."""
+    if not rows:
+        return '<div class="placeholder">索引里还没有公报：到“公报库”上传 .txt 公报文件。</div>'
+    details = details or {}
+    cards = []
+    for r in rows:
+        who = r.get("publisher") or r.get("district") or r["source"]
+        lead, span = details.get(r["source"], ("", ""))
+        when = " ".join(x for x in (r.get("issue_no") or "", r.get("issue_date") or "") if x)
+        when = when or (f"文章日期 {span}" if span else "未印期号和日期")
+        lead_html = f'<div class="blead">头条：{esc(lead)}</div>' if lead else ""
+        cards.append(
+            f'<li class="bcard">{bulletin_link(r["source"], who, "blink btitle")}'
+            f'<div class="bwhen">{esc(when)}</div>{lead_html}'
+            f'<div class="bcount">{esc(r.get("n_articles", ""))} 篇文章 · {esc(r.get("n_passages", ""))} 个段落</div>'
+            f'<div class="bsrc">{esc(r["source"])}</div></li>'
+        )
+    return f'<div class="bulletin-list"><ul class="bcards">{"".join(cards)}</ul></div>'
+
+
 # ---------------------------------------------------------------------------------------------
 # library
 

@@ -137,6 +137,14 @@ mark.cited { background: #fde68a; color: inherit; padding: 2px 0; box-shadow: 0 
 .byline { color: #57534e; text-align: right; font-size: 14px; }
 .placeholder { color: #78716c; padding: 40px 10px; text-align: center; }
 
+ul.bcards { list-style: none; padding: 0; display: grid; grid-template-columns: repeat(auto-fill, minmax(280px, 1fr));
+  gap: 12px; }
+li.bcard { border: 1px solid #e7e5e4; border-radius: 10px; padding: 12px 14px; background: #fff; }
+li.bcard a.btitle { font-weight: 600; font-size: 16px; }
+.bwhen { color: #44403c; margin-top: 4px; }
+.bcount { color: #78716c; font-size: 12px; margin-top: 4px; }
+.blead { color: #292524; font-size: 13px; margin-top: 4px; line-height: 1.5; }
+.bsrc { color: #a8a29e; font-size: 12px; }
 .bulletin-view h2 { font-size: 20px; color: #1c1917; }
 ol.articles { padding-left: 0; list-style: none; }
 li.article { border-bottom: 1px solid #f5f5f4; padding: 8px 0; }
