@@ -82,13 +82,19 @@ def _wait_until_up(app: RunningApp, timeout: float) -> None:
 
 
 @contextmanager
-def running_app(tmp: Path, extra_env: dict[str, str] | None = None) -> Iterator[RunningApp]:
-    """Start the app on 127.0.0.1 with a copy of seeds/ and a fresh index; stop it afterwards."""
-    corpus = tmp / "library"
-    corpus.mkdir(parents=True)
-    for f in sorted(SEEDS.glob("*.txt")):
-        (corpus / f.name).write_bytes(f.read_bytes())
-    index = tmp / "index"
+def running_app(
+    tmp: Path, extra_env: dict[str, str] | None = None, share: RunningApp | None = None
+) -> Iterator[RunningApp]:
+    """Start the app on 127.0.0.1 with a copy of seeds/ and a fresh index (or the library and index
+    of the running app `share`); stop it afterwards."""
+    if share is not None:
+        corpus, index = share.corpus, share.index
+    else:
+        corpus = tmp / "library"
+        corpus.mkdir(parents=True)
+        for f in sorted(SEEDS.glob("*.txt")):
+            (corpus / f.name).write_bytes(f.read_bytes())
+        index = tmp / "index"
     port = free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("RAG_")},  # no settings from the shell

@@ -14,10 +14,12 @@ from pathlib import Path
 import pytest
 from app_helpers import NEW_BULLETIN, NEW_BULLETIN_NAME, NEW_BULLETIN_QUESTION, SEEDS, RunningApp, running_app
 
+from rag.errors import RagError
 from rag.models import Answer, Article, Bulletin, Evidence, Hit, Paragraph, Passage
 from rag.service import CitationView
 from ui import library, render
 from ui.api import make_filters, normalize_date
+from ui.app import parse_auth
 
 gradio_client = pytest.importorskip("gradio_client")
 Client = gradio_client.Client
@@ -181,7 +183,32 @@ def test_removing_an_unknown_file_is_refused(client: Client) -> None:
         client.predict("../seeds/000_84ebe029d2cf1232.txt", api_name="/remove")
 
 
+def test_a_login_from_the_configuration_is_required(app: RunningApp, tmp_path: Path) -> None:
+    with running_app(tmp_path, {"RAG_AUTH": "editor:s3cret"}, share=app) as locked:
+        with pytest.raises(gradio_client.exceptions.AuthenticationError):
+            Client(locked.url, verbose=False)
+        c = Client(locked.url, auth=("editor", "s3cret"), verbose=False)
+        assert c.predict("谁主持了安委会会议", api_name="/ask")["passages"]
+
+
+def test_follow_up_questions_use_the_history(client: Client) -> None:
+    first = client.predict("谁带队夜查大气污染防治工作", api_name="/ask")
+    follow = client.predict("她还参加了哪些活动", history=[[first["question"], first["text"]]], api_name="/ask")
+    assert follow["question"] == "她还参加了哪些活动"
+    assert follow["passages"]
+    if not first["abstained"]:
+        assert follow["resolved_question"] != follow["question"]
+
+
 # ---- the app's own checks, without a server ---------------------------------------------------
+
+
+def test_auth_setting_is_parsed() -> None:
+    assert parse_auth("") is None
+    assert parse_auth("editor:pa:ss") == ("editor", "pa:ss")
+    for bad in ("editor", ":pw", "editor:"):
+        with pytest.raises(RagError, match="user:password"):
+            parse_auth(bad)
 
 
 @pytest.mark.parametrize(

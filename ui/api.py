@@ -52,10 +52,10 @@ def filters_note(f: Filters) -> str:
     return "范围：" + " · ".join(parts) if parts else ""
 
 
-def answer_dict(ans: Answer) -> dict[str, Any]:
-    """The `/ask` endpoint's result."""
+def answer_dict(ans: Answer, question: str = "") -> dict[str, Any]:
+    """The `/ask` endpoint's result; `question` as asked (the answer carries the resolved one)."""
     return {
-        "question": ans.question,
+        "question": question or ans.question,
         "resolved_question": ans.extra.get("resolved_question", ans.question),
         "answer": short_answer(ans),
         "text": ans.text,

@@ -306,7 +306,8 @@ def build_app(qa: QA) -> gr.Blocks:
         try:
             f = make_filters(district, date_from, date_to)
             turns = [(str(h[0]), str(h[1])) for h in (history or []) if len(h) >= 2]
-            return answer_dict(qa.ask(question, f, k=max(1, int(top_k or settings.top_k)), history=turns))
+            ans = qa.ask(question, f, k=max(1, int(top_k or settings.top_k)), history=turns)
+            return answer_dict(ans, (question or "").strip())
         except RagError as err:
             raise gr.Error(str(err)) from err
 
