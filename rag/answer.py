@@ -231,7 +231,7 @@ def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSet
     if not first:
         short = _short_answer(info, best.sentence, _person_names(index))
         if info.kind == "who" and info.action and info.action not in best.sentence:
-            said = f"{short}（{best.sentence}）" if short else best.sentence
+            said = best.sentence if len(best.sentence) <= 80 or not short else f"{short}（{best.sentence}）"
             first = f"公报中没有写明谁{info.action}；公报中写的是：{said} [{best.ref}]"
         elif short:
             first = f"{short} [{best.ref}]"
