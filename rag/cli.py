@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -60,6 +61,25 @@ def _filters(a: argparse.Namespace) -> Filters:
     return Filters(district=a.district or "", date_from=a.date_from or "", date_to=a.date_to or "")
 
 
+def _positive_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of 1 or more")
+    return n
+
+
+def _date_arg(text: str) -> str:
+    """`11-01`, `2021-12-31` (also 2021-12-1, 2021/12/31): normalised to MM-DD / YYYY-MM-DD."""
+    m = re.fullmatch(r"(?:(\d{4})[-/.])?(\d{1,2})[-/.](\d{1,2})", text.strip())
+    if not m or not (1 <= int(m.group(2)) <= 12 and 1 <= int(m.group(3)) <= 31):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date: write MM-DD or YYYY-MM-DD, e.g. 11-01 or 2021-12-31")
+    md = f"{int(m.group(2)):02d}-{int(m.group(3)):02d}"
+    return f"{m.group(1)}-{md}" if m.group(1) else md
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="rag", description="公报问答: question answering over district bulletins")
     p.add_argument("--config", type=Path, help="a rag.toml file (default: ./rag.toml if present)")
@@ -77,11 +97,11 @@ def main(argv: list[str] | None = None) -> int:
 
     a = sub.add_parser("ask", help="answer a question with cited passages")
     a.add_argument("question")
-    a.add_argument("--top-k", type=int, default=None)
+    a.add_argument("--top-k", type=_positive_int, default=None)
     a.add_argument("--json", action="store_true", help="print the run-file fields as JSON")
     a.add_argument("--district")
-    a.add_argument("--date-from")
-    a.add_argument("--date-to")
+    a.add_argument("--date-from", type=_date_arg, help="MM-DD or YYYY-MM-DD")
+    a.add_argument("--date-to", type=_date_arg, help="MM-DD or YYYY-MM-DD")
 
     s = sub.add_parser("show", help="show the whole article of a citation id, passage marked")
     s.add_argument("citation_id")

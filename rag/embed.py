@@ -10,6 +10,7 @@ on the machine, else the bundled build of the same model.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import threading
@@ -101,11 +102,12 @@ class SentenceTransformerEmbedder:
 
     def __init__(
         self,
-        model: str,
+        model: str | os.PathLike[str],
         query_prefix: str | None = None,
         passage_prefix: str | None = None,
         batch_size: int = 32,
     ) -> None:
+        model = os.fspath(model)
         self.model_name = model
         is_e5 = "e5" in Path(model).name.lower() or "e5" in model.lower().split("/")[-1]
         self.query_prefix = query_prefix if query_prefix is not None else ("query: " if is_e5 else "")
@@ -113,11 +115,18 @@ class SentenceTransformerEmbedder:
         self.batch_size = batch_size
         self._model: Any = None
         self._dim: int | None = None
+        self._id: str | None = None
         self._lock = threading.Lock()
 
     @property
     def id(self) -> str:
-        return f"st:{Path(self.model_name).name if os.path.isdir(self.model_name) else self.model_name}"
+        if self._id is None:
+            if os.path.isdir(self.model_name):
+                # a folder's name alone is often generic ("model"): add a digest of what makes the model
+                self._id = f"st:{Path(self.model_name).name}@{_folder_digest(Path(self.model_name))}"
+            else:
+                self._id = f"st:{self.model_name}"
+        return self._id
 
     def warm_up(self) -> None:
         with self._lock:
@@ -160,6 +169,21 @@ class SentenceTransformerEmbedder:
     def embed_query(self, text: str) -> np.ndarray:
         self.warm_up()
         return _normalise(self._encode([self.query_prefix + text])[0])
+
+
+def _folder_digest(folder: Path) -> str:
+    """Stable across copies of a model folder, different for different models: the small config
+    files by content, the weight files by name and size (hashing the weights would be slow)."""
+    parts: list[str] = []
+    for f in sorted(folder.rglob("*")):
+        if not f.is_file():
+            continue
+        rel = f.relative_to(folder).as_posix()
+        if f.suffix == ".json" and f.stat().st_size <= 1 << 20:
+            parts.append(f"{rel}={f.read_text(encoding='utf-8', errors='replace')}")
+        elif f.suffix in (".safetensors", ".bin", ".onnx", ".pt", ".h5", ".msgpack"):
+            parts.append(f"{rel}:{f.stat().st_size}")
+    return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:10]
 
 
 def _local_e5() -> str | None:

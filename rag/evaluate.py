@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .errors import RagError
 from .models import Answer
 from .retrieve import Filters
 from .service import QA
@@ -41,11 +42,29 @@ def run_line(qid: str, ans: Answer) -> dict[str, Any]:
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        raise RagError(f"cannot read {path} ({getattr(e, 'strerror', None) or e}): give a UTF-8 JSONL file") from e
+    out = []
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise RagError(f"{path} line {n} is not JSON ({e.msg}): one JSON object a line") from e
+        if not isinstance(row, dict):
+            raise RagError(f"{path} line {n} is not a JSON object: one JSON object a line")
+        out.append(row)
+    return out
 
 
 def run_eval(qa: QA, qa_file: Path, runs_out: Path, k: int = 10) -> list[dict[str, Any]]:
     questions = read_jsonl(qa_file)
+    for n, q in enumerate(questions, start=1):
+        if not isinstance(q.get("id"), str) or not isinstance(q.get("question"), str):
+            raise RagError(f"{qa_file} question {n} has no string `id` and `question`")
     lines = []
     for q in questions:
         lines.append(run_line(q["id"], qa.ask(q["question"], Filters(), k=k)))

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import secrets
 import shutil
 import time
@@ -66,9 +67,15 @@ class Manifest:
 
     @classmethod
     def read(cls, folder: Path) -> Manifest:
-        data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-        known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
-        return cls(**known)
+        try:
+            data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+            known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+            return cls(**known)
+        except (OSError, ValueError, TypeError) as e:
+            raise IndexMismatchError(
+                f"the index manifest {folder / 'manifest.json'} is unreadable ({type(e).__name__}): "
+                "run `python -m rag build` to rebuild the index"
+            ) from e
 
     def write(self, folder: Path) -> None:
         (folder / "manifest.json").write_text(json.dumps(asdict(self), ensure_ascii=False, indent=2), encoding="utf-8")
@@ -224,19 +231,26 @@ def _sync(
 ) -> UpdateReport:
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
-    old_v = None if rebuild else current_version(index_dir)
-    old: Manifest | None = Manifest.read(old_v) if old_v else None
+    live_v = current_version(index_dir)  # kept on disk after the swap for readers that opened it
+    old_v = None if rebuild else live_v
+    try:
+        old: Manifest | None = Manifest.read(old_v) if old_v else None
+    except IndexMismatchError as e:
+        log.warning("%s; rebuilding everything", e)
+        old_v, old = None, None
     if old is not None and (old.embedder != embedder.id or old.format_version != FORMAT_VERSION):
         log.info("index was built with %s (format %s): rebuilding everything", old.embedder, old.format_version)
         old_v, old = None, None
     old_store = Store(old_v / "store.sqlite") if old_v else None
     old_hashes = old.bulletins if old else {}
 
-    files = _corpus_files(corpus_dir)
+    # bulletins already in the index first, so a new copy of one is the duplicate, not the original
+    files = sorted(_corpus_files(corpus_dir), key=lambda p: (p.name not in old_hashes, p.name))
     entries: dict[str, _Entry] = {}
     failed: list[tuple[str, str]] = []
     seen_sha: dict[str, str] = {}
     seen_issue: dict[tuple[str, str, str], str] = {}
+    seen_text: dict[str, str] = {}
     for i, path in enumerate(files):
         if progress:
             progress("parse", i, len(files))
@@ -246,20 +260,35 @@ def _sync(
                 raise BulletinError(source, f"not a {'/'.join(SUFFIXES)} file, not indexed")
             data_sha = _sha256(path)
             if data_sha in seen_sha:
-                raise BulletinError(source, f"same content as {seen_sha[data_sha]}: duplicate not indexed")
+                raise BulletinError(
+                    source, f"same content as {seen_sha[data_sha]}: duplicate not indexed (remove one of the two)"
+                )
             if old_store is not None and old_hashes.get(source) == data_sha:
                 b = old_store.bulletin(source)
                 if b is not None:
                     seen_sha[data_sha] = source
+                    if b.issue_no:
+                        seen_issue.setdefault(_issue_key(b), source)
+                    seen_text.setdefault(_text_key(b), source)
                     entries[source] = _Entry(b, [], "unchanged")
                     continue
             b = parse_bulletin(read_bulletin(path))
-            issue_key = (b.district or b.publisher, b.issue_no, b.issue_date)
+            issue_key, text_key = _issue_key(b), _text_key(b)
             if b.issue_no and issue_key in seen_issue:
-                raise BulletinError(source, f"same issue ({b.label}) as {seen_issue[issue_key]}: duplicate not indexed")
+                raise BulletinError(
+                    source,
+                    f"same issue ({b.label}) as {seen_issue[issue_key]}: duplicate not indexed (remove one of the two)",
+                )
+            if text_key in seen_text:
+                raise BulletinError(
+                    source,
+                    f"same text as {seen_text[text_key]} (saved again, perhaps in another encoding): "
+                    "duplicate not indexed (remove one of the two)",
+                )
             seen_sha[data_sha] = source
             if b.issue_no:
                 seen_issue[issue_key] = source
+            seen_text[text_key] = source
             entries[source] = _Entry(b, [], "changed" if source in old_hashes else "added")
         except BulletinError as err:
             failed.append((source, err.reason))
@@ -269,6 +298,9 @@ def _sync(
                 b_old = old_store.bulletin(source)
                 if b_old is not None:
                     entries[source] = _Entry(b_old, [], "unchanged")
+                    if b_old.issue_no:
+                        seen_issue.setdefault(_issue_key(b_old), source)
+                    seen_text.setdefault(_text_key(b_old), source)
     if progress:
         progress("parse", len(files), len(files))
     timings["parse"] = time.perf_counter() - t0
@@ -396,7 +428,7 @@ def _sync(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    _collect_garbage(index_dir, keep={name, old_v.name if old_v else ""})
+    _collect_garbage(index_dir, keep={name, live_v.name if live_v else ""})
     timings["write"] = time.perf_counter() - t4
     if progress:
         progress("index", 1, 1)
@@ -415,6 +447,17 @@ def _sync(
         timings=timings,
         version=name,
     )
+
+
+def _issue_key(b: Bulletin) -> tuple[str, str, str]:
+    return (b.district or b.publisher, b.issue_no, b.issue_date)
+
+
+def _text_key(b: Bulletin) -> str:
+    """The bulletin's text whatever its bytes: a copy in another encoding or with other line ends
+    gets the same key."""
+    parts = (a.title + "".join(p.text for p in a.paragraphs) for a in b.articles)
+    return content_id(*(re.sub(r"\s+", "", x) for x in parts), n=40)
 
 
 def _lexical_text(p: Passage) -> str:

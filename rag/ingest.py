@@ -14,6 +14,7 @@ from pathlib import Path
 from .errors import BulletinError
 
 MAX_BYTES = 20 * 1024 * 1024
+MAX_DAMAGED = 8  # undecodable byte sequences tolerated in an otherwise valid UTF-8 file
 SUFFIXES = (".txt",)
 
 
@@ -36,10 +37,14 @@ def _printable_ratio(text: str) -> float:
     return 1 - bad / len(text)
 
 
+def _newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def decode(data: bytes, source: str) -> tuple[str, str]:
     """Return (text, encoding) or raise BulletinError naming the file."""
     if not data.strip():
-        raise BulletinError(source, "the file is empty; nothing to index")
+        raise BulletinError(source, "the file is empty: put the bulletin's text in it, or remove it from the folder")
     if data.startswith(b"\xef\xbb\xbf"):
         candidates = ["utf-8-sig"]
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -53,7 +58,13 @@ def decode(data: bytes, source: str) -> tuple[str, str]:
             continue
         if "\x00" in text or _printable_ratio(text) < 0.97:
             continue
-        return text.replace("\r\n", "\n").replace("\r", "\n"), enc
+        return _newlines(text), enc
+    if candidates[0] == "utf-8":
+        # UTF-8 with a few damaged bytes (a truncated copy, a stray byte): keep the text, mark the damage
+        text = data.decode("utf-8", errors="replace")
+        bad = text.count("\ufffd")
+        if bad <= MAX_DAMAGED and bad < len(text) / 1000 and "\x00" not in text and _printable_ratio(text) >= 0.97:
+            return _newlines(text), f"utf-8 ({bad} damaged byte sequence{'s' if bad > 1 else ''} replaced)"
     raise BulletinError(
         source,
         "not a text bulletin: it is binary or in an unknown encoding (save it as UTF-8 or GB18030 plain text, .txt)",

@@ -22,6 +22,7 @@ TERMINAL = "。！？!?；;…"
 CLOSERS = "”’」』）)】》\"'"
 SOFT_PUNCT = "，,、：:“‘「『（(《—-"
 INNER_PUNCT = re.compile(r"[。，,；;：:]")
+INNER_TERMINAL = re.compile(r"[。！？；]")
 
 MASTHEAD_PATTERNS = [
     re.compile(r"^(?P<publisher>.{2,30}?)(编印|主办|出版)$"),
@@ -52,6 +53,8 @@ DATELINE = re.compile(
     r"(?:[上下中晚]午|夜|晚|凌晨|早)?)"
 )
 DATELINE_PLAIN = re.compile(r"^(?P<dateline>本报讯)")
+# "that day ...": refers back to a date already given, so it continues a report, never opens one
+BACK_REFERENCE = re.compile(r"^(?:当天|当日)")
 CONTINUATION_START = re.compile(rf"^[{CJK}][，,。、；;：:）)”]")
 DISTRICT_IN_TEXT = re.compile(rf"([{CJK}]{{2}}区)")
 NOT_DISTRICTS = {
@@ -131,7 +134,15 @@ def _looks_cut(a: str, b: str) -> bool:
         return False
     if ARTICLE_START.match(b) or SECTION_LINE.match(b) or ITEM_LINE.match(b) or SECTION_LINE.match(a):
         return False
+    if len(b) <= 60 and not INNER_TERMINAL.search(b) and not _ends_terminal(b):
+        # `b` reads as a headline (short, no sentence in it): never glue it to the paragraph before,
+        # even when that paragraph stops without punctuation (text continued on another page)
+        return False
     if a[-1] in SOFT_PUNCT:
+        return True
+    if INNER_TERMINAL.search(a) and INNER_TERMINAL.search(b):
+        # a sentence ends inside `a` and text runs on after it: body text cut by the layout
+        # (headlines never hold a 。), continued by more body text (项目建 / 设单位、…效率。)
         return True
     if CONTINUATION_START.match(b):
         return True
@@ -255,6 +266,8 @@ def _main_title(heads: list[str]) -> tuple[str, tuple[str, ...]]:
         return not re.search(r"[，,]", h) and not re.search(rf"[{CJK}] [{CJK}]", h) and not h.startswith("“")
 
     main = next((h for h in heads if plain(h) and len(h) > 8), None)
+    # a short label (京广路街道) over a headline with a comma: the headline is the title
+    main = main or next((h for h in heads if len(h) > 8 and not h.startswith("“")), None)
     main = main or next((h for h in heads if plain(h)), heads[0])
     return main, tuple(h for h in heads if h is not main)
 
@@ -273,7 +286,8 @@ def _reporters(byline: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
-def _article_date(first_para: str, mast: _Masthead) -> tuple[str, str]:
+def _article_date(first_para: str) -> tuple[str, str]:
+    """(dateline, date): the date has a year only when the dateline prints one (never guessed)."""
     m = DATELINE.match(first_para)
     if not m:
         plain = DATELINE_PLAIN.match(first_para)
@@ -282,9 +296,6 @@ def _article_date(first_para: str, mast: _Masthead) -> tuple[str, str]:
     if not (1 <= month <= 12 and 1 <= day <= 31):
         return m.group("dateline").strip(), ""
     year = m.group("year")
-    if not year and mast.year and mast.month:
-        # the masthead dates the issue; a report from a later month is from the year before
-        year = str(int(mast.year) - (1 if month > int(mast.month) else 0))
     date = f"{year}-{month:02d}-{day:02d}" if year else f"{month:02d}-{day:02d}"
     return m.group("dateline").strip(), date
 
@@ -352,7 +363,7 @@ def _segment(blocks: list[_Block]) -> list[_Draft]:
                 cur is None
                 or cur.closed
                 or bool(pending_section)
-                or bool(ARTICLE_START.match(nxt.text))
+                or bool(ARTICLE_START.match(nxt.text) and not BACK_REFERENCE.match(nxt.text))
                 or not cur.paras
                 or cur.series
             )
@@ -417,7 +428,7 @@ def parse_bulletin(raw: RawBulletin) -> Bulletin:
             title, subs = _main_title(d.heads)
         else:
             title, subs = _item_title(d.paras[0].text), ()
-        dateline, date = ("", "") if d.teaser else _article_date(d.paras[0].text, mast)
+        dateline, date = ("", "") if d.teaser else _article_date(d.paras[0].text)
         if not d.heads and not d.section:
             warnings.append(f"text without a headline, indexed under '{title}'")
         articles.append(
