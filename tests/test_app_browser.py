@@ -157,6 +157,32 @@ def test_upload_of_a_wrong_type_is_refused_in_the_page(page: Any, app: RunningAp
     assert not (app.corpus / "bulletin.docx").exists()
 
 
+def test_update_and_remove_with_confirmation(page: Any, app: RunningApp) -> None:
+    pg = page
+    name = "remove_me_test.txt"
+    text = (
+        "上街区开展冬季消防安全大检查\n\n本报讯 12月6日，区消防救援大队大队长岳明川带队对峡窝镇12家"
+        "小微企业开展冬季消防安全检查，现场督促整改隐患9处。\n\n(记者 何润东)\n"
+    )
+    (app.corpus / name).write_text(text, encoding="utf-8")
+    pg.get_by_role("tab", name="公报库").click()
+    pg.locator("#update-btn").click()  # a file put into the folder by hand is indexed by 更新索引
+    pg.locator("#library-table").get_by_text(name).first.wait_for(timeout=UPDATE_TIMEOUT_MS)
+    assert "新增" in pg.locator("#library-status").inner_text()
+
+    pg.locator("#remove-select input").click()
+    pg.get_by_role("option", name=name).click()
+    answers = iter([False, True])  # first "cancel", then "OK"
+    pg.on("dialog", lambda d: d.accept() if next(answers) else d.dismiss())
+    pg.locator("#remove-btn").click()
+    pg.wait_for_timeout(1500)
+    assert (app.corpus / name).exists()  # cancelled: nothing removed
+    pg.locator("#remove-btn").click()
+    pg.locator("#library-status .status.ok").filter(has_text="已删除").wait_for(timeout=UPDATE_TIMEOUT_MS)
+    assert not (app.corpus / name).exists()
+    assert name not in pg.locator("#library-table").inner_text()
+
+
 def test_deep_link_opens_a_citation(page: Any, app: RunningApp) -> None:
     pg = page
     pg.get_by_role("tab", name="问答").click()

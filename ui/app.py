@@ -47,6 +47,7 @@ EXAMPLE_QUESTIONS = [
     "重点项目综合排名第几",
 ]
 MAX_TURNS = 50
+CANCELLED = ".cancelled"  # what the removal's confirmation returns on "no" (never a library file name)
 STAGES = {"parse": "读取公报", "embed": "计算段落向量", "index": "写入新索引"}
 
 
@@ -258,12 +259,13 @@ def build_app(qa: QA) -> gr.Blocks:
             msg = render.render_status("error", "上传后更新索引失败，问答仍使用原来的索引", [str(err)])
             return (msg, None, *refresh())
         lines = [f"已收录：{s}" for s in result.saved] + [f"未收录：{n}：{why}" for n, why in result.refused]
+        skipped = set(dict(report.failed)) & set(result.saved) if report is not None else set()
         if report is not None:
             lines += report_lines(report)
-        kind = "ok" if result.saved and not result.refused else ("warn" if result.saved else "error")
+        kind = "ok" if result.saved and not result.refused and not skipped else ("warn" if result.saved else "error")
         title = {
             "ok": f"已上传 {len(result.saved)} 个文件，索引已更新",
-            "warn": f"已上传 {len(result.saved)} 个文件，{len(result.refused)} 个未收录",
+            "warn": f"已上传 {len(result.saved)} 个文件，{len(result.refused) + len(skipped)} 个未收录或未能索引",
             "error": "没有文件被收录",
         }[kind]
         return (render.render_status(kind, title, lines), None, *refresh())
@@ -283,6 +285,8 @@ def build_app(qa: QA) -> gr.Blocks:
         return do_sync(True, progress)
 
     def do_remove(source: str | None, progress: gr.Progress = gr.Progress()):  # noqa: B008
+        if source == CANCELLED:  # the user said no in the confirmation dialog
+            return (gr.skip(),) * 7
         if not source:
             return finish(render.render_status("warn", "请先选择要删除的公报文件"))
         try:
@@ -462,7 +466,7 @@ def build_app(qa: QA) -> gr.Blocks:
             do_remove,
             [remove_sel],
             [status, *refresh_out],
-            js="(s) => (s && window.confirm('从公报库删除 ' + s + ' 并更新索引？')) ? s : null",
+            js=f"(s) => (!s || window.confirm('从公报库删除 ' + s + ' 并更新索引？')) ? s : '{CANCELLED}'",
             **lib_ops,
         )
 
