@@ -14,6 +14,9 @@ from .models import Article, Bulletin, Passage, content_id
 SENTENCE_END = re.compile(r"(?<=[。！？!?；;])[”’」』）)]*")
 TARGET_CHARS = 220
 MAX_CHARS = 360
+SUBHEAD_CHARS = 40
+SENTENCE_MARK = re.compile(r"[。！？!?；;]")
+SENTENCE_END_AT_END = re.compile(r"[。！？!?；;][”’」』）)]*$")
 
 
 def split_sentences(text: str) -> list[str]:
@@ -53,8 +56,11 @@ def citation_label(bulletin: Bulletin, article: Article, paragraph: int, paragra
 
 def chunk_article(bulletin: Bulletin, article: Article) -> list[Passage]:
     units: list[tuple[int, str]] = []  # (paragraph number, sentence)
+    subheads: set[int] = set()  # paragraphs that are headings inside the article (环保工作, 项目进展)
     for pno, para in enumerate(article.paragraphs, start=1):
         units.extend((pno, s) for s in split_sentences(para.text))
+        if len(para.text) <= SUBHEAD_CHARS and not SENTENCE_MARK.search(para.text):
+            subheads.add(pno)
     passages: list[Passage] = []
     buf: list[tuple[int, str]] = []
 
@@ -80,8 +86,15 @@ def chunk_article(bulletin: Bulletin, article: Article) -> list[Passage]:
         buf.clear()
 
     size = 0
-    for pno, sent in units:
-        if buf and size + len(sent) > TARGET_CHARS:
+    for i, (pno, sent) in enumerate(units):
+        # a sub-heading opens a passage of its own, when the text before it ended a sentence
+        opens_section = (
+            pno in subheads
+            and (i == 0 or units[i - 1][0] != pno)
+            and any(q not in subheads for q, _ in buf)
+            and bool(SENTENCE_END_AT_END.search(buf[-1][1]))
+        )
+        if buf and (size + len(sent) > TARGET_CHARS or opens_section):
             flush()
             size = 0
         buf.append((pno, sent))

@@ -246,6 +246,31 @@ def test_short_tail_is_folded_into_the_passage_before() -> None:
     assert passages[-1].citation.endswith("–2段")
 
 
+def test_sub_heading_opens_a_passage() -> None:
+    body = "".join(f"第{i}句话说明了环保工作的一项具体安排。" for i in range(4))
+    lead = "当天上午，会议通报了全区一至七月重点项目和政府投资项目的运行情况。"
+    a = make_article([body, "项目进展", "重点项目综合排名第二", lead])
+    passages = chunk_article(make_bulletin((a,)), a)
+    assert [p.text for p in passages] == [body, "项目进展重点项目综合排名第二" + lead]
+    assert [(p.paragraph, p.paragraph_end) for p in passages] == [(1, 1), (2, 4)]
+
+
+def test_short_line_inside_a_sentence_does_not_open_a_passage() -> None:
+    # a paragraph cut by the layout (no sentence end before the short line) stays together
+    a = make_article(["会议指出，要在济源路9号院、九冶家属院", "鸿园小区、晨光社区", "等老旧小区加快改造。"])
+    (p,) = chunk_article(make_bulletin((a,)), a)
+    assert p.text == "会议指出，要在济源路9号院、九冶家属院鸿园小区、晨光社区等老旧小区加快改造。"
+
+
+def test_sub_sections_of_002_start_their_own_passages(seeds: list[tuple[Bulletin, list[Passage]]]) -> None:
+    _, passages = seeds[2]
+    first = [p for p in passages if p.article_index == 0]
+    starts = [p.text[:8] for p in first]
+    assert "环保工作实行四包" in starts and "项目进展重点项目" in starts
+    section = next(p for p in first if p.text.startswith("项目进展"))
+    assert "市内六区排名第二" in section.text
+
+
 def test_same_text_twice_in_a_bulletin_gets_one_passage() -> None:
     a1 = make_article(["区里召开会议，研究部署工作。"], title="甲")
     a2 = replace(a1, index=1, title="乙")
