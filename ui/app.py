@@ -515,10 +515,11 @@ def serve(settings: Settings) -> None:
     report = qa.ensure_index(progress=_log_progress)
     if report is not None:
         log.info("built the index: %s", "; ".join(report.lines()))
-    try:
-        qa.ask(EXAMPLE_QUESTIONS[0])  # loads the index and the embedder before the first visitor
+    try:  # load the index and the model now rather than on the first visitor's question
+        qa.retriever()
+        qa.embedder.embed_query(EXAMPLE_QUESTIONS[0])
     except RagError as err:
-        log.warning("warm-up question failed: %s", err)
+        log.warning("warm-up failed: %s", err)
     demo = build_app(qa)
     options = launch_options(settings)
     log.info("serving on http://%s:%s", settings.host, settings.port)
