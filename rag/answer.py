@@ -41,7 +41,9 @@ NAME_AFTER = (
     r"、|，|,|。|：|:)"
 )
 TITLED_NAME = re.compile(rf"((?:{TITLE_WORDS}))([{H}]{{2,3}}?){NAME_AFTER}")
-DATE_PHRASE = re.compile(r"(?:\d{4}年)?\d{1,2}月\d{1,2}日(?:[上下中]午|夜|晚|凌晨)?|\d{1,2}月(?:[上中下]旬|底|初)")
+DATE_PHRASE = re.compile(
+    r"(?:\d{4}年)?\d{1,2}月\d{1,2}日(?:[上下中]午|夜|晚|凌晨)?|\d{1,2}月(?:[上中下]旬|底|初)|(?:今年|明年)?年底前?|年内|月底前?"
+)
 
 
 @dataclass(frozen=True)
@@ -88,12 +90,18 @@ def _titled_names(sentence: str) -> list[tuple[str, str]]:
     return [(t, n) for t, n in TITLED_NAME.findall(sentence) if n[0] in SURNAMES]
 
 
+def _any_name(sentence: str, person_names: Sequence[str]) -> bool:
+    return any(n in sentence for n in person_names)
+
+
 def _person_names(index: Index) -> list[str]:
     return [w for w in index.analyzer.user_words if 2 <= len(w) <= 3 and w[0] in SURNAMES]
 
 
 def _kind_bonus(info: QuestionInfo, sentence: str, person_names: Sequence[str] = ()) -> float:
     if info.kind == "who":
+        if info.action and info.action in sentence and (_titled_names(sentence) or _any_name(sentence, person_names)):
+            return 0.5  # a person doing exactly what was asked (主持)
         roles = [w for w in info.words if re.search(TITLE_WORDS, w)]
         if roles and any(re.search(re.escape(r) + f"[{H}]{{2,3}}?{NAME_AFTER}", sentence) for r in roles):
             return 0.4  # the very title asked about, followed by a name
