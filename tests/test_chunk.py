@@ -60,9 +60,23 @@ def make_article(paragraphs: list[str], title: str = "测试标题", date: str =
     )
 
 
-def make_bulletin(articles: tuple[Article, ...] = (), **kw: str) -> Bulletin:
-    fields = {"publisher": "", "district": "某某区", "issue_date": "", "issue_no": ""} | kw
-    return Bulletin(source="t.txt", sha256="0" * 64, encoding="utf-8", articles=articles, **fields)
+def make_bulletin(
+    articles: tuple[Article, ...] = (),
+    publisher: str = "",
+    district: str = "某某区",
+    issue_date: str = "",
+    issue_no: str = "",
+) -> Bulletin:
+    return Bulletin(
+        source="t.txt",
+        sha256="0" * 64,
+        encoding="utf-8",
+        publisher=publisher,
+        district=district,
+        issue_date=issue_date,
+        issue_no=issue_no,
+        articles=articles,
+    )
 
 
 # --- on the seeds ----------------------------------------------------------------------------------

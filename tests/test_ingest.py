@@ -77,6 +77,14 @@ def test_utf8_is_preferred_over_gb18030() -> None:
     assert raw.text == "区领导调研工作"
 
 
+def test_files_saved_in_gb18030_are_read(seeds_dir: Path) -> None:
+    for f in sorted(seeds_dir.glob("*.txt")):
+        text = f.read_text(encoding="utf-8")
+        f.write_bytes(text.replace("\n", "\r\n").encode("gb18030"))
+        raw = read_bulletin(f)
+        assert (raw.source, raw.encoding, raw.text) == (f.name, "gb18030", text)
+
+
 def test_sha256_is_of_the_bytes(tmp_path: Path) -> None:
     data = seed_text(SEED_NAMES[4]).encode("gb18030")
     f = tmp_path / "x.txt"
