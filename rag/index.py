@@ -210,7 +210,9 @@ def load_index(index_dir: Path, embedder: Embedder | None = None) -> Index:
     """Load the live version; refuse one made by another embedder or format version."""
     v = current_version(index_dir)
     if v is None:
-        raise IndexMissingError(f"no index at {index_dir}: run `python -m rag build` to make one")
+        raise IndexMissingError(
+            f"还没有索引，请运行 python -m rag build（no index at {index_dir}: run `python -m rag build` to make one）"
+        )
     m = Manifest.read(v)
     if m.format_version != FORMAT_VERSION:
         raise IndexMismatchError(
@@ -239,7 +241,8 @@ def _lock(index_dir: Path, wait: float) -> FileLock:
         lock.acquire(timeout=wait)
     except Timeout as e:
         raise IndexBusyError(
-            f"another build/update of {index_dir} is running; wait for it to finish and try again"
+            "索引正在更新，请等待完成后再试"
+            f"（another build/update of {index_dir} is running; wait for it to finish and try again）"
         ) from e
     return lock
 
@@ -296,7 +299,9 @@ def _sync(
             data_sha = _sha256(path)
             if data_sha in seen_sha:
                 raise BulletinError(
-                    source, f"same content as {seen_sha[data_sha]}: duplicate not indexed (remove one of the two)"
+                    source,
+                    f"与 {seen_sha[data_sha]} 内容相同，重复的公报未索引"
+                    f"（same content as {seen_sha[data_sha]}: duplicate not indexed (remove one of the two)）",
                 )
             if old_store is not None and old_hashes.get(source) == data_sha:
                 b = old_store.bulletin(source)
@@ -312,13 +317,16 @@ def _sync(
             if b.issue_no and issue_key in seen_issue:
                 raise BulletinError(
                     source,
-                    f"same issue ({b.label}) as {seen_issue[issue_key]}: duplicate not indexed (remove one of the two)",
+                    f"与 {seen_issue[issue_key]} 是同一期（{b.label}），重复的公报未索引"
+                    f"（same issue ({b.label}) as {seen_issue[issue_key]}: "
+                    "duplicate not indexed (remove one of the two)）",
                 )
             if text_key in seen_text:
                 raise BulletinError(
                     source,
-                    f"same text as {seen_text[text_key]} (saved again, perhaps in another encoding): "
-                    "duplicate not indexed (remove one of the two)",
+                    f"与 {seen_text[text_key]} 正文相同，重复的公报未索引"
+                    f"（same text as {seen_text[text_key]} (saved again, perhaps in another encoding): "
+                    "duplicate not indexed (remove one of the two)）",
                 )
             seen_sha[data_sha] = source
             if b.issue_no:

@@ -44,7 +44,11 @@ def _newlines(text: str) -> str:
 def decode(data: bytes, source: str) -> tuple[str, str]:
     """Return (text, encoding) or raise BulletinError naming the file."""
     if not data.strip():
-        raise BulletinError(source, "the file is empty: put the bulletin's text in it, or remove it from the folder")
+        raise BulletinError(
+            source,
+            "文件是空的：请放入公报正文，或把它移出公报文件夹"
+            "（the file is empty: put the bulletin's text in it, or remove it from the folder）",
+        )
     if data.startswith(b"\xef\xbb\xbf"):
         candidates = ["utf-8-sig"]
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -67,14 +71,19 @@ def decode(data: bytes, source: str) -> tuple[str, str]:
             return _newlines(text), f"utf-8 ({bad} damaged byte sequence{'s' if bad > 1 else ''} replaced)"
     raise BulletinError(
         source,
-        "not a text bulletin: it is binary or in an unknown encoding (save it as UTF-8 or GB18030 plain text, .txt)",
+        "不是文本公报：文件是二进制或编码无法识别，请另存为 UTF-8 或 GB18030 纯文本 .txt"
+        "（not a text bulletin: it is binary or in an unknown encoding "
+        "(save it as UTF-8 or GB18030 plain text, .txt)）",
     )
 
 
 def read_bulletin(path: Path) -> RawBulletin:
     source = path.name
     if path.suffix.lower() not in SUFFIXES:
-        raise BulletinError(source, f"only plain-text bulletins ({', '.join(SUFFIXES)}) are taken")
+        raise BulletinError(
+            source,
+            f"只接受纯文本公报，请先另存为 .txt（only plain-text bulletins ({', '.join(SUFFIXES)}) are taken）",
+        )
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:

@@ -414,8 +414,9 @@ def parse_bulletin(raw: RawBulletin) -> Bulletin:
     if not any(len("".join(p.text for p in d.paras)) >= 20 and not d.teaser for d in drafts):
         raise BulletinError(
             raw.source,
-            "no article found: expected headlines followed by paragraphs of text "
-            "(is this a bulletin? a file of a few words or of lists is not indexed)",
+            "没有找到文章：公报应由标题和正文段落组成"
+            "（no article found: expected headlines followed by paragraphs of text "
+            "(is this a bulletin? a file of a few words or of lists is not indexed)）",
         )
     district = _guess_district(mast.publisher, raw.text)
     issue_date = ""

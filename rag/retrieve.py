@@ -71,10 +71,11 @@ class Query:
 def make_query(index: Index, text: str, filters: Filters | None = None) -> Query:
     text = (text or "").strip()
     if not text:
-        raise QueryError("the question is empty: type a question such as 谁主持了安委会会议")
+        raise QueryError("问题为空，请输入问题，例如：谁主持了安委会会议（the question is empty: type a question）")
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(
-            f"the question is {len(text)} characters long; the limit is {MAX_QUERY_CHARS}: ask a shorter question"
+            f"问题有 {len(text)} 个字，超过 {MAX_QUERY_CHARS} 字的上限，请缩短问题"
+            f"（the question is {len(text)} characters long; the limit is {MAX_QUERY_CHARS}: ask a shorter question）"
         )
     info = analyze_question(text, index.analyzer, index.aliases, index.districts)
     norm = normalize(text)

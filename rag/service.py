@@ -112,8 +112,9 @@ class QA:
         found = idx.store.passage(cid)
         if found is None:
             raise CitationNotFoundError(
-                f"no passage with citation id '{cid}' in the index at {self.settings.index_dir} "
-                "(ids look like 45ca31b9ef57; they come from `ask`)"
+                f"没有找到引用编号 {cid}"
+                f"（no passage with citation id '{cid}' in the index at {self.settings.index_dir} "
+                "(ids look like 45ca31b9ef57; they come from `ask`)）"
             )
         _, p = found
         bulletin = idx.store.bulletin(p.source)
