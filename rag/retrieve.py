@@ -99,6 +99,15 @@ def _matched(index: Index, p: Passage, tokens: Sequence[str]) -> tuple[str, ...]
     return tuple(t for t in tokens if len(t) >= 2 and t in hay)
 
 
+def _ranked_hits(index: Index, scores: dict[int, float], query: Query, k: int, field: str) -> list[Hit]:
+    """Hits for the k best rows of one retriever's scores; `field` names the score it fills in."""
+    ranked = sorted(scores.items(), key=lambda x: -x[1])[:k]
+    return [
+        Hit(index.passages[i], s, r, matched_terms=_matched(index, index.passages[i], query.tokens), **{field: s})
+        for r, (i, s) in enumerate(ranked)
+    ]
+
+
 class DenseRetriever:
     def __init__(self, index: Index, embedder: Embedder) -> None:
         self.index = index
@@ -123,18 +132,7 @@ class DenseRetriever:
         return out
 
     def search(self, query: Query, k: int = 10) -> list[Hit]:
-        sc = self.scores(query, k)
-        ranked = sorted(sc.items(), key=lambda x: -x[1])[:k]
-        return [
-            Hit(
-                self.index.passages[i],
-                s,
-                r,
-                dense_score=s,
-                matched_terms=_matched(self.index, self.index.passages[i], query.tokens),
-            )
-            for r, (i, s) in enumerate(ranked)
-        ]
+        return _ranked_hits(self.index, self.scores(query, k), query, k, "dense_score")
 
 
 class LexicalRetriever:
@@ -153,18 +151,7 @@ class LexicalRetriever:
         return {int(i): float(s[i]) for i in top if s[i] > 0}
 
     def search(self, query: Query, k: int = 10) -> list[Hit]:
-        sc = self.scores(query, k)
-        ranked = sorted(sc.items(), key=lambda x: -x[1])[:k]
-        return [
-            Hit(
-                self.index.passages[i],
-                s,
-                r,
-                lexical_score=s,
-                matched_terms=_matched(self.index, self.index.passages[i], query.tokens),
-            )
-            for r, (i, s) in enumerate(ranked)
-        ]
+        return _ranked_hits(self.index, self.scores(query, k), query, k, "lexical_score")
 
 
 @dataclass(frozen=True)

