@@ -181,7 +181,10 @@ def _score_sentences(index: Index, info: QuestionInfo, hits: Sequence[Hit], top:
         context_cov, _ = coverage(index, topic, h.passage.title + " " + h.passage.text)
         for sent in split_sentences(h.passage.text):
             cov, _ = coverage(index, info, sent)
-            score = 0.5 * cov + 0.5 * context_cov + _kind_bonus(info, sent, names) - 0.03 * (ref - 1)
+            bonus = _kind_bonus(info, sent, names)
+            if context_cov < 0.5:
+                bonus = min(bonus, 0.0)  # the right kind of fact, but from a passage on another topic
+            score = 0.5 * cov + 0.5 * context_cov + bonus - 0.03 * (ref - 1)
             out.append(_Scored(score, ref, sent, h))
     out.sort(key=lambda x: -x.score)
     return out

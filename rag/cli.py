@@ -135,6 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     except RagError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `python -m rag ask ... | head`: the reader left, nothing is wrong
+        sys.stderr.close()
+        return 0
 
 
 def _run(args: argparse.Namespace, qa: QA) -> int:
