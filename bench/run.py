@@ -447,12 +447,12 @@ def report(r: dict[str, Any]) -> str:
     if fa:
         add("")
         add(f"## FAISS index types ({fa['queries']} real query vectors, 1 thread, k=50)")
-        add("| vectors | n | index | build s | query ms | recall@10 | recall@50 |")
-        add("| --- | --- | --- | --- | --- | --- | --- |")
+        add("| vectors | n | index | train s | add s | query ms | recall@10 | recall@50 |")
+        add("| --- | --- | --- | --- | --- | --- | --- | --- |")
         for row in fa["rows"]:
             add(
-                f"| {row['set']} | {row['n']:,} | {row['index']} | {row['build_s']:.1f} | {row['ms']:.2f} | "
-                f"{row['r10']:.3f} | {row['r50']:.3f} |"
+                f"| {row['set']} | {row['n']:,} | {row['index']} | {row.get('train_s', 0):.1f} | "
+                f"{row.get('add_s', row['build_s']):.1f} | {row['ms']:.2f} | {row['r10']:.3f} | {row['r50']:.3f} |"
             )
     ld = r.get("load")
     if ld:

@@ -11,6 +11,7 @@ Environment knobs for fault injection (the child only):
     FAULT_SLOW_IO       seconds to sleep around each write step of an index version (np.save,
                         write_store, BM25 save, os.replace, fsync, garbage collection), so that
                         random kill times land between the steps of writing a version
+    FAULT_DISK_FULL     make writing the passage store fail with ENOSPC (a full disk)
 """
 
 from __future__ import annotations
@@ -102,6 +103,12 @@ def _slow(fn: Callable[..., Any], delay: float) -> Callable[..., Any]:
     return wrapper
 
 
+def _disk_full(*a: Any, **kw: Any) -> None:
+    import errno
+
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
 def _install(embed_delay: float, slow_io: float) -> None:
     import rag.embed
     import rag.service
@@ -113,6 +120,10 @@ def _install(embed_delay: float, slow_io: float) -> None:
 
     rag.embed.make_embedder = make_embedder
     rag.service.make_embedder = make_embedder  # type: ignore[attr-defined]
+    if os.environ.get("FAULT_DISK_FULL"):
+        import rag.index
+
+        rag.index.write_store = _disk_full
     if slow_io:
         import rag.bm25
         import rag.index

@@ -351,3 +351,62 @@ def test_questions_answered_during_update(scenario: Scenario) -> None:
         firsts = list(dict.fromkeys(versions))
         assert len(firsts) <= 2 and firsts[0] == old, firsts
     assert qa.ask(QUESTION).hits and qa.index.version != old
+
+
+@pytest.mark.slow
+def test_server_under_load(tmp_path: Path) -> None:
+    """`rag serve` answers 16 concurrent clients of a second process on loopback, without errors."""
+    sys.path.insert(0, str(HELPER.parents[1]))
+    from bench.load import run
+
+    corpus = make_corpus(tmp_path / "corpus", extra_issues=5)
+    index = tmp_path / "index"
+    sync(corpus, index, HashEmbedder(), rebuild=True)
+    out = run(
+        corpus,
+        index,
+        clients=16,
+        n_questions=int(os.environ.get("LOAD_QUESTIONS", "2000")),
+        log=tmp_path / "server.log",
+        seconds=240,
+        server_cmd=[sys.executable, str(HELPER), "--model", "hash"],
+    )
+    assert out.get("errors") == 0, out
+    assert out["done"] == out["asked"] > 0, out
+
+
+def test_disk_full_keeps_the_old_index(scenario: Scenario) -> None:
+    """A write that fails (disk full) leaves the old index live and no half-written version."""
+    work = scenario.root / "disk-full"
+    shutil.copytree(scenario.index_a, work)
+    rc, out, err = finish(start(scenario.corpus_b, work, "update", FAULT_DISK_FULL="1", FAULT_SLOW_IO="0"))
+    assert rc != 0, out
+    assert "No space left on device" in err
+    assert check_index(scenario.corpus_b, work, [scenario.state_a]) == scenario.state_a
+    assert not [p for p in work.iterdir() if p.name.startswith(".tmp-")]
+    rerun_update(scenario.corpus_b, work, scenario.state_b)
+
+
+def test_ivf_index_above_the_threshold(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above FLAT_MAX passages the index is IVF: it is saved, loads, answers (with the stored
+    vectors reconstructable for fusion) and is the same for the same bulletins."""
+    import numpy as np
+
+    import rag.index
+
+    monkeypatch.setattr(rag.index, "FLAT_MAX", 50)
+    corpus = make_corpus(tmp_path / "corpus", extra_issues=8)
+    found = []
+    for k in range(2):
+        index = tmp_path / f"index-{k}"
+        sync(corpus, index, HashEmbedder(), rebuild=True)
+        m = read_manifest(index)
+        assert m.faiss_index.startswith("IndexIVFFlat"), m.faiss_index
+        idx = load_index(index, HashEmbedder())
+        assert idx.faiss.ntotal == len(idx) > 50
+        vecs = np.load(index / (index / "CURRENT").read_text().strip() / "embeddings.npy")
+        assert np.allclose(idx.faiss.reconstruct(7), vecs[7])
+        ans = QA(Settings(corpus_dir=corpus, index_dir=index), embedder=HashEmbedder()).ask(QUESTION)
+        assert ans.hits
+        found.append(idx.faiss.search(vecs[:20], 10)[1])
+    assert (found[0] == found[1]).all()
