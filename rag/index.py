@@ -297,6 +297,11 @@ def _sync(
             progress("parse", i, len(files))
         source = path.name
         try:
+            if not _utf8_name(source):
+                source = source.encode("utf-8", "backslashreplace").decode("utf-8")
+                raise BulletinError(
+                    source, "文件名不是有效的 UTF-8，请重命名（the file name is not valid UTF-8: rename the file）"
+                )
             if path.suffix.lower() not in SUFFIXES:
                 raise BulletinError(source, f"not a {'/'.join(SUFFIXES)} file, not indexed")
             data_sha = _sha256(path)
@@ -504,6 +509,15 @@ def _text_key(b: Bulletin) -> str:
     gets the same key."""
     parts = (a.title + "".join(p.text for p in a.paragraphs) for a in b.articles)
     return content_id(*(re.sub(r"\s+", "", x) for x in parts), n=40)
+
+
+def _utf8_name(name: str) -> bool:
+    """False for names with undecodable bytes (os.fsdecode surrogates), e.g. GBK names from old systems."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _lexical_text(p: Passage) -> str:

@@ -68,8 +68,13 @@ class Query:
         return self.info.expansions
 
 
+def clean_text(text: str | None) -> str:
+    """Typed or pasted text as valid Unicode: lone surrogates and NULs cannot reach the model or SQLite."""
+    return (text or "").encode("utf-8", "replace").decode("utf-8").replace("\x00", " ")
+
+
 def make_query(index: Index, text: str, filters: Filters | None = None) -> Query:
-    text = (text or "").strip()
+    text = clean_text(text).strip()
     if not text:
         raise QueryError("问题为空，请输入问题，例如：谁主持了安委会会议（the question is empty: type a question）")
     if len(text) > MAX_QUERY_CHARS:

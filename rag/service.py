@@ -20,7 +20,7 @@ from .followup import resolve
 from .generate import LLMSettings, generate
 from .index import Index, Progress, UpdateReport, current_version, load_index, sync
 from .models import Answer, Article, Bulletin, Passage
-from .retrieve import Filters, FusionWeights, HybridRetriever, make_query
+from .retrieve import Filters, FusionWeights, HybridRetriever, clean_text, make_query
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ class QA:
 
     def show(self, citation_id: str) -> CitationView:
         idx = self.index
-        cid = (citation_id or "").strip().strip("[]")
+        cid = clean_text(citation_id).strip().strip("[]")
         found = idx.store.passage(cid)
         if found is None:
             raise CitationNotFoundError(
