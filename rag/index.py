@@ -284,6 +284,7 @@ def _sync(
         old_v, old = None, None
     old_store = Store(old_v / "store.sqlite") if old_v else None
     old_hashes = old.bulletins if old else {}
+    old_bulletins = old_store.all_bulletins() if old_store is not None else {}
 
     # bulletins already in the index first, so a new copy of one is the duplicate, not the original
     files = sorted(_corpus_files(corpus_dir), key=lambda p: (p.name not in old_hashes, p.name))
@@ -312,7 +313,7 @@ def _sync(
                     f"（same content as {seen_sha[data_sha]}: duplicate not indexed (remove one of the two)）",
                 )
             if old_store is not None and old_hashes.get(source) == data_sha:
-                b = old_store.bulletin(source)
+                b = old_bulletins.get(source)
                 if b is not None:
                     seen_sha[data_sha] = source
                     if b.issue_no:
@@ -346,7 +347,7 @@ def _sync(
             log.warning("%s", err)
             # a bulletin that was indexed and is now unreadable keeps its last good version
             if old_store is not None and source in old_hashes:
-                b_old = old_store.bulletin(source)
+                b_old = old_bulletins.get(source)
                 if b_old is not None:
                     entries[source] = _Entry(b_old, [], "unchanged")
                     if b_old.issue_no:

@@ -111,6 +111,22 @@ def write_store(
         con.close()
 
 
+def _article(r: tuple) -> Article:
+    """An Article from a row of the columns `source, idx, title, ... byline` (see `article`)."""
+    return Article(
+        source=r[0],
+        index=r[1],
+        title=r[2],
+        subtitles=tuple(json.loads(r[3])),
+        section=r[4],
+        paragraphs=tuple(Paragraph(t, raw) for t, raw in json.loads(r[5])),
+        dateline=r[6],
+        date=r[7],
+        reporters=tuple(json.loads(r[8])),
+        byline=r[9],
+    )
+
+
 class Store:
     """Read-only view of one index version's store."""
 
@@ -136,6 +152,36 @@ class Store:
         with self._con() as con:
             con.row_factory = sqlite3.Row
             return [dict(r) for r in con.execute("SELECT * FROM bulletins ORDER BY source")]
+
+    def all_bulletins(self) -> dict[str, Bulletin]:
+        """Every bulletin with its articles, read in two queries (an update reuses them all)."""
+        with self._con() as con:
+            rows = con.execute(
+                "SELECT source, sha256, encoding, publisher, district, issue_date, issue_no, masthead, warnings "
+                "FROM bulletins"
+            ).fetchall()
+            arts = con.execute(
+                "SELECT source, idx, title, subtitles, section, paragraphs, dateline, date, reporters, byline "
+                "FROM articles ORDER BY source, idx"
+            ).fetchall()
+        by_source: dict[str, list[Article]] = {}
+        for r in arts:
+            by_source.setdefault(r[0], []).append(_article(r))
+        return {
+            r[0]: Bulletin(
+                source=r[0],
+                sha256=r[1],
+                encoding=r[2],
+                publisher=r[3],
+                district=r[4],
+                issue_date=r[5],
+                issue_no=r[6],
+                articles=tuple(by_source.get(r[0], ())),
+                masthead=tuple(json.loads(r[7])),
+                warnings=tuple(json.loads(r[8])),
+            )
+            for r in rows
+        }
 
     def bulletin(self, source: str) -> Bulletin | None:
         with self._con() as con:
@@ -168,20 +214,7 @@ class Store:
                 "FROM articles WHERE id=?",
                 (article_id,),
             ).fetchone()
-        if r is None:
-            return None
-        return Article(
-            source=r[0],
-            index=r[1],
-            title=r[2],
-            subtitles=tuple(json.loads(r[3])),
-            section=r[4],
-            paragraphs=tuple(Paragraph(t, raw) for t, raw in json.loads(r[5])),
-            dateline=r[6],
-            date=r[7],
-            reporters=tuple(json.loads(r[8])),
-            byline=r[9],
-        )
+        return None if r is None else _article(r)
 
     def passage(self, passage_id: str) -> tuple[int, Passage] | None:
         with self._con() as con:
