@@ -142,11 +142,11 @@ def _corpus_files(corpus_dir: Path) -> list[Path]:
 
 
 # Exact search up to this many passages, an inverted-file index above it. Measured on a 2-core
-# PC (README "Benchmarks", `python -m bench`, one thread, k=50): exact search costs ~0.08 ms per
-# 1,000 passages (8.5 ms at 100k, 26 ms at 300k, 72 ms at 1M), and a question can afford ~20 ms
-# of its 100 ms on the dense search; IVF with sqrt(n) lists and nprobe 64 answers in 3-6 ms at
-# 100k-1M with recall@10 0.97-0.99 against exact search, and is retrained in 1-3 s per update
-# (HNSW: 11 s to rebuild at 100k and recall@10 0.68-0.77 on these vectors).
+# PC (README "Benchmarks", `python -m bench`, one thread, k=50): exact search costs 0.08-0.11 ms
+# per 1,000 passages (9-11 ms at 100k, 26-30 ms at 300k, 72-86 ms at 1M), and a question can
+# afford ~20 ms of its 100 ms on the dense search; IVF with sqrt(n) lists and nprobe 64 answers
+# in 4-6 ms at 300k-1M with recall@10 0.98-0.99 against exact search, and is retrained and filled
+# in 2-10 s per update (HNSW: 12 s to rebuild at 100k, recall@10 0.70-0.74 on these vectors).
 FLAT_MAX = 250_000
 IVF_NPROBE = 64
 
