@@ -142,7 +142,13 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace, qa: QA) -> int:
     if args.cmd in ("build", "update"):
-        r = qa.sync(rebuild=args.cmd == "build", progress=_progress_bar(), lock_wait=getattr(args, "wait", 0.0))
+        try:
+            r = qa.sync(rebuild=args.cmd == "build", progress=_progress_bar(), lock_wait=getattr(args, "wait", 0.0))
+        except OSError as err:  # a full disk or a read-only folder: the live version was not touched
+            raise RagError(
+                "无法写入新的索引，原来的索引保持不变"
+                f"（cannot write the new index: {err}; the previous index is unchanged）"
+            ) from err
         _print_report(r, args.json)
         return 0
     if args.cmd == "ask":
