@@ -112,6 +112,26 @@ def write_store(
         con.close()
 
 
+BULLETIN_COLS = "source, sha256, encoding, publisher, district, issue_date, issue_no, masthead, warnings"
+ARTICLE_COLS = "source, idx, title, subtitles, section, paragraphs, dateline, date, reporters, byline"
+
+
+def _bulletin(r: tuple, articles: list[Article]) -> Bulletin:
+    """A Bulletin from a row of BULLETIN_COLS and its articles in order."""
+    return Bulletin(
+        source=r[0],
+        sha256=r[1],
+        encoding=r[2],
+        publisher=r[3],
+        district=r[4],
+        issue_date=r[5],
+        issue_no=r[6],
+        articles=tuple(articles),
+        masthead=tuple(json.loads(r[7])),
+        warnings=tuple(json.loads(r[8])),
+    )
+
+
 def _article(r: tuple) -> Article:
     """An Article from a row of the columns `source, idx, title, ... byline` (see `article`)."""
     return Article(
@@ -157,64 +177,25 @@ class Store:
     def all_bulletins(self) -> dict[str, Bulletin]:
         """Every bulletin with its articles, read in two queries (an update reuses them all)."""
         with self._con() as con:
-            rows = con.execute(
-                "SELECT source, sha256, encoding, publisher, district, issue_date, issue_no, masthead, warnings "
-                "FROM bulletins"
-            ).fetchall()
-            arts = con.execute(
-                "SELECT source, idx, title, subtitles, section, paragraphs, dateline, date, reporters, byline "
-                "FROM articles ORDER BY source, idx"
-            ).fetchall()
+            rows = con.execute(f"SELECT {BULLETIN_COLS} FROM bulletins").fetchall()
+            arts = con.execute(f"SELECT {ARTICLE_COLS} FROM articles ORDER BY source, idx").fetchall()
         by_source: dict[str, list[Article]] = {}
         for r in arts:
             by_source.setdefault(r[0], []).append(_article(r))
-        return {
-            r[0]: Bulletin(
-                source=r[0],
-                sha256=r[1],
-                encoding=r[2],
-                publisher=r[3],
-                district=r[4],
-                issue_date=r[5],
-                issue_no=r[6],
-                articles=tuple(by_source.get(r[0], ())),
-                masthead=tuple(json.loads(r[7])),
-                warnings=tuple(json.loads(r[8])),
-            )
-            for r in rows
-        }
+        return {r[0]: _bulletin(r, by_source.get(r[0], [])) for r in rows}
 
     def bulletin(self, source: str) -> Bulletin | None:
+        """One bulletin with its articles, in two queries on one connection."""
         with self._con() as con:
-            r = con.execute(
-                "SELECT source, sha256, encoding, publisher, district, issue_date, issue_no, masthead, warnings "
-                "FROM bulletins WHERE source=?",
-                (source,),
-            ).fetchone()
+            r = con.execute(f"SELECT {BULLETIN_COLS} FROM bulletins WHERE source=?", (source,)).fetchone()
             if r is None:
                 return None
-            arts = con.execute("SELECT id FROM articles WHERE source=? ORDER BY idx", (source,)).fetchall()
-        articles = tuple(a for a in (self.article(x[0]) for x in arts) if a is not None)
-        return Bulletin(
-            source=r[0],
-            sha256=r[1],
-            encoding=r[2],
-            publisher=r[3],
-            district=r[4],
-            issue_date=r[5],
-            issue_no=r[6],
-            articles=articles,
-            masthead=tuple(json.loads(r[7])),
-            warnings=tuple(json.loads(r[8])),
-        )
+            arts = con.execute(f"SELECT {ARTICLE_COLS} FROM articles WHERE source=? ORDER BY idx", (source,)).fetchall()
+        return _bulletin(r, [_article(a) for a in arts])
 
     def article(self, article_id: str) -> Article | None:
         with self._con() as con:
-            r = con.execute(
-                "SELECT source, idx, title, subtitles, section, paragraphs, dateline, date, reporters, byline "
-                "FROM articles WHERE id=?",
-                (article_id,),
-            ).fetchone()
+            r = con.execute(f"SELECT {ARTICLE_COLS} FROM articles WHERE id=?", (article_id,)).fetchone()
         return None if r is None else _article(r)
 
     def passage(self, passage_id: str) -> tuple[int, Passage] | None:
