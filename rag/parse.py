@@ -128,45 +128,103 @@ def _is_byline(text: str) -> bool:
     return bool(BYLINE_LINE.match(text)) and len(text) <= 60
 
 
-def _looks_cut(a: str, b: str) -> bool:
+# the longest trailing byline `_looks_cut` looks for at the end of a paragraph it is joining lines
+# to (记者 欧阳明月 王五 … 通讯员 … 文/图 is far shorter); only that much of the paragraph is read
+TRAILING_BYLINE_MAX = 200
+SECTION_SYMBOL_LEAD = re.compile(r"[■□◆◇▲△★☆]\s*")
+
+
+class _Run:
+    """A paragraph being built from printed lines, keeping what `_looks_cut` asks of it (its end,
+    whether it holds punctuation, its length), so that joining a line costs that line's length,
+    not the paragraph's: a 10 MB text with no punctuation is one paragraph of thousands of lines."""
+
+    __slots__ = ("core_end", "lead", "length", "parts", "punct", "raws", "tail", "terminal")
+
+    def __init__(self, clean: str, raw: str) -> None:
+        self.parts = [clean]
+        self.raws = [raw]
+        self.length = len(clean)
+        self.core_end = ""  # the last character that is not a closing quote or bracket
+        self.terminal = False  # holds a 。！？；
+        self.punct = False  # holds a 。，,；;：:
+        self.tail = ""  # the paragraph's last TRAILING_BYLINE_MAX + 1 characters
+        lead = SECTION_SYMBOL_LEAD.match(clean)
+        self.lead = lead.end() if lead else 0  # ■ and spaces before a section name
+        self._note(clean)
+
+    def _note(self, clean: str) -> None:
+        core = clean.rstrip(CLOSERS)
+        if core:
+            self.core_end = core[-1]
+        self.terminal = self.terminal or bool(INNER_TERMINAL.search(clean))
+        self.punct = self.punct or bool(INNER_PUNCT.search(clean))
+        self.tail = (self.tail + clean[-TRAILING_BYLINE_MAX - 1 :])[-TRAILING_BYLINE_MAX - 1 :]
+
+    def join(self, clean: str, raw: str, sep: str) -> None:
+        self.parts.append(clean)
+        self.raws.append(sep + raw)
+        self.length += len(clean)
+        self._note(clean)
+
+    def text(self) -> str:
+        return "".join(self.parts)
+
+    def ends_terminal(self) -> bool:
+        # _ends_terminal(text): the last character before closing quotes and brackets ends a sentence
+        return self.core_end != "" and self.core_end in TERMINAL
+
+    def is_byline(self) -> bool:
+        return self.length <= 60 and _is_byline(self.text())
+
+    def trailing_byline(self) -> bool:
+        # a match within the tail is a match in the paragraph (the look-behind character is read
+        # too); a byline longer than the tail is body text
+        return bool(TRAILING_BYLINE.search(self.tail))
+
+    def is_section(self) -> bool:
+        # a section line is at most 32 characters after its leading ■ and spaces
+        return self.length - self.lead <= 32 and bool(SECTION_LINE.match(self.text()))
+
+
+def _looks_cut(a: _Run, b: str) -> bool:
     """Whether paragraph `a` was cut by the page layout and continues in `b`."""
-    if _ends_terminal(a) or _is_byline(a) or _is_byline(b) or TRAILING_BYLINE.search(a):
+    if a.ends_terminal() or a.is_byline() or _is_byline(b) or a.trailing_byline():
         return False
-    if ARTICLE_START.match(b) or SECTION_LINE.match(b) or ITEM_LINE.match(b) or SECTION_LINE.match(a):
+    if ARTICLE_START.match(b) or SECTION_LINE.match(b) or ITEM_LINE.match(b) or a.is_section():
         return False
     if len(b) <= 60 and not INNER_TERMINAL.search(b) and not _ends_terminal(b):
         # `b` reads as a headline (short, no sentence in it): never glue it to the paragraph before,
         # even when that paragraph stops without punctuation (text continued on another page)
         return False
-    if a[-1] in SOFT_PUNCT:
+    if a.parts[-1][-1] in SOFT_PUNCT:
         return True
-    if INNER_TERMINAL.search(a) and INNER_TERMINAL.search(b):
+    if a.terminal and INNER_TERMINAL.search(b):
         # a sentence ends inside `a` and text runs on after it: body text cut by the layout
         # (headlines never hold a 。), continued by more body text (项目建 / 设单位、…效率。)
         return True
     if CONTINUATION_START.match(b):
         return True
-    if INNER_PUNCT.search(a) and len(a) >= 25:
+    if a.punct and a.length >= 25:
         return True
-    return len(a) >= 45
+    return a.length >= 45
 
 
 def _paragraphs(text: str) -> list[tuple[str, str]]:
     """Split text into (repaired, raw) paragraphs: one per printed line, cut lines joined."""
-    lines = [(_clean(x), x.strip("\n")) for x in text.split("\n")]
-    out: list[tuple[str, str]] = []
+    runs: list[_Run] = []
     pending_blank = False
-    for clean, raw in lines:
+    for line in text.split("\n"):
+        clean = _clean(line)
         if not clean:
             pending_blank = True
             continue
-        if out and _looks_cut(out[-1][0], clean):
-            sep = "\n\n" if pending_blank else "\n"
-            out[-1] = (out[-1][0] + clean, out[-1][1] + sep + raw.strip())
+        if runs and _looks_cut(runs[-1], clean):
+            runs[-1].join(clean, line.strip(), "\n\n" if pending_blank else "\n")
         else:
-            out.append((clean, raw.strip()))
+            runs.append(_Run(clean, line.strip()))
         pending_blank = False
-    return out
+    return [(r.text(), "".join(r.raws)) for r in runs]
 
 
 @dataclass

@@ -10,6 +10,7 @@ bulletins mutated line by line, 10 MB files, 10,000-character questions, lone su
 from __future__ import annotations
 
 import random
+import re
 import shutil
 from collections.abc import Callable
 from html.parser import HTMLParser
@@ -21,6 +22,7 @@ from fault_helpers import SEEDS, HashEmbedder
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+import rag.parse
 from rag.chunk import chunk_bulletin
 from rag.config import Settings
 from rag.errors import CitationNotFoundError, RagError
@@ -179,6 +181,66 @@ def test_ten_megabytes(name: str) -> None:
     data = _ten_mb(units[name]) if name != "binary" else random.Random(1).randbytes(10 * 1024 * 1024)
     assert len(data) >= 10 * 1024 * 1024
     pipeline(data, f"{name}.txt")
+
+
+class _CountingPattern:
+    """A compiled pattern that adds up how many characters it is handed to scan."""
+
+    def __init__(self, pattern: re.Pattern[str], seen: list[int]) -> None:
+        self.pattern, self.seen = pattern, seen
+
+    def _count(self, text: str, pos: int = 0) -> None:
+        self.seen[0] += len(text) - pos
+
+    def match(self, text: str, pos: int = 0) -> re.Match[str] | None:
+        self._count(text, pos)
+        return self.pattern.match(text, pos)
+
+    def search(self, text: str, pos: int = 0) -> re.Match[str] | None:
+        self._count(text, pos)
+        return self.pattern.search(text, pos)
+
+    def findall(self, text: str, pos: int = 0) -> list[Any]:
+        self._count(text, pos)
+        return self.pattern.findall(text, pos)
+
+
+def _parse_work(monkeypatch: pytest.MonkeyPatch, text: str) -> int:
+    """Characters the parser's patterns scan while parsing `text`."""
+    seen = [0]
+    with monkeypatch.context() as m:
+        for name, value in vars(rag.parse).items():
+            if isinstance(value, re.Pattern):
+                m.setattr(rag.parse, name, _CountingPattern(value, seen))
+        parse_bulletin(read_bytes(text.encode("utf-8"), "flat.txt"))
+    return seen[0]
+
+
+@pytest.mark.parametrize(
+    "line", ["二七区召开生态建设工作推进会" * 5, "二七区召开生态建设工作推进会，" * 5], ids=["no-punctuation", "commas"]
+)
+def test_cut_line_repair_is_linear(monkeypatch: pytest.MonkeyPatch, line: str) -> None:
+    """Lines of body text with no sentence end all join into one paragraph (layout-cut repair);
+    the work must grow with the text, not with the text times the number of lines (a 10 MB
+    bulletin with no punctuation took about 100 s when each join re-read the whole paragraph).
+    Counted, not timed: the characters handed to the parser's patterns for 4x the lines."""
+    head = "二七区召开生态建设工作推进会\n"
+    small = _parse_work(monkeypatch, head + "\n".join([line] * 500))
+    large = _parse_work(monkeypatch, head + "\n".join([line] * 2000))
+    assert large < 5 * small, (small, large)
+    assert large < 40 * len(line) * 2000, large  # a few dozen characters read per character parsed
+
+
+def test_ten_megabytes_of_cut_lines_is_one_paragraph() -> None:
+    """10 MB of 70-character lines with no punctuation: one article whose paragraph is every line
+    joined (the printed lines kept for display). Before the repair was linear this took minutes."""
+    line = "二七区召开生态建设工作推进会" * 5
+    n = 10 * 1024 * 1024 // (len(line.encode("utf-8")) + 1) + 1
+    b = parse_bulletin(read_bytes(("区领导调研生态园林绿化工作\n" + "\n".join([line] * n)).encode("utf-8"), "flat.txt"))
+    assert [a.title for a in b.articles] == ["区领导调研生态园林绿化工作"]
+    (para,) = b.articles[0].paragraphs
+    assert para.text == line * n
+    assert para.raw == "\n".join([line] * n)
 
 
 def test_too_large_file_refused(tmp_path: Path) -> None:
