@@ -113,32 +113,78 @@ def _ranked_hits(index: Index, scores: dict[int, float], query: Query, k: int, f
     ]
 
 
+# rows read at a time when scoring stored vectors directly (64k x 384 float32 = 96 MB)
+_BLOCK = 65_536
+
+
+def _exact_scores(vectors: np.ndarray, rows: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """q . vectors[r] for the sorted rows `rows`, a block of rows at a time: a block holding many
+    of them is read whole (a run of one bulletin's or district's passages), a sparse one row by row."""
+    out = np.empty(len(rows), dtype=np.float32)
+    i = 0
+    while i < len(rows):
+        lo = int(rows[i]) // _BLOCK * _BLOCK
+        j = int(np.searchsorted(rows, lo + _BLOCK))
+        part = rows[i:j]
+        if 8 * len(part) >= _BLOCK:
+            out[i:j] = (np.asarray(vectors[lo : int(part[-1]) + 1]) @ q)[part - lo]
+        else:
+            out[i:j] = np.asarray(vectors[part]) @ q
+        i = j
+    return out
+
+
 class DenseRetriever:
+    """Unfiltered questions use the FAISS index (exact up to FLAT_MAX passages, IVF above). With a
+    filter, the allowed rows are scored directly against the stored vectors, so the result is
+    exact whatever the index type: an IVF search only visits its probed lists, and a filter could
+    leave few or none of their rows."""
+
     def __init__(self, index: Index, embedder: Embedder) -> None:
         self.index = index
         self.embedder = embedder
+        self._vectors: np.ndarray | None = None
 
     def query_vector(self, query: Query) -> np.ndarray:
         """The question with its alias expansions, embedded once per search."""
         qtext = query.text + ("（" + "，".join(query.expansions) + "）" if query.expansions else "")
         return np.asarray(self.embedder.embed_query(qtext), dtype=np.float32)
 
+    def vectors(self) -> np.ndarray:
+        """The passages' stored vectors (row i = passage row i), mapped from embeddings.npy on first
+        use; read back from the FAISS index when that file cannot be read or does not fit."""
+        if self._vectors is None:
+            n, d = len(self.index), self.index.faiss.d
+            try:
+                vecs = np.load(self.index.folder / "embeddings.npy", mmap_mode="r")
+                ok = vecs.shape == (n, d) and vecs.dtype == np.float32
+            except (OSError, ValueError):
+                ok = False
+            if not ok:
+                vecs = self.index.faiss.reconstruct_n(0, n)
+            self._vectors = vecs
+        return self._vectors
+
     def scores(self, query: Query, pool: int, qvec: np.ndarray | None = None) -> dict[int, float]:
         if not len(self.index):
             return {}
-        q = (qvec if qvec is not None else self.query_vector(query)).reshape(1, -1)
+        q = qvec if qvec is not None else self.query_vector(query)
         mask = _allowed_mask(self.index, query.filters)
-        n = len(self.index)
-        want = n if mask is not None else min(pool, n)
-        d, ids = self.index.faiss.search(q, want)
-        out = {}
-        for s, i in zip(d[0], ids[0]):
-            if i < 0 or (mask is not None and not mask[i]):
-                continue
-            out[int(i)] = float(s)
-            if len(out) >= pool:
-                break
-        return out
+        if mask is not None:
+            return self._filtered_scores(q, np.flatnonzero(mask), pool)
+        d, ids = self.index.faiss.search(q.reshape(1, -1), min(pool, len(self.index)))
+        return {int(i): float(s) for s, i in zip(d[0], ids[0]) if i >= 0}
+
+    def _filtered_scores(self, q: np.ndarray, rows: np.ndarray, pool: int) -> dict[int, float]:
+        """The `pool` best of the allowed rows, best first (ties: lower row first)."""
+        if not len(rows) or pool <= 0:
+            return {}
+        s = _exact_scores(self.vectors(), rows, q.reshape(-1))
+        if pool < len(s):
+            top = np.argpartition(-s, pool - 1)[:pool]
+            rows, s = rows[top], s[top]
+        order = np.lexsort((rows, -s))
+        return {int(rows[o]): float(s[o]) for o in order}
 
     def search(self, query: Query, k: int = 10) -> list[Hit]:
         return _ranked_hits(self.index, self.scores(query, k), query, k, "dense_score")

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
+import numpy as np
 import pytest
+from fault_helpers import HashEmbedder
 
+import rag.index
+import rag.retrieve
+from rag.index import load_index, sync
 from rag.retrieve import (
     DenseRetriever,
     Filters,
@@ -13,6 +19,7 @@ from rag.retrieve import (
     HybridRetriever,
     LexicalRetriever,
     Retriever,
+    _exact_scores,
     make_query,
 )
 from rag.service import QA
@@ -89,3 +96,72 @@ def test_district_named_in_the_question_comes_first(qa: QA) -> None:
     assert q.info.district == "上街区"
     hits = HybridRetriever(qa.index, qa.embedder).search(q, k=3)
     assert hits[0].passage.district == "上街区"
+
+
+def test_filtered_dense_search_is_exact_on_an_ivf_index(
+    seeds_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above FLAT_MAX passages the index is IVF, which searches only the lists it probes: a filter
+    must still find the best allowed passages, as the exact flat index does. The seeds are indexed
+    twice, flat and IVF probing one list of eight, and every retriever is asked with filters."""
+    emb = HashEmbedder()
+    sync(seeds_dir, tmp_path / "flat", emb, rebuild=True)
+    monkeypatch.setattr(rag.index, "FLAT_MAX", 10)
+    monkeypatch.setattr(rag.index, "IVF_NPROBE", 1)
+    sync(seeds_dir, tmp_path / "ivf", emb, rebuild=True)
+    flat, ivf = load_index(tmp_path / "flat", emb), load_index(tmp_path / "ivf", emb)
+    assert flat.manifest.faiss_index == "IndexFlatIP"
+    assert ivf.manifest.faiss_index.startswith("IndexIVFFlat"), ivf.manifest.faiss_index
+    assert [p.id for p in ivf.passages] == [p.id for p in flat.passages]
+    n = len(ivf)
+    # one probed list: even asked for every row, the IVF search sees only some of them
+    found = ivf.faiss.search(emb.embed_query("大气污染防治").reshape(1, -1), n)[1][0]
+    assert 0 < (found >= 0).sum() < n
+    sources = sorted({p.source for p in flat.passages})
+    filters = [
+        Filters(district="上街区"),
+        Filters(date_from="11-20", date_to="11-30"),
+        Filters(sources=(sources[1],)),
+        Filters(district="二七区", date_from="08-01", date_to="08-31"),
+    ]
+    questions = ["大气污染防治", "谁主持了安委会会议", "贾鲁河综合治理", "纪委书记"]
+    for f in filters:
+        allowed = sum(f.allows(p) for p in flat.passages)
+        assert allowed, f
+        for text in questions:
+            for make in (DenseRetriever, HybridRetriever):
+                want = make(flat, emb).search(make_query(flat, text, f), k=10)
+                got = make(ivf, emb).search(make_query(ivf, text, f), k=10)
+                assert [h.passage.id for h in got] == [h.passage.id for h in want], (f, text, make)
+                assert [h.dense_score for h in got] == pytest.approx([h.dense_score for h in want], abs=1e-5)
+                if make is DenseRetriever:
+                    # as many hits as asked for or allowed, the first the best allowed passage
+                    assert len(got) == min(10, allowed)
+                    q = DenseRetriever(ivf, emb).query_vector(make_query(ivf, text, f))
+                    vecs = ivf.faiss.reconstruct_n(0, n)
+                    best = max(float(vecs[i] @ q) for i in range(n) if f.allows(ivf.passages[i]))
+                    assert got[0].dense_score == pytest.approx(best, abs=1e-5)
+
+    # without its embeddings.npy the stored vectors are read back from the FAISS index
+    f = Filters(district="上街区")
+    want = [h.passage.id for h in DenseRetriever(ivf, emb).search(make_query(ivf, "大气污染防治", f), k=10)]
+    (ivf.folder / "embeddings.npy").unlink()
+    got = [h.passage.id for h in DenseRetriever(ivf, emb).search(make_query(ivf, "大气污染防治", f), k=10)]
+    assert got == want
+
+
+@pytest.mark.parametrize("block", [4, 16, 1 << 16])
+def test_exact_scores_by_blocks(monkeypatch: pytest.MonkeyPatch, block: int) -> None:
+    """Stored vectors are scored a block of rows at a time, whole blocks or row by row."""
+    monkeypatch.setattr(rag.retrieve, "_BLOCK", block)
+    rng = np.random.default_rng(0)
+    vecs = rng.standard_normal((100, 8)).astype(np.float32)
+    q = rng.standard_normal(8).astype(np.float32)
+    for rows in (
+        np.arange(100),
+        np.array([0, 1, 2, 3, 50, 99]),
+        np.sort(rng.choice(100, 40, replace=False)),
+        np.array([7]),
+        np.array([], dtype=np.int64),
+    ):
+        np.testing.assert_allclose(_exact_scores(vecs, rows, q), vecs[rows] @ q, rtol=1e-5, atol=1e-6)
