@@ -2,7 +2,9 @@
 
 Holds the embedder and the live index; `ask` retrieves and composes, `show` looks up a citation,
 `sync` updates the index and swaps the new version in only once it is complete, so questions
-asked meanwhile are answered from the old one.
+asked meanwhile are answered from the old one. A question reads the live version once: the index
+and the retriever over it come as one `Live` pair, so a swap while it is answered cannot pair a
+retriever of one version with the passages and store of another.
 """
 
 from __future__ import annotations
@@ -21,6 +23,14 @@ from .generate import LLMSettings, generate
 from .index import Index, Progress, UpdateReport, current_version, load_index, sync
 from .models import Answer, Article, Bulletin, Passage
 from .retrieve import Filters, FusionWeights, HybridRetriever, clean_text, make_query
+
+
+@dataclass(frozen=True)
+class Live:
+    """One loaded index version and the retriever over it, replaced together on a reload."""
+
+    index: Index
+    retriever: HybridRetriever
 
 
 @dataclass(frozen=True)
@@ -43,8 +53,7 @@ class QA:
         self._embedder = embedder
         self.weights = weights or FusionWeights()
         self.answer_settings = answer_settings or AnswerSettings()
-        self._index: Index | None = None
-        self._retriever: HybridRetriever | None = None
+        self._live: Live | None = None
         self._lock = threading.Lock()
 
     @property
@@ -53,22 +62,26 @@ class QA:
             self._embedder = make_embedder(self.settings.model)
         return self._embedder
 
+    def live(self) -> Live:
+        """The live version with its retriever, loaded again when an update has swapped in a new
+        one. Read it once per request and use that pair throughout."""
+        with self._lock:
+            live = self._live
+            v = current_version(self.settings.index_dir)
+            if live is None or (v is not None and v.name != live.index.version):
+                index = load_index(self.settings.index_dir, self.embedder)
+                live = self._live = Live(index, HybridRetriever(index, self.embedder, self.weights))
+            return live
+
     @property
     def index(self) -> Index:
-        with self._lock:
-            v = current_version(self.settings.index_dir)
-            if self._index is None or (v is not None and v.name != self._index.version):
-                self._index = load_index(self.settings.index_dir, self.embedder)
-                self._retriever = HybridRetriever(self._index, self.embedder, self.weights)
-            return self._index
+        return self.live().index
 
     def has_index(self) -> bool:
         return current_version(self.settings.index_dir) is not None
 
     def retriever(self) -> HybridRetriever:
-        _ = self.index
-        assert self._retriever is not None
-        return self._retriever
+        return self.live().retriever
 
     def ask(
         self,
@@ -79,9 +92,8 @@ class QA:
     ) -> Answer:
         """Answer `question`; `history` holds earlier (question, answer) turns of a chat, oldest first,
         so that a follow-up ("他还参加了哪些活动?") is resolved against the previous turn."""
-        idx = self.index
-        retriever = self._retriever
-        assert retriever is not None
+        live = self.live()  # one version for the whole question
+        idx, retriever = live.index, live.retriever
         asked = resolve(question, history, idx.analyzer.user_words) if history else question
         query = make_query(idx, asked, filters)
         hits = retriever.search(query, k or max(self.settings.top_k, 10))

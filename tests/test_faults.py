@@ -22,6 +22,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fault_helpers import HELPER, HashEmbedder, make_corpus
@@ -412,3 +413,61 @@ def test_ivf_index_above_the_threshold(tmp_path: Path, monkeypatch: pytest.Monke
         assert ans.hits
         found.append(idx.faiss.search(vecs[:20], 10)[1])
     assert (found[0] == found[1]).all()
+
+
+def test_ask_reads_one_version_while_versions_swap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A question is answered from one version: the retriever that finds the passages belongs to
+    the index its answer is composed from, even when another request reloads the live version
+    between any two of the question's reads of it. Every read of CURRENT here names a new version
+    (loads alternate between two loaded copies of the index), and each time the question's thread
+    lets go of the service's lock, another thread takes it and reloads before the question goes on.
+    (Under the GIL that interleaving is rare, on a free-threaded Python it is not; here it happens
+    every time.)"""
+    import itertools
+
+    import rag.service
+
+    corpus = make_corpus(tmp_path / "corpus")
+    index = tmp_path / "index"
+    emb = HashEmbedder()
+    sync(corpus, index, emb, rebuild=True)
+    versions = [load_index(index, emb) for _ in range(2)]
+    reads, loads = itertools.count(), itertools.count()
+    monkeypatch.setattr(rag.service, "current_version", lambda _d: Path(f"v-swapped-{next(reads)}"))
+    monkeypatch.setattr(rag.service, "load_index", lambda _d, _e=None: versions[next(loads) % 2])
+    real_compose = rag.service.compose
+    composed: list[bool] = []
+
+    def compose(idx: Any, query: Any, hits: Any, settings: Any) -> Any:
+        own = {id(p) for p in idx.passages}
+        composed.append(bool(hits) and all(id(h.passage) in own for h in hits))
+        return real_compose(idx, query, hits, settings)
+
+    monkeypatch.setattr(rag.service, "compose", compose)
+    qa = QA(Settings(corpus_dir=corpus, index_dir=index), embedder=HashEmbedder())
+    asking = threading.current_thread()
+
+    class ReloadAfterRelease:
+        """The service's lock; released by the asking thread, another request reloads at once."""
+
+        def __init__(self) -> None:
+            self.lock = threading.Lock()
+            self.reloads = 0
+
+        def __enter__(self) -> None:
+            self.lock.acquire()
+
+        def __exit__(self, *exc: object) -> None:
+            self.lock.release()
+            if threading.current_thread() is asking:
+                other = threading.Thread(target=lambda: qa.index)
+                other.start()
+                other.join(30)
+                self.reloads += 1
+
+    qa._lock = ReloadAfterRelease()  # type: ignore[assignment]
+    for question in [QUESTION, "谁主持了安委会会议", "贾鲁河综合治理", "上街区"]:
+        assert qa.ask(question).hits
+        assert qa.ask(question, history=[(QUESTION, "宋洁主持会议。")]).hits
+    assert qa._lock.reloads >= 8 and next(loads) >= 16  # versions really swapped during each question
+    assert composed == [True] * 8, "a question composed from one version with another's passages"
