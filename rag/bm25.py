@@ -1,65 +1,98 @@
 """Okapi BM25 over token lists, stored as plain sparse arrays (no pickle).
 
-Hand-written (~60 lines) rather than taken from a package because fusion and metadata filters
-need the score of every passage for a query, and the index must be saved as plain arrays
-beside the FAISS file and reloaded without re-tokenising.
+Hand-written (~100 lines) rather than taken from a package because fusion and metadata filters
+need the score of every passage for a query, and an update must reuse the term counts of the
+passages it keeps instead of re-tokenising 100k passages. What is saved is the term-count matrix
+and the vocabulary; the BM25 weights (which depend on every document through idf and the mean
+length) are computed from the counts when first needed.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
 
 
+def _counts(docs: Sequence[Sequence[str]], vocab: dict[str, int], rows: Sequence[int], n_rows: int) -> sp.csr_matrix:
+    """Term counts of `docs` placed at `rows` of an (n_rows, len(vocab)) matrix; new terms are
+    added to `vocab` (ids in order of first appearance, so the same docs give the same ids)."""
+    cols = [vocab.setdefault(t, len(vocab)) for d in docs for t in d]
+    lengths = np.fromiter((len(d) for d in docs), dtype=np.int64, count=len(docs))
+    row_ids = np.repeat(np.asarray(rows, dtype=np.int64), lengths)
+    m = sp.csr_matrix(
+        (np.ones(len(cols), dtype=np.float32), (row_ids, np.asarray(cols, dtype=np.int64))),
+        shape=(n_rows, max(len(vocab), 1)),
+    )
+    m.sum_duplicates()
+    return m
+
+
+def _widen(m: sp.csr_matrix, n_terms: int) -> sp.csr_matrix:
+    return sp.csr_matrix((m.data, m.indices, m.indptr), shape=(m.shape[0], max(n_terms, 1)))
+
+
 class BM25:
-    def __init__(self, matrix: sp.csc_matrix, vocab: dict[str, int]) -> None:
-        self.matrix = matrix  # (n_docs, n_terms) BM25 term weights, column per term
+    def __init__(self, counts: sp.csr_matrix, vocab: dict[str, int], k1: float = 1.2, b: float = 0.75) -> None:
+        self.counts = counts  # (n_docs, n_terms) term counts, row per document
         self.vocab = vocab
+        self.k1, self.b = k1, b
 
     @classmethod
     def build(cls, docs: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75) -> BM25:
         vocab: dict[str, int] = {}
-        rows: list[int] = []
-        cols: list[int] = []
-        vals: list[float] = []
-        lengths = np.array([len(d) for d in docs], dtype=np.float32)
-        avg = float(lengths.mean()) if len(docs) and lengths.sum() else 1.0
-        for i, doc in enumerate(docs):
-            counts: dict[int, int] = {}
-            for t in doc:
-                j = vocab.setdefault(t, len(vocab))
-                counts[j] = counts.get(j, 0) + 1
-            for j, tf in counts.items():
-                rows.append(i)
-                cols.append(j)
-                vals.append(tf)
-        n = len(docs)
-        tf_m = sp.csc_matrix((np.array(vals, dtype=np.float32), (rows, cols)), shape=(n, max(len(vocab), 1)))
-        df = np.diff(tf_m.indptr).astype(np.float32)
+        return cls(_counts(docs, vocab, range(len(docs)), len(docs)), vocab, k1, b)
+
+    def updated(
+        self, keep: Sequence[int], replace: Mapping[int, Sequence[str]], new_docs: Sequence[Sequence[str]]
+    ) -> BM25:
+        """The index of documents `keep` (old row numbers, in their new order), of which the
+        positions in `replace` get new tokens, followed by `new_docs`. Kept terms keep their ids."""
+        vocab = dict(self.vocab)
+        kept = self.counts[np.asarray(keep, dtype=np.int64)] if len(keep) else self.counts[:0]
+        if replace:
+            pos = sorted(replace)
+            mask = np.ones(kept.shape[0], dtype=np.float32)
+            mask[pos] = 0
+            kept = sp.csr_matrix(sp.diags(mask) @ kept)
+            kept.eliminate_zeros()
+            redone = _counts([replace[p] for p in pos], vocab, pos, kept.shape[0])
+            kept = _widen(kept, len(vocab)) + redone
+        added = _counts(new_docs, vocab, range(len(new_docs)), len(new_docs))
+        counts = sp.vstack([_widen(kept.tocsr(), len(vocab)), _widen(added, len(vocab))], format="csr")
+        return BM25(counts, vocab, self.k1, self.b)
+
+    @cached_property
+    def matrix(self) -> sp.csc_matrix:
+        """(n_docs, n_terms) BM25 term weights, a column per term (what `scores` sums)."""
+        c = self.counts.tocoo()
+        n = c.shape[0]
+        lengths = np.asarray(self.counts.sum(axis=1), dtype=np.float32).ravel()
+        avg = float(lengths.mean()) if n and lengths.sum() else 1.0
+        df = np.bincount(c.col, minlength=c.shape[1]).astype(np.float32)
         idf = np.log(1 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
-        tf_m = tf_m.tocoo()
-        denom = tf_m.data + k1 * (1 - b + b * lengths[tf_m.row] / avg)
-        weights = idf[tf_m.col] * tf_m.data * (k1 + 1) / denom
-        m = sp.csc_matrix((weights.astype(np.float32), (tf_m.row, tf_m.col)), shape=tf_m.shape)
-        return cls(m, vocab)
+        tf = c.data.astype(np.float32)
+        k1, b = self.k1, self.b
+        weights = idf[c.col] * tf * (k1 + 1) / (tf + k1 * (1 - b + b * lengths[c.row] / avg))
+        return sp.csc_matrix((weights.astype(np.float32), (c.row, c.col)), shape=c.shape)
 
     def scores(self, query_tokens: Sequence[str]) -> np.ndarray:
         """Score of every document; repeated query tokens count once."""
         cols = sorted({self.vocab[t] for t in query_tokens if t in self.vocab})
         if not cols:
-            return np.zeros(self.matrix.shape[0], dtype=np.float32)
+            return np.zeros(self.counts.shape[0], dtype=np.float32)
         return np.asarray(self.matrix[:, cols].sum(axis=1)).ravel().astype(np.float32)
 
     def save(self, folder: Path) -> None:
-        sp.save_npz(folder / "bm25.npz", self.matrix, compressed=False)
+        sp.save_npz(folder / "bm25.npz", self.counts.tocsr(), compressed=False)
         (folder / "bm25_vocab.json").write_text(json.dumps(self.vocab, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
     def load(cls, folder: Path) -> BM25:
-        m = sp.load_npz(folder / "bm25.npz").tocsc()
+        m = sp.load_npz(folder / "bm25.npz").tocsr()
         vocab = json.loads((folder / "bm25_vocab.json").read_text(encoding="utf-8"))
         return cls(m, vocab)

@@ -7,9 +7,10 @@ article by id without loading the corpus, and the file is written once and then 
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
-import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from .models import Article, Bulletin, Paragraph, Passage
@@ -18,39 +19,81 @@ SCHEMA = """
 CREATE TABLE bulletins (
   source TEXT PRIMARY KEY, sha256 TEXT, encoding TEXT, publisher TEXT, district TEXT,
   issue_date TEXT, issue_no TEXT, masthead TEXT, warnings TEXT, indexed_at TEXT,
-  n_articles INTEGER, n_passages INTEGER);
+  n_articles INTEGER, n_passages INTEGER, text_key TEXT, words TEXT, aliases TEXT);
 CREATE TABLE articles (
   id TEXT PRIMARY KEY, source TEXT, idx INTEGER, title TEXT, subtitles TEXT, section TEXT,
   dateline TEXT, date TEXT, reporters TEXT, byline TEXT, paragraphs TEXT);
 CREATE TABLE passages (
   row INTEGER PRIMARY KEY, id TEXT UNIQUE, source TEXT, article_id TEXT, article_index INTEGER,
   title TEXT, paragraph INTEGER, paragraph_end INTEGER, text TEXT, district TEXT, date TEXT,
-  citation TEXT, tokens TEXT, embed_key TEXT);
+  citation TEXT, embed_key TEXT);
+"""
+INDEXES = """
 CREATE INDEX passages_source ON passages(source);
 CREATE INDEX articles_source ON articles(source);
 """
 
 PASSAGE_COLS = "source, article_id, article_index, title, paragraph, paragraph_end, text, district, date, citation"
+# what the library table and the API show of a bulletin (not the update's bookkeeping)
+LISTED_COLS = (
+    "source, sha256, encoding, publisher, district, issue_date, issue_no, masthead, warnings, indexed_at, "
+    "n_articles, n_passages"
+)
 
 
 def _passage(row: tuple) -> Passage:
     return Passage(*row)
 
 
+@dataclass(frozen=True)
+class StoredBulletin:
+    """A bulletin as an update sees it: what it needs to keep the bulletin without reading its
+    articles (duplicate keys, harvested words and aliases, counts)."""
+
+    bulletin: Bulletin  # articles left empty when read back from a store
+    indexed_at: str
+    n_articles: int
+    n_passages: int
+    text_key: str  # the text whatever its bytes (duplicate check)
+    words: tuple[str, ...]  # user-dictionary words harvested from it
+    aliases: dict[str, list[str]]  # short form -> full names found in it
+
+
 def write_store(
     path: Path,
-    bulletins: Iterable[tuple[Bulletin, str, int]],
-    passages: list[Passage],
-    tokens: list[list[str]],
-    embed_keys: list[str],
-) -> None:
-    """bulletins: (bulletin, indexed_at, n_passages); passages in FAISS row order."""
+    old: Path | None,
+    drop: Iterable[str],
+    bulletins: Sequence[StoredBulletin],
+    passages: Sequence[Passage],
+    embed_keys: Sequence[str],
+) -> list[int]:
+    """Write a version's store: a copy of the `old` store without the `drop` sources, then
+    `bulletins` (with their articles) and `passages` appended. Returns the old rows kept, in
+    order; they become rows 0..k-1 and the new passages follow, so row numbers stay those of
+    the FAISS and BM25 rows. Copying the old file keeps an update's cost to what changed."""
+    drop = sorted(set(drop))
+    if old is not None:
+        shutil.copyfile(old, path)
     con = sqlite3.connect(path)
     try:
-        con.executescript(SCHEMA)
-        for b, indexed_at, n_pass in bulletins:
+        if old is None:
+            con.executescript(SCHEMA + INDEXES)
+            kept: list[int] = []
+        else:
+            con.execute("CREATE TEMP TABLE dropped (source TEXT PRIMARY KEY)")
+            con.executemany("INSERT INTO dropped VALUES (?)", [(s,) for s in drop])
+            n_old = con.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
+            query = "SELECT row FROM passages WHERE source NOT IN (SELECT source FROM dropped) ORDER BY row"
+            kept = [r[0] for r in con.execute(query)]
+            if drop:
+                for table in ("bulletins", "articles", "passages"):
+                    con.execute(f"DELETE FROM {table} WHERE source IN (SELECT source FROM dropped)")
+            if len(kept) != n_old or (kept and kept[-1] != len(kept) - 1):
+                _renumber(con)
+        for sb in bulletins:
+            b = sb.bulletin
             con.execute(
-                "INSERT INTO bulletins VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO bulletins VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     b.source,
                     b.sha256,
@@ -61,9 +104,12 @@ def write_store(
                     b.issue_no,
                     json.dumps(b.masthead, ensure_ascii=False),
                     json.dumps(b.warnings, ensure_ascii=False),
-                    indexed_at,
-                    len(b.articles),
-                    n_pass,
+                    sb.indexed_at,
+                    sb.n_articles,
+                    sb.n_passages,
+                    sb.text_key,
+                    json.dumps(sb.words, ensure_ascii=False),
+                    json.dumps(sb.aliases, ensure_ascii=False),
                 ),
             )
             con.executemany(
@@ -85,11 +131,12 @@ def write_store(
                     for a in b.articles
                 ],
             )
+        start = len(kept)
         con.executemany(
-            "INSERT INTO passages VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO passages VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [
                 (
-                    i,
+                    start + i,
                     p.id,
                     p.source,
                     p.article_id,
@@ -101,15 +148,27 @@ def write_store(
                     p.district,
                     p.date,
                     p.citation,
-                    " ".join(t),
                     k,
                 )
-                for i, (p, t, k) in enumerate(zip(passages, tokens, embed_keys))
+                for i, (p, k) in enumerate(zip(passages, embed_keys, strict=True))
             ],
         )
         con.commit()
     finally:
         con.close()
+    return kept
+
+
+def _renumber(con: sqlite3.Connection) -> None:
+    """Rows 0..n-1 again, in the same order, after passages were deleted (inside SQLite: fast)."""
+    con.execute("ALTER TABLE passages RENAME TO passages_old")
+    con.execute(SCHEMA[SCHEMA.index("CREATE TABLE passages") :].strip().rstrip(";"))
+    con.execute(
+        f"INSERT INTO passages SELECT ROW_NUMBER() OVER (ORDER BY row) - 1, id, {PASSAGE_COLS}, embed_key "
+        "FROM passages_old"
+    )
+    con.execute("DROP TABLE passages_old")
+    con.execute("CREATE INDEX passages_source ON passages(source)")
 
 
 BULLETIN_COLS = "source, sha256, encoding, publisher, district, issue_date, issue_no, masthead, warnings"
@@ -161,18 +220,44 @@ class Store:
         with self._con() as con:
             return [_passage(r) for r in con.execute(f"SELECT {PASSAGE_COLS} FROM passages ORDER BY row")]
 
-    def tokens_and_keys(self) -> list[tuple[str, list[str], str]]:
-        """(passage id, tokens, embed key) in row order: what an update reuses."""
+    def embed_rows(self) -> dict[str, int]:
+        """embed key -> a row with that vector: what an update reuses for text it has embedded before."""
         with self._con() as con:
-            return [
-                (r[0], [sys.intern(t) for t in r[1].split(" ")] if r[1] else [], r[2])
-                for r in con.execute("SELECT id, tokens, embed_key FROM passages ORDER BY row")
-            ]
+            return {k: r for r, k in con.execute("SELECT row, embed_key FROM passages ORDER BY row DESC")}
+
+    def passage_sources(self) -> list[str]:
+        """The bulletin of every passage, in row order."""
+        with self._con() as con:
+            return [r[0] for r in con.execute("SELECT source FROM passages ORDER BY row")]
+
+    def lexical_texts(self) -> list[str]:
+        """Title and text of every passage in row order (what BM25 tokenised)."""
+        with self._con() as con:
+            return [f"{t} {x}" for t, x in con.execute("SELECT title, text FROM passages ORDER BY row")]
 
     def bulletins(self) -> list[dict]:
         with self._con() as con:
             con.row_factory = sqlite3.Row
-            return [dict(r) for r in con.execute("SELECT * FROM bulletins ORDER BY source")]
+            return [dict(r) for r in con.execute(f"SELECT {LISTED_COLS} FROM bulletins ORDER BY source")]
+
+    def stored_bulletins(self) -> dict[str, StoredBulletin]:
+        """Every bulletin without its articles, in one query: what an update keeps."""
+        with self._con() as con:
+            rows = con.execute(
+                f"SELECT {BULLETIN_COLS}, indexed_at, n_articles, n_passages, text_key, words, aliases FROM bulletins"
+            ).fetchall()
+        return {
+            r[0]: StoredBulletin(
+                bulletin=_bulletin(r, []),
+                indexed_at=r[9],
+                n_articles=r[10],
+                n_passages=r[11],
+                text_key=r[12],
+                words=tuple(json.loads(r[13])),
+                aliases=json.loads(r[14]),
+            )
+            for r in rows
+        }
 
     def all_bulletins(self) -> dict[str, Bulletin]:
         """Every bulletin with its articles, read in two queries (an update reuses them all)."""

