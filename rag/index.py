@@ -439,10 +439,13 @@ def _sync(
             created_at=indexed_at,
             user_words=len(user_words),
         ).write(tmp)
+        for f in tmp.iterdir():  # the files reach the disk before the version can become live
+            _fsync_dir(f)
         _fsync_dir(tmp)
         os.replace(tmp, index_dir / name)
         pointer = index_dir / f".{CURRENT}.{name}"
         pointer.write_text(name, encoding="utf-8")
+        _fsync_dir(pointer)
         os.replace(pointer, index_dir / CURRENT)
         _fsync_dir(index_dir)
     except BaseException:
@@ -593,6 +596,8 @@ def _sha256(path: Path) -> str:
 
 
 def _fsync_dir(path: Path) -> None:
+    """fsync a file or a folder (best effort: some file systems cannot sync folders), so that a
+    power cut after the swap cannot leave CURRENT naming a version whose files were not written."""
     try:
         fd = os.open(path, os.O_RDONLY)
     except OSError:
