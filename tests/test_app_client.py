@@ -6,20 +6,25 @@ that the server builds itself); upload limit 1 MB so that the size check is chea
 
 from __future__ import annotations
 
+import json
 import re
+import secrets
+import sqlite3
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import pytest
 from app_helpers import NEW_BULLETIN, NEW_BULLETIN_NAME, NEW_BULLETIN_QUESTION, SEEDS, RunningApp, running_app
 
 from rag.errors import RagError
 from rag.models import Answer, Article, Bulletin, Evidence, Hit, Paragraph, Passage
-from rag.service import CitationView
+from rag.service import QA, CitationView
 from ui import library, render
 from ui.api import make_filters, normalize_date
-from ui.app import parse_auth
+from ui.app import bulletin_details, parse_auth
 
 gradio_client = pytest.importorskip("gradio_client")
 Client = gradio_client.Client
@@ -100,6 +105,81 @@ def test_bulletins_lists_the_seeds(client: Client) -> None:
     rows = client.predict(api_name="/bulletins")
     assert sorted(r["source"] for r in rows) == sorted(p.name for p in SEEDS.glob("*.txt"))
     assert all(r["n_articles"] > 0 and r["n_passages"] > 0 and r["indexed_at"] for r in rows)
+
+
+def _page_load(url: str) -> list[Any]:
+    """The page's load event (private: not in the API), run as the browser runs it."""
+    import httpx
+
+    with httpx.Client(timeout=60) as c:
+        config = c.get(f"{url}config").json()
+        fn = next(d["id"] for d in config["dependencies"] if any(t[1] == "load" for t in d["targets"]))
+        session = secrets.token_hex(6)
+        body = {"data": [], "fn_index": fn, "session_hash": session, "event_data": None, "trigger_id": None}
+        c.post(f"{url}gradio_api/queue/join", json=body).raise_for_status()
+        with c.stream("GET", f"{url}gradio_api/queue/data", params={"session_hash": session}) as events:
+            for line in events.iter_lines():
+                msg = json.loads(line[5:]) if line.startswith("data:") else {}
+                if msg.get("msg") == "process_completed":
+                    assert msg.get("success"), msg
+                    return list(msg["output"]["data"])
+    raise AssertionError("the load event did not complete")
+
+
+def test_page_load_fills_the_library_and_the_bulletin_list(app: RunningApp) -> None:
+    """The library table, the bulletin list and the file choices come with the page's load event
+    (the page itself carries placeholders); each bulletin card has its lead title."""
+    seeds = sorted(p.name for p in SEEDS.glob("*.txt"))
+    data = _page_load(app.url)
+    library_html, bulletin_sel, bulletin_list, remove_sel = data[1], data[3], data[4], data[5]
+    assert all(name in library_html for name in seeds)
+    assert bulletin_list.count('class="bcard"') == len(seeds)
+    assert bulletin_list.count("头条：") == len(seeds)
+    assert sorted(c[1] for c in bulletin_sel["choices"]) == seeds
+    assert sorted(c[1] for c in remove_sel["choices"]) == seeds
+
+
+def test_bulletin_details_are_those_of_the_articles(qa: QA, tmp_path: Path) -> None:
+    """The bulletin list's lead title (first article, with its sub-headlines) and span of article
+    dates (MM-DD) come from one query; they are what the bulletins' own articles give."""
+
+    def expected(articles: list[Article]) -> tuple[str, str]:
+        dates = sorted(a.date[-5:] for a in articles if a.date)
+        span = (dates[0] if dates[0] == dates[-1] else f"{dates[0]} 至 {dates[-1]}") if dates else ""
+        return articles[0].full_title, span
+
+    store = qa.index.store
+    want = {}
+    for row in store.bulletins():
+        b = store.bulletin(row["source"])
+        assert b is not None and b.articles
+        want[b.source] = expected(list(b.articles))
+    assert bulletin_details(store.path) == want
+
+    # dates with and without a year, none at all, sub-headlines, first index not 0
+    arts = {
+        "a.txt": [Article("a.txt", 2, "甲", ("副题一", "副题二"), "", (), "", "2021-12-01", (), ""),
+                  Article("a.txt", 3, "乙", (), "", (), "", "11-30", (), ""),
+                  Article("a.txt", 5, "丙", (), "", (), "", "", (), "")],
+        "b.txt": [Article("b.txt", 0, "丁", (), "", (), "", "", (), "")],
+        "c.txt": [Article("c.txt", 0, "戊", (), "", (), "", "03-08", (), ""),
+                  Article("c.txt", 1, "己", (), "", (), "", "2020-03-08", (), "")],
+    }  # fmt: skip
+    path = tmp_path / "store.sqlite"
+    with closing(sqlite3.connect(path)) as con:
+        con.execute("CREATE TABLE articles (id TEXT, source TEXT, idx INTEGER, title TEXT, subtitles TEXT, date TEXT)")
+        con.executemany(
+            "INSERT INTO articles VALUES (?,?,?,?,?,?)",
+            [
+                (a.id, a.source, a.index, a.title, json.dumps(a.subtitles, ensure_ascii=False), a.date)
+                for rows in arts.values()
+                for a in reversed(rows)
+            ],
+        )
+        con.commit()
+    got = bulletin_details(path)
+    assert got == {source: expected(rows) for source, rows in arts.items()}
+    assert got["a.txt"] == ("甲 / 副题一 / 副题二", "11-30 至 12-01")
 
 
 def _upload(client: Client, *paths: Path) -> dict:

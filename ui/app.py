@@ -10,8 +10,10 @@ Named API endpoints (for `gradio_client`): /ask, /lookup, /bulletins, /upload, /
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -22,6 +24,7 @@ import gradio as gr
 from rag.config import Settings
 from rag.errors import RagError
 from rag.index import UpdateReport, read_manifest
+from rag.retrieve import make_query
 from rag.service import QA
 
 from . import library, render
@@ -111,6 +114,53 @@ def _choices(rows: Sequence[dict[str, Any]]) -> tuple[list[str], list[tuple[str,
     return [ALL_DISTRICTS, *districts], bulletins
 
 
+# What the bulletin list shows of each bulletin besides its row: the first article's title (with
+# its sub-headlines, as `Article.full_title`) and the span of its articles' dates (MM-DD). One
+# query over the store's articles: building every bulletin with its articles to find these took
+# 5-15 s at 100k passages (4,600 bulletins, 41,000 articles), at start-up and on every page load.
+BULLETIN_DETAILS_SQL = """
+SELECT a.source, a.title, a.subtitles, d.first_date, d.last_date
+FROM articles AS a JOIN (
+  SELECT source, MIN(idx) AS lead,
+         MIN(CASE WHEN date <> '' THEN substr(date, -5) END) AS first_date,
+         MAX(CASE WHEN date <> '' THEN substr(date, -5) END) AS last_date
+  FROM articles GROUP BY source
+) AS d ON a.source = d.source AND a.idx = d.lead
+"""
+
+
+_details_cache: dict[tuple[str, int, int], dict[str, tuple[str, str]]] = {}
+
+
+def bulletin_details(store_path: Path) -> dict[str, tuple[str, str]]:
+    """source -> (lead title, date span) of every bulletin in the store, for
+    `render.render_bulletin_list`; read-only, in one query, kept while the store file is unchanged
+    (a version's store is written once: the page's load event reads it only after an update)."""
+    st = store_path.stat()
+    key = (str(store_path), st.st_size, st.st_mtime_ns)
+    details = _details_cache.get(key)
+    if details is None:
+        details = _read_bulletin_details(store_path)
+        _details_cache.clear()
+        _details_cache[key] = details
+    return details
+
+
+def _read_bulletin_details(store_path: Path) -> dict[str, tuple[str, str]]:
+    con = sqlite3.connect(f"{store_path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        rows = con.execute(BULLETIN_DETAILS_SQL).fetchall()
+    finally:
+        con.close()
+    details: dict[str, tuple[str, str]] = {}
+    for source, title, subtitles, first, last in rows:
+        subs = json.loads(subtitles) if subtitles else []
+        lead = " / ".join((title, *subs)) if subs else title
+        span = "" if first is None else first if first == last else f"{first} 至 {last}"
+        details[source] = (lead, span)
+    return details
+
+
 def _index_summary(qa: QA) -> str:
     try:
         m = read_manifest(qa.settings.index_dir)
@@ -193,16 +243,11 @@ def build_app(qa: QA) -> gr.Blocks:
 
     def bulletin_list(rows: list[dict[str, Any]]) -> str:
         details: dict[str, tuple[str, str]] = {}
-        try:
-            store = qa.index.store
-            for r in rows:
-                b = store.bulletin(r["source"])
-                if b is not None and b.articles:
-                    dates = sorted(a.date[-5:] for a in b.articles if a.date)
-                    span = (dates[0] if dates[0] == dates[-1] else f"{dates[0]} 至 {dates[-1]}") if dates else ""
-                    details[r["source"]] = (b.articles[0].full_title, span)
-        except RagError as err:
-            log.warning("cannot read the bulletins: %s", err)
+        if rows:
+            try:
+                details = bulletin_details(qa.index.store.path)
+            except (RagError, OSError, sqlite3.Error) as err:  # the list still shows, without lead titles
+                log.warning("cannot read the bulletins' lead titles: %s", err)
         return render.render_bulletin_list(rows, details)
 
     def navigate(evt: gr.EventData):
@@ -355,8 +400,11 @@ def build_app(qa: QA) -> gr.Blocks:
 
     # ---- layout --------------------------------------------------------------------------------
 
-    rows0 = lib.rows()
-    districts0, bulletins0 = _choices(rows0)
+    # The library table, the bulletin list and the file choices are left to the page's load event
+    # (`on_load`, run on every visit): rendering them here as well doubled the start-up work and
+    # the page (6.7 MB at 100k passages) for content that the load event replaces at once.
+    districts0, _ = _choices(lib.rows())
+    loading = render.render_cite_placeholder("正在读取公报库…")
     with gr.Blocks(title="公报问答") as demo:
         header = gr.HTML(_header(qa), elem_id="app-header", js_on_load=None)
         turns = gr.State([])
@@ -398,12 +446,10 @@ def build_app(qa: QA) -> gr.Blocks:
                     cite_btn = gr.Button("打开", variant="primary", scale=1, min_width=80, elem_id="cite-btn")
                 cite_view = gr.HTML(render.render_cite_placeholder(), elem_id="cite-view", js_on_load=NAV_JS)
             with gr.Tab("浏览公报", id="browse", elem_id="tab-browse"):
-                bulletin_sel = gr.Dropdown(choices=bulletins0, value=None, label="选择公报", elem_id="bulletin-select")
-                browse_view = gr.HTML(open_bulletin(None), elem_id="browse-view", js_on_load=NAV_JS)
+                bulletin_sel = gr.Dropdown(choices=[], value=None, label="选择公报", elem_id="bulletin-select")
+                browse_view = gr.HTML(loading, elem_id="browse-view", js_on_load=NAV_JS)
             with gr.Tab("公报库", id="library", elem_id="tab-library"):
-                library_view = gr.HTML(
-                    render.render_library(rows0, lib.pending()), elem_id="library-table", js_on_load=NAV_JS
-                )
+                library_view = gr.HTML(loading, elem_id="library-table", js_on_load=NAV_JS)
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=3):
                         files = gr.File(
@@ -423,7 +469,7 @@ def build_app(qa: QA) -> gr.Blocks:
                         update_btn = gr.Button("更新索引", elem_id="update-btn")
                         rebuild_btn = gr.Button("重建索引", elem_id="rebuild-btn")
                         remove_sel = gr.Dropdown(
-                            choices=[p.name for p in library.library_files(lib.corpus_dir)],
+                            choices=[],
                             value=None,
                             label="删除公报文件",
                             elem_id="remove-select",
@@ -515,15 +561,21 @@ def serve(settings: Settings) -> None:
     report = qa.ensure_index(progress=_log_progress)
     if report is not None:
         log.info("built the index: %s", "; ".join(report.lines()))
-    try:  # load the index and the model now rather than on the first visitor's question
-        qa.retriever()
-        qa.embedder.embed_query(EXAMPLE_QUESTIONS[0])
-    except RagError as err:
-        log.warning("warm-up failed: %s", err)
+    warm_up(qa)
     demo = build_app(qa)
     options = launch_options(settings)
     log.info("serving on http://%s:%s", settings.host, settings.port)
     demo.queue().launch(**options)
+
+
+def warm_up(qa: QA) -> None:
+    """Load the index, the model, the tokenizer's dictionary and the lexical index now rather than
+    on the first visitor's question (the first question at 100k passages took 2-4 s without it):
+    one question retrieved, not answered, so that no LLM is called."""
+    try:
+        qa.retriever().search(make_query(qa.index, EXAMPLE_QUESTIONS[0]), qa.settings.top_k)
+    except RagError as err:
+        log.warning("warm-up failed: %s", err)
 
 
 def _log_progress(stage: str, done: int, total: int) -> None:

@@ -51,7 +51,9 @@ def library_files(corpus_dir: Path) -> list[Path]:
     """The files the indexer reads: plain files in the folder whose names do not start with a dot."""
     if not corpus_dir.is_dir():
         return []
-    return sorted(p for p in corpus_dir.iterdir() if p.is_file() and not p.name.startswith("."))
+    with os.scandir(corpus_dir) as entries:  # is_file() without a stat per file where it can
+        names = sorted(e.name for e in entries if not e.name.startswith(".") and e.is_file())
+    return [corpus_dir / n for n in names]
 
 
 def file_sha256(path: Path) -> str:
@@ -60,6 +62,23 @@ def file_sha256(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+# path -> ((inode, size, mtime, ctime), sha256): the library table compares every file with the
+# index on each page load; a file whose stat is unchanged is not read again (ctime changes on
+# any write, and cannot be set back).
+_SHA_CACHE: dict[str, tuple[tuple[int, int, int, int], str]] = {}
+
+
+def cached_sha256(path: Path) -> str:
+    st = path.stat()
+    key = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    hit = _SHA_CACHE.get(str(path))
+    if hit is not None and hit[0] == key:
+        return hit[1]
+    sha = file_sha256(path)
+    _SHA_CACHE[str(path)] = (key, sha)
+    return sha
 
 
 def safe_target(name: str, corpus_dir: Path) -> Path:
@@ -223,7 +242,7 @@ def not_indexed(
             out.append((p.name, "新文件，尚未更新索引"))
         else:
             try:
-                if file_sha256(p) != by_source[p.name]:
+                if cached_sha256(p) != by_source[p.name]:
                     out.append((p.name, "文件已修改，尚未更新索引（索引中仍是旧内容）"))
             except OSError:
                 continue
