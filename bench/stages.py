@@ -423,6 +423,9 @@ def stage_faiss(a: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from rag.cli import default_environment
+
+    default_environment()  # the OpenMP defaults of `python -m rag`, before a stage loads OpenMP
     ap = argparse.ArgumentParser(prog="python -m bench.stages")
     sub = ap.add_subparsers(dest="stage", required=True)
     e = sub.add_parser("embed")

