@@ -573,7 +573,8 @@ def warm_up(qa: QA) -> None:
     on the first visitor's question (the first question at 100k passages took 2-4 s without it):
     one question retrieved, not answered, so that no LLM is called."""
     try:
-        qa.retriever().search(make_query(qa.index, EXAMPLE_QUESTIONS[0]), qa.settings.top_k)
+        live = qa.live()
+        live.retriever.search(make_query(live.index, EXAMPLE_QUESTIONS[0]), qa.settings.top_k)
     except RagError as err:
         log.warning("warm-up failed: %s", err)
 
