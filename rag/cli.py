@@ -48,7 +48,8 @@ def default_environment(environ: MutableMapping[str, str] = os.environ) -> None:
 
 
 def _progress_bar() -> Any:
-    """A tqdm bar per stage on stderr (tqdm comes with sentence-transformers)."""
+    """A tqdm bar per stage on stderr when it is a terminal (tqdm comes with sentence-transformers);
+    redrawn at most ten times a second, so a 100k-file update does not write a line per file."""
     from tqdm import tqdm
 
     bars: dict[str, Any] = {}
@@ -57,10 +58,14 @@ def _progress_bar() -> Any:
         bar = bars.get(stage)
         if bar is None:
             bar = bars[stage] = tqdm(
-                total=total, desc=stage, unit="passage" if stage == "embed" else "file", file=sys.stderr, leave=False
+                total=total,
+                desc=stage,
+                unit="passage" if stage == "embed" else "file",
+                file=sys.stderr,
+                leave=False,
+                disable=None,
             )
-        bar.n = done
-        bar.refresh()
+        bar.update(done - bar.n)
         if done >= total:
             bar.close()
 

@@ -192,7 +192,7 @@ class Index:
         self.manifest = manifest
         self.store = Store(folder / "store.sqlite")
         self.passages: list[Passage] = self.store.passages()
-        self.row_of: dict[str, int] = {p.id: i for i, p in enumerate(self.passages)}
+        self.row_of: dict[str, int] = {pid: i for i, pid in enumerate(self.store.passage_ids())}
         self.faiss: faiss.Index = faiss.read_index(str(folder / "faiss.index"))
         self.bm25 = BM25.load(folder)
         words = (folder / "userdict.txt").read_text(encoding="utf-8").split("\n")

@@ -225,6 +225,11 @@ class Store:
         with self._con() as con:
             return {k: r for r, k in con.execute("SELECT row, embed_key FROM passages ORDER BY row DESC")}
 
+    def passage_ids(self) -> list[str]:
+        """Citation ids in row order, as stored (not re-hashed from 100k texts at every load)."""
+        with self._con() as con:
+            return [r[0] for r in con.execute("SELECT id FROM passages ORDER BY row")]
+
     def passage_sources(self) -> list[str]:
         """The bulletin of every passage, in row order."""
         with self._con() as con:

