@@ -22,9 +22,10 @@ from app_helpers import NEW_BULLETIN, NEW_BULLETIN_NAME, NEW_BULLETIN_QUESTION, 
 from rag.errors import RagError
 from rag.models import Answer, Article, Bulletin, Evidence, Hit, Paragraph, Passage
 from rag.service import QA, CitationView
+from rag.store import Store
 from ui import library, render
 from ui.api import make_filters, normalize_date
-from ui.app import bulletin_details, parse_auth
+from ui.app import parse_auth
 
 gradio_client = pytest.importorskip("gradio_client")
 Client = gradio_client.Client
@@ -154,7 +155,7 @@ def test_bulletin_details_are_those_of_the_articles(qa: QA, tmp_path: Path) -> N
         b = store.bulletin(row["source"])
         assert b is not None and b.articles
         want[b.source] = expected(list(b.articles))
-    assert bulletin_details(store.path) == want
+    assert store.bulletin_leads() == want
 
     # dates with and without a year, none at all, sub-headlines, first index not 0
     arts = {
@@ -177,7 +178,7 @@ def test_bulletin_details_are_those_of_the_articles(qa: QA, tmp_path: Path) -> N
             ],
         )
         con.commit()
-    got = bulletin_details(path)
+    got = Store(path).bulletin_leads()
     assert got == {source: expected(rows) for source, rows in arts.items()}
     assert got["a.txt"] == ("甲 / 副题一 / 副题二", "11-30 至 12-01")
 

@@ -10,7 +10,6 @@ Named API endpoints (for `gradio_client`): /ask, /lookup, /bulletins, /upload, /
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sqlite3
@@ -118,49 +117,6 @@ def _choices(rows: Sequence[dict[str, Any]]) -> tuple[list[str], list[tuple[str,
 # its sub-headlines, as `Article.full_title`) and the span of its articles' dates (MM-DD). One
 # query over the store's articles: building every bulletin with its articles to find these took
 # 5-15 s at 100k passages (4,600 bulletins, 41,000 articles), at start-up and on every page load.
-BULLETIN_DETAILS_SQL = """
-SELECT a.source, a.title, a.subtitles, d.first_date, d.last_date
-FROM articles AS a JOIN (
-  SELECT source, MIN(idx) AS lead,
-         MIN(CASE WHEN date <> '' THEN substr(date, -5) END) AS first_date,
-         MAX(CASE WHEN date <> '' THEN substr(date, -5) END) AS last_date
-  FROM articles GROUP BY source
-) AS d ON a.source = d.source AND a.idx = d.lead
-"""
-
-
-_details_cache: dict[tuple[str, int, int], dict[str, tuple[str, str]]] = {}
-
-
-def bulletin_details(store_path: Path) -> dict[str, tuple[str, str]]:
-    """source -> (lead title, date span) of every bulletin in the store, for
-    `render.render_bulletin_list`; read-only, in one query, kept while the store file is unchanged
-    (a version's store is written once: the page's load event reads it only after an update)."""
-    st = store_path.stat()
-    key = (str(store_path), st.st_size, st.st_mtime_ns)
-    details = _details_cache.get(key)
-    if details is None:
-        details = _read_bulletin_details(store_path)
-        _details_cache.clear()
-        _details_cache[key] = details
-    return details
-
-
-def _read_bulletin_details(store_path: Path) -> dict[str, tuple[str, str]]:
-    con = sqlite3.connect(f"{store_path.resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        rows = con.execute(BULLETIN_DETAILS_SQL).fetchall()
-    finally:
-        con.close()
-    details: dict[str, tuple[str, str]] = {}
-    for source, title, subtitles, first, last in rows:
-        subs = json.loads(subtitles) if subtitles else []
-        lead = " / ".join((title, *subs)) if subs else title
-        span = "" if first is None else first if first == last else f"{first} 至 {last}"
-        details[source] = (lead, span)
-    return details
-
-
 def _index_summary(qa: QA) -> str:
     try:
         m = read_manifest(qa.settings.index_dir)
@@ -245,7 +201,7 @@ def build_app(qa: QA) -> gr.Blocks:
         details: dict[str, tuple[str, str]] = {}
         if rows:
             try:
-                details = bulletin_details(qa.index.store.path)
+                details = qa.index.store.bulletin_leads()
             except (RagError, OSError, sqlite3.Error) as err:  # the list still shows, without lead titles
                 log.warning("cannot read the bulletins' lead titles: %s", err)
         return render.render_bulletin_list(rows, details)
