@@ -124,8 +124,13 @@ class Analyzer:
             if self._tok is None:
                 tok = jieba.Tokenizer()
                 tok.initialize()
+                # jieba adds each word's frequency to its total, which shifts every segmentation
+                # score: keep the total of the base dictionary so that how a text is cut depends
+                # only on the dictionary words printed in it (an update re-tokenises just those)
+                base = tok.total
                 for w in self._words:
                     tok.add_word(w, freq=max(tok.suggest_freq(w), 2000))
+                    tok.total = base
                 self._tok = tok
             return self._tok
 

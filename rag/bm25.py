@@ -36,6 +36,19 @@ def _widen(m: sp.csr_matrix, n_terms: int) -> sp.csr_matrix:
     return sp.csr_matrix((m.data, m.indices, m.indptr), shape=(m.shape[0], max(n_terms, 1)))
 
 
+def _prune(counts: sp.csr_matrix, vocab: dict[str, int]) -> tuple[sp.csr_matrix, dict[str, int]]:
+    """Drop terms no document holds any more (removed bulletins), so the vocabulary is the one a
+    rebuild makes: a term that is gone must be unknown, not known with document frequency 0."""
+    used = np.bincount(counts.indices, minlength=len(vocab))[: len(vocab)] > 0
+    if used.all():
+        return counts, vocab
+    new_id = np.cumsum(used) - 1
+    pruned = sp.csr_matrix(
+        (counts.data, new_id[counts.indices], counts.indptr), shape=(counts.shape[0], max(int(used.sum()), 1))
+    )
+    return pruned, {t: int(new_id[j]) for t, j in vocab.items() if used[j]}
+
+
 class BM25:
     def __init__(self, counts: sp.csr_matrix, vocab: dict[str, int], k1: float = 1.2, b: float = 0.75) -> None:
         self.counts = counts  # (n_docs, n_terms) term counts, row per document
@@ -64,7 +77,7 @@ class BM25:
             kept = _widen(kept, len(vocab)) + redone
         added = _counts(new_docs, vocab, range(len(new_docs)), len(new_docs))
         counts = sp.vstack([_widen(kept.tocsr(), len(vocab)), _widen(added, len(vocab))], format="csr")
-        return BM25(counts, vocab, self.k1, self.b)
+        return BM25(*_prune(counts, vocab), self.k1, self.b)
 
     @cached_property
     def matrix(self) -> sp.csc_matrix:

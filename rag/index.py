@@ -35,7 +35,7 @@ import numpy as np
 from filelock import FileLock, Timeout
 
 from . import harvest
-from .analyze import Analyzer
+from .analyze import Analyzer, normalize
 from .bm25 import BM25
 from .chunk import chunk_bulletin
 from .embed import Embedder
@@ -47,7 +47,7 @@ from .store import Store, StoredBulletin, write_store
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2  # 2: per-bulletin words/aliases/text key in the store, BM25 saved as term counts
+FORMAT_VERSION = 3  # 2: per-bulletin harvest in the store, BM25 term counts; 3: jieba total fixed
 CURRENT = "CURRENT"
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -347,7 +347,7 @@ def _sync(
         keep_rows = [r for r, src in enumerate(passages_src) if src in kept_sources]
         if moved:
             texts = old_store.lexical_texts()
-            hit = _containing(texts, moved)
+            hit = _containing([normalize(t) for t in texts], moved)  # jieba cuts normalised text
             for pos, r in enumerate(keep_rows):
                 if r in hit:
                     retokenize[pos] = analyzer.tokens(texts[r])
@@ -476,8 +476,20 @@ def _plan(
 ) -> tuple[dict[str, _Entry], list[tuple[str, str]]]:
     """Which bulletins are new, changed, unchanged or refused (duplicates, unreadable files).
     Unchanged ones are recognised by their bytes' sha256 and not read further."""
-    # bulletins already in the index first, so a new copy of one is the duplicate, not the original
-    files = sorted(files, key=lambda p: (p.name not in old_hashes, p.name))
+    # unchanged bulletins first, then changed ones, then new ones: a file that now duplicates an
+    # indexed bulletin is the duplicate, never the original it copies
+    shas: dict[Path, str] = {}
+
+    def order(p: Path) -> tuple[int, str]:
+        if p.name not in old_hashes:
+            return 2, p.name
+        try:
+            shas[p] = _sha256(p)
+        except OSError:
+            return 1, p.name
+        return (0 if shas[p] == old_hashes[p.name] else 1), p.name
+
+    files = sorted(files, key=order)
     entries: dict[str, _Entry] = {}
     failed: list[tuple[str, str]] = []
     seen_sha: dict[str, str] = {}
@@ -502,7 +514,7 @@ def _plan(
                 )
             if path.suffix.lower() not in SUFFIXES:
                 raise BulletinError(source, f"not a {'/'.join(SUFFIXES)} file, not indexed")
-            data_sha = _sha256(path)
+            data_sha = shas.get(path) or _sha256(path)
             if data_sha in seen_sha:
                 raise BulletinError(
                     source,

