@@ -48,23 +48,26 @@ def default_environment(environ: MutableMapping[str, str] = os.environ) -> None:
 
 
 def _progress_bar() -> Any:
-    """A tqdm bar per stage on stderr when it is a terminal (tqdm comes with sentence-transformers);
-    redrawn at most ten times a second, so a 100k-file update does not write a line per file."""
+    """Progress on stderr: on a terminal a tqdm bar per stage (tqdm comes with
+    sentence-transformers), redrawn at most ten times a second; in a log or a pipe one line when a
+    stage starts and one when it ends, so a 100k-file update does not write a line per file."""
     from tqdm import tqdm
 
     bars: dict[str, Any] = {}
+    started: set[str] = set()
+    terminal = sys.stderr.isatty()
 
     def cb(stage: str, done: int, total: int) -> None:
+        unit = "passages" if stage == "embed" else "files"
+        if not terminal:
+            if stage not in started or done >= total:
+                started.add(stage)
+                sys.stderr.write(f"{stage}: {done}/{total} {unit}\n")
+                sys.stderr.flush()
+            return
         bar = bars.get(stage)
         if bar is None:
-            bar = bars[stage] = tqdm(
-                total=total,
-                desc=stage,
-                unit="passage" if stage == "embed" else "file",
-                file=sys.stderr,
-                leave=False,
-                disable=None,
-            )
+            bar = bars[stage] = tqdm(total=total, desc=stage, unit=unit[:-1], file=sys.stderr, leave=False)
         bar.update(done - bar.n)
         if done >= total:
             bar.close()

@@ -78,7 +78,9 @@ def test_build_and_update_print_what_changed(tmp_path: Path, capsys: pytest.Capt
 
     code, out, err = run(capsys, *opts, "build")
     assert code == 0
-    assert "parse:" not in err and "embed:" not in err  # no progress bars when stderr is not a terminal
+    # not a terminal: a line when each stage starts and ends, no bar redrawn per file
+    assert [ln for ln in err.splitlines() if ln.startswith("parse:")] == ["parse: 0/2 files", "parse: 2/2 files"]
+    assert "\r" not in err
     lines = out.splitlines()
     assert f"added: {S003}" in lines
     assert any(ln.startswith("skipped: empty.txt: ") and "the file is empty" in ln for ln in lines)
