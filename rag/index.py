@@ -237,6 +237,7 @@ class _Entry:
     kept: StoredBulletin | None = None  # unchanged: what the live version holds of it
     bulletin: Bulletin | None = None  # added/changed: parsed now
     passages: list[Passage] = field(default_factory=list)  # added/changed: chunked now
+    text_key: str = ""  # added/changed: the duplicate key computed while planning
     words: tuple[str, ...] = ()
     aliases: dict[str, list[str]] = field(default_factory=dict)
 
@@ -346,17 +347,15 @@ def _sync(
         # kept passages whose words the dictionary now cuts differently are tokenised again
         old_words = set((old_v / "userdict.txt").read_text(encoding="utf-8").split("\n")) - {""}
         moved = sorted(old_words.symmetric_difference(user_words))
-        kept_sources = {s for s, e in entries.items() if e.status == "unchanged"}
-        passages_src = old_store.passage_sources()
-        keep_rows = [r for r, src in enumerate(passages_src) if src in kept_sources]
+        keep_rows = old_store.rows_except(dropped)
         if moved:
-            texts = old_store.lexical_texts()
+            texts = [_lexical_text(title, text) for title, text in old_store.titles_and_texts()]
             hit = _containing([normalize(t) for t in texts], moved)  # jieba cuts normalised text
             for pos, r in enumerate(keep_rows):
                 if r in hit:
                     retokenize[pos] = analyzer.tokens(texts[r])
         old_bm25 = BM25.load(old_v)
-    new_tokens = [analyzer.tokens(_lexical_text(p)) for p in new_passages]
+    new_tokens = [analyzer.tokens(_lexical_text(p.title, p.text)) for p in new_passages]
     timings["tokenize"] = time.perf_counter() - t2
 
     # embeddings: only for passages whose text (with title) was not embedded before
@@ -402,7 +401,7 @@ def _sync(
     tmp.mkdir(parents=True)
     try:
         indexed_at = _now()
-        kept_rows = write_store(
+        write_store(
             tmp / "store.sqlite",
             old_store.path if old_store is not None else None,
             dropped,
@@ -412,7 +411,7 @@ def _sync(
                     indexed_at=indexed_at,
                     n_articles=len(e.bulletin.articles),
                     n_passages=len(e.passages),
-                    text_key=_text_key(e.bulletin),
+                    text_key=e.text_key,
                     words=e.words,
                     aliases=e.aliases,
                 )
@@ -422,8 +421,6 @@ def _sync(
             new_passages,
             keys,
         )
-        if kept_rows != keep_rows:  # the store and the arrays must agree row for row
-            raise RagError(f"{old_v}: store rows do not match its arrays: run `python -m rag build`")
         np.save(tmp / "embeddings.npy", vecs)
         ftype, fidx = choose_faiss(len(vecs), dim)
         if len(vecs):
@@ -446,14 +443,14 @@ def _sync(
             user_words=len(user_words),
         ).write(tmp)
         for f in tmp.iterdir():  # the files reach the disk before the version can become live
-            _fsync_dir(f)
-        _fsync_dir(tmp)
+            _fsync(f)
+        _fsync(tmp)
         os.replace(tmp, index_dir / name)
         pointer = index_dir / f".{CURRENT}.{name}"
         pointer.write_text(name, encoding="utf-8")
-        _fsync_dir(pointer)
+        _fsync(pointer)
         os.replace(pointer, index_dir / CURRENT)
-        _fsync_dir(index_dir)
+        _fsync(index_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -551,7 +548,7 @@ def _plan(
             if b.issue_no:
                 seen_issue[issue_key] = source
             seen_text[text_key] = source
-            entries[source] = _Entry("changed" if source in old_hashes else "added", bulletin=b)
+            entries[source] = _Entry("changed" if source in old_hashes else "added", bulletin=b, text_key=text_key)
         except BulletinError as err:
             failed.append((source, err.reason))
             log.warning("%s", err)
@@ -613,8 +610,9 @@ def _utf8_name(name: str) -> bool:
     return True
 
 
-def _lexical_text(p: Passage) -> str:
-    return f"{p.title} {p.text}"
+def _lexical_text(title: str, text: str) -> str:
+    """What BM25 tokenises of a passage (new ones and kept ones re-tokenised alike)."""
+    return f"{title} {text}"
 
 
 def _sha256(path: Path) -> str:
@@ -627,7 +625,7 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _fsync_dir(path: Path) -> None:
+def _fsync(path: Path) -> None:
     """fsync a file or a folder (best effort: some file systems cannot sync folders), so that a
     power cut after the swap cannot leave CURRENT naming a version whose files were not written."""
     try:

@@ -239,9 +239,9 @@ class HybridRetriever:
         # dense scores for lexical-only candidates come from the stored vectors
         missing = [i for i in cand if i not in ds]
         if missing and qvec is not None:
-            vecs = np.vstack([self.index.faiss.reconstruct(int(i)) for i in missing])
-            for i, s in zip(missing, vecs @ qvec):
-                ds[i] = float(s)
+            rows = np.sort(np.asarray(missing, dtype=np.int64))
+            for i, s in zip(rows, _exact_scores(self.dense.vectors(), rows, qvec)):
+                ds[int(i)] = float(s)
         d_arr = np.array([ds[i] for i in cand])
         l_arr = np.array([ls.get(i, 0.0) for i in cand])
         d_lo, d_hi = float(d_arr.min()), float(d_arr.max())

@@ -66,10 +66,10 @@ def write_store(
     bulletins: Sequence[StoredBulletin],
     passages: Sequence[Passage],
     embed_keys: Sequence[str],
-) -> list[int]:
+) -> None:
     """Write a version's store: a copy of the `old` store without the `drop` sources, then
-    `bulletins` (with their articles) and `passages` appended. Returns the old rows kept, in
-    order; they become rows 0..k-1 and the new passages follow, so row numbers stay those of
+    `bulletins` (with their articles) and `passages` appended. The kept rows keep their order as
+    rows 0..k-1 (`Store.rows_except`) and the new passages follow, so row numbers stay those of
     the FAISS and BM25 rows. Copying the old file keeps an update's cost to what changed."""
     drop = sorted(set(drop))
     if old is not None:
@@ -78,18 +78,15 @@ def write_store(
     try:
         if old is None:
             con.executescript(SCHEMA + INDEXES)
-            kept: list[int] = []
-        else:
+        elif drop:
             con.execute("CREATE TEMP TABLE dropped (source TEXT PRIMARY KEY)")
             con.executemany("INSERT INTO dropped VALUES (?)", [(s,) for s in drop])
-            n_old = con.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
-            query = "SELECT row FROM passages WHERE source NOT IN (SELECT source FROM dropped) ORDER BY row"
-            kept = [r[0] for r in con.execute(query)]
-            if drop:
-                for table in ("bulletins", "articles", "passages"):
-                    con.execute(f"DELETE FROM {table} WHERE source IN (SELECT source FROM dropped)")
-            if len(kept) != n_old or (kept and kept[-1] != len(kept) - 1):
+            for table in ("bulletins", "articles", "passages"):
+                con.execute(f"DELETE FROM {table} WHERE source IN (SELECT source FROM dropped)")
+            n, end = con.execute("SELECT COUNT(*), COALESCE(MAX(row) + 1, 0) FROM passages").fetchone()
+            if n != end:
                 _renumber(con)
+        start = con.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
         for sb in bulletins:
             b = sb.bulletin
             con.execute(
@@ -131,7 +128,6 @@ def write_store(
                     for a in b.articles
                 ],
             )
-        start = len(kept)
         con.executemany(
             "INSERT INTO passages VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [
@@ -156,7 +152,6 @@ def write_store(
         con.commit()
     finally:
         con.close()
-    return kept
 
 
 def _renumber(con: sqlite3.Connection) -> None:
@@ -257,15 +252,17 @@ class Store:
         with self._con() as con:
             return [r[0] for r in con.execute("SELECT id FROM passages ORDER BY row")]
 
-    def passage_sources(self) -> list[str]:
-        """The bulletin of every passage, in row order."""
+    def rows_except(self, sources: Iterable[str]) -> list[int]:
+        """Rows of the passages of every bulletin but `sources`, in order: what an update keeps
+        (`write_store` deletes the others and renumbers these 0..k-1)."""
+        drop = set(sources)
         with self._con() as con:
-            return [r[0] for r in con.execute("SELECT source FROM passages ORDER BY row")]
+            return [r for r, s in con.execute("SELECT row, source FROM passages ORDER BY row") if s not in drop]
 
-    def lexical_texts(self) -> list[str]:
-        """Title and text of every passage in row order (what BM25 tokenised)."""
+    def titles_and_texts(self) -> list[tuple[str, str]]:
+        """(title, text) of every passage in row order (what BM25 tokenised, with the title)."""
         with self._con() as con:
-            return [f"{t} {x}" for t, x in con.execute("SELECT title, text FROM passages ORDER BY row")]
+            return [(t, x) for t, x in con.execute("SELECT title, text FROM passages ORDER BY row")]
 
     def bulletins(self) -> list[dict]:
         with self._con() as con:

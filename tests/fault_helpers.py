@@ -129,7 +129,7 @@ def _install(embed_delay: float, slow_io: float) -> None:
         import rag.index
 
         rag.index.write_store = _slow(rag.index.write_store, slow_io)
-        rag.index._fsync_dir = _slow(rag.index._fsync_dir, slow_io)
+        rag.index._fsync = _slow(rag.index._fsync, slow_io)
         rag.index._collect_garbage = _slow(rag.index._collect_garbage, slow_io)
         rag.bm25.BM25.save = _slow(rag.bm25.BM25.save, slow_io)  # type: ignore[method-assign]
         np.save = _slow(np.save, slow_io)

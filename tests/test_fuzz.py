@@ -535,6 +535,20 @@ def test_app_renders_bulletin_text_as_text(data: bytes, question: str) -> None:
 
 
 # ------------------------------------------------------------------ the app: uploads stay in the library
+def _library_with_links(root: Path) -> tuple[Path, Path, Path]:
+    """(library folder holding a link to a file and a link to a folder outside it, that outside
+    folder, an upload to save)."""
+    corpus = root / "library"
+    corpus.mkdir()
+    outside = root / "outside"
+    outside.mkdir()
+    (corpus / "link.txt").symlink_to(outside / "target.txt")
+    (corpus / "dirlink").symlink_to(outside, target_is_directory=True)
+    src = root / "upload.bin"
+    src.write_bytes(SEED_TEXT[0].encode("utf-8"))
+    return corpus, outside, src
+
+
 name_chars = st.sampled_from([*list('abc公报./\\:*?"<>|%~ -_\x00\x01\t\n'), "..", "%2e%2e%2f", "∕", "／"])
 
 
@@ -544,15 +558,8 @@ def test_upload_names_stay_in_the_library(tmp_path_factory: pytest.TempPathFacto
     """Whatever the uploaded file is called, it is written inside the library folder or refused."""
     library = pytest.importorskip("ui.library")
     root = tmp_path_factory.mktemp("upload")
-    corpus = root / "library"
-    corpus.mkdir()
-    outside = root / "outside"
-    outside.mkdir()
-    (corpus / "link.txt").symlink_to(outside / "target.txt")
-    (corpus / "dirlink").symlink_to(outside, target_is_directory=True)
+    corpus, outside, src = _library_with_links(root)
     name = name + ".txt" if txt else name
-    src = root / "upload.bin"
-    src.write_bytes(SEED_TEXT[0].encode("utf-8"))
     try:
         target = library.safe_target(name, corpus)
     except RagError:
@@ -569,14 +576,7 @@ def test_upload_names_stay_in_the_library(tmp_path_factory: pytest.TempPathFacto
 @pytest.mark.parametrize("name", ["link.txt", "dirlink/x.txt", "../outside/x.txt", "/etc/x.txt", "..\\x.txt"])
 def test_upload_through_links_refused(tmp_path: Path, name: str) -> None:
     library = pytest.importorskip("ui.library")
-    corpus = tmp_path / "library"
-    corpus.mkdir()
-    outside = tmp_path / "outside"
-    outside.mkdir()
-    (corpus / "link.txt").symlink_to(outside / "target.txt")
-    (corpus / "dirlink").symlink_to(outside, target_is_directory=True)
-    src = tmp_path / "upload.bin"
-    src.write_bytes(SEED_TEXT[0].encode("utf-8"))
+    corpus, outside, src = _library_with_links(tmp_path)
     result = library.save_uploads(corpus, [(name, src)], max_mb=20)
     assert not result.saved and result.refused
     assert not any(outside.iterdir())

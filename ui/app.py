@@ -60,6 +60,7 @@ class Library:
     def __init__(self, qa: QA) -> None:
         self.qa = qa
         self.failed: dict[str, str] = {}
+        self.hashes = library.FileHashes()
         self._lock = threading.Lock()
 
     @property
@@ -99,7 +100,7 @@ class Library:
         return report
 
     def pending(self) -> list[tuple[str, str]]:
-        return library.not_indexed(self.corpus_dir, self.rows(), self.failed)
+        return library.not_indexed(self.corpus_dir, self.rows(), self.failed, self.hashes)
 
 
 def _choices(rows: Sequence[dict[str, Any]]) -> tuple[list[str], list[tuple[str, str]]]:
@@ -113,10 +114,6 @@ def _choices(rows: Sequence[dict[str, Any]]) -> tuple[list[str], list[tuple[str,
     return [ALL_DISTRICTS, *districts], bulletins
 
 
-# What the bulletin list shows of each bulletin besides its row: the first article's title (with
-# its sub-headlines, as `Article.full_title`) and the span of its articles' dates (MM-DD). One
-# query over the store's articles: building every bulletin with its articles to find these took
-# 5-15 s at 100k passages (4,600 bulletins, 41,000 articles), at start-up and on every page load.
 def _index_summary(qa: QA) -> str:
     try:
         m = read_manifest(qa.settings.index_dir)

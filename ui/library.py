@@ -64,21 +64,23 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-# path -> ((inode, size, mtime, ctime), sha256): the library table compares every file with the
-# index on each page load; a file whose stat is unchanged is not read again (ctime changes on
-# any write, and cannot be set back).
-_SHA_CACHE: dict[str, tuple[tuple[int, int, int, int], str]] = {}
+class FileHashes:
+    """sha256 of library files, read again only when a file's stat changes: the library table
+    compares every file with the index on each page load (ctime changes on any write and cannot
+    be set back)."""
 
+    def __init__(self) -> None:
+        self._known: dict[str, tuple[tuple[int, int, int, int], str]] = {}
 
-def cached_sha256(path: Path) -> str:
-    st = path.stat()
-    key = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-    hit = _SHA_CACHE.get(str(path))
-    if hit is not None and hit[0] == key:
-        return hit[1]
-    sha = file_sha256(path)
-    _SHA_CACHE[str(path)] = (key, sha)
-    return sha
+    def sha256(self, path: Path) -> str:
+        st = path.stat()
+        key = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        hit = self._known.get(str(path))
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        sha = file_sha256(path)
+        self._known[str(path)] = (key, sha)
+        return sha
 
 
 def safe_target(name: str, corpus_dir: Path) -> Path:
@@ -229,10 +231,14 @@ def restore(hidden: Path, source: str) -> None:
 
 
 def not_indexed(
-    corpus_dir: Path, indexed: Sequence[dict[str, Any]], failed: dict[str, str] | None = None
+    corpus_dir: Path,
+    indexed: Sequence[dict[str, Any]],
+    failed: dict[str, str] | None = None,
+    hashes: FileHashes | None = None,
 ) -> list[tuple[str, str]]:
     """Library files the index does not hold (new, changed or refused by the indexer), with why."""
     failed = failed or {}
+    hashes = hashes or FileHashes()
     by_source = {r["source"]: r.get("sha256", "") for r in indexed}
     out: list[tuple[str, str]] = []
     for p in library_files(corpus_dir):
@@ -242,7 +248,7 @@ def not_indexed(
             out.append((p.name, "新文件，尚未更新索引"))
         else:
             try:
-                if cached_sha256(p) != by_source[p.name]:
+                if hashes.sha256(p) != by_source[p.name]:
                     out.append((p.name, "文件已修改，尚未更新索引（索引中仍是旧内容）"))
             except OSError:
                 continue
