@@ -19,32 +19,31 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from .analyze import normalize
 from .chunk import split_sentences
-from .harvest import SURNAMES
 from .index import Index
+from .lexicon import (
+    DATE_PHRASE,
+    DISTRICT_NAME,
+    ORDINAL,
+    QUANTITY,
+    is_person_name,
+    office_of,
+    ordinals,
+    same_office,
+    titled_names,
+)
 from .models import Answer, Evidence, Hit
 from .question import QuestionInfo
-from .retrieve import DATE_RE, NUMBER_RE, Query
+from .retrieve import Query
+from .slots import best_candidate
 
 NOT_FOUND = "公报中没有找到"
-TITLE_WORDS = (
-    "区委书记|区委副书记|纪委书记|党工委书记|书记|副书记|常务副区长|副区长|区长|人大常委会主任|主任|副主任|局长|部长|"
-    "组长|副组长|主席|副主席|总经理|院长|校长|镇长|常委|委员|巡视员|监委主任"
-)
+NOT_PRINTED = "公报中没有写明"
 H = "\u4e00-\u9fff"
-NAME_AFTER = (
-    r"(?=提出|指出|要求|强调|表示|带队|带领|主持|参加|出席|一行|对|在|到|等|和|与|作|汇报|陪同|率|宣布|传达|讲话|说|就|先后|"
-    r"、|，|,|。|：|:)"
-)
-TITLED_NAME = re.compile(rf"((?:{TITLE_WORDS}))([{H}]{{2,3}}?){NAME_AFTER}")
-DATE_PHRASE = re.compile(
-    r"(?:\d{4}年)?\d{1,2}月\d{1,2}日(?:[上下中]午|夜|晚|凌晨)?|\d{1,2}月(?:[上中下]旬|底|初)"
-    r"|(?:今年|明年)?年底前?|年内|月底前?"
-)
 
 
 @dataclass(frozen=True)
@@ -78,42 +77,36 @@ def coverage(index: Index, info: QuestionInfo, text: str) -> tuple[float, list[s
         if any(normalize(f) in hay for f in forms):
             got += weight
             continue
-        # half credit for the parts of a compound word (生态建设 -> 生态, 建设); none for an alias
+        # part credit for the parts of a compound word (生态建设 -> 生态, 建设); none for an alias
         parts = [] if len(forms) > 1 else [p for p in index.analyzer.tokens(label) if p != label and len(p) >= 2]
         if parts and all(p in hay for p in parts):
             got += 0.6 * weight  # every part is there, if not side by side
+        elif len(forms) == 1 and len(label) == 2 and label[0] in hay and label[1] in hay:
+            got += 0.3 * weight  # 夜查: 夜 and 查 both printed
         missing.append(label)
     return (got / total if total else 0.0), missing
 
 
-def _titled_names(sentence: str) -> list[tuple[str, str]]:
-    """(title, name) pairs such as (区长, 苏建设); the name must begin with a surname."""
-    return [(t, n) for t, n in TITLED_NAME.findall(sentence) if n[0] in SURNAMES]
-
-
-def _any_name(sentence: str, person_names: Sequence[str]) -> bool:
-    return any(n in sentence for n in person_names)
-
-
 def _person_names(index: Index) -> list[str]:
-    return [w for w in index.analyzer.user_words if 2 <= len(w) <= 3 and w[0] in SURNAMES]
+    return [w for w in index.analyzer.user_words if is_person_name(w)]
 
 
 def _kind_bonus(info: QuestionInfo, sentence: str, person_names: Sequence[str] = ()) -> float:
     if info.kind == "who":
-        if info.action and info.action in sentence and (_titled_names(sentence) or _any_name(sentence, person_names)):
+        if info.action and info.action in sentence and (titled_names(sentence) or _any_name(sentence, person_names)):
             return 0.5  # a person doing exactly what was asked (主持)
-        roles = [w for w in info.words if re.search(TITLE_WORDS, w)]
-        if roles and any(re.search(re.escape(r) + f"[{H}]{{2,3}}?{NAME_AFTER}", sentence) for r in roles):
-            return 0.4  # the very title asked about, followed by a name
-        if _titled_names(sentence):
+        if info.offices and any(same_office(o, t.title) for o in info.offices for t in titled_names(sentence)):
+            return 0.4  # the very office asked about, followed by a name
+        if info.persons and any(office_of(sentence, p) for p in info.persons):
+            return 0.4
+        if titled_names(sentence):
             return 0.3
         # a 谁 answer without any person in it is no answer
         return 0.15 if any(n in sentence and n not in info.text for n in person_names) else -0.1
     if info.kind == "when":
-        return 0.3 if DATE_RE.search(sentence) else 0.0
+        return 0.3 if DATE_PHRASE.search(sentence) else 0.0
     if info.kind == "num":
-        return 0.3 if NUMBER_RE.search(sentence) else 0.0
+        return 0.3 if (QUANTITY.search(sentence) or ORDINAL.search(sentence)) else 0.0
     if info.kind in ("list", "what", "where"):
         q = info.text
         if re.search(r"要求|意见|措施|举措|部署|强调|指出|提出|怎么做|怎么办|如何|怎样", q):
@@ -126,40 +119,8 @@ def _kind_bonus(info: QuestionInfo, sentence: str, person_names: Sequence[str] =
     return 0.0
 
 
-def _short_answer(info: QuestionInfo, sentence: str, person_names: Sequence[str] = ()) -> str:
-    """A few words from the sentence that answer the question, or "" to quote the sentence."""
-    if info.kind == "who":
-        names = [(t, n) for t, n in _titled_names(sentence) if n not in info.text]
-        role_words = [w for w in info.words if re.search(TITLE_WORDS, w)]
-        if info.subject and names:
-            return names[0][0] + names[0][1]  # who did it: the first titled name, the subject
-        if role_words:
-            named = [(t, n) for t, n in names if any(r in t or t in r for r in role_words)]
-            names = named or names
-        if not names:
-            found = [n for n in person_names if n in sentence and n not in info.text]
-            return "、".join(found)
-        return "、".join(dict.fromkeys(t + n for t, n in names))
-    if info.kind == "when":
-        m = DATE_PHRASE.search(sentence)
-        return m.group(0) if m else ""
-    if info.kind == "num":
-        nums = [m for m in NUMBER_RE.finditer(sentence) if m.group(0) not in info.text]
-        if not nums:
-            return ""
-        # the figure follows what it measures: count the question's words just before each figure
-        parts = {p for w in info.words for p in (w, *re.findall(r"..", w)) if len(p) >= 2}
-
-        if re.search(r"第几|排第|名次|排名", info.text):
-            nums = [m for m in nums if m.group(0).startswith("第")] or nums
-
-        def support(m: re.Match[str]) -> tuple[int, int]:
-            window = sentence[max(0, m.start() - 12) : m.start()]
-            found = [window.rfind(p) + len(p) for p in parts if p in window]
-            return len(found), max(found, default=-99)
-
-        return max(nums, key=support).group(0)
-    return ""
+def _any_name(sentence: str, person_names: Sequence[str]) -> bool:
+    return any(n in sentence for n in person_names)
 
 
 @dataclass(frozen=True)
@@ -168,11 +129,20 @@ class _Scored:
     ref: int
     sentence: str
     hit: Hit
+    topical: bool = True  # its passage covers the question's topic
 
 
 def _score_sentences(index: Index, info: QuestionInfo, hits: Sequence[Hit], top: int) -> list[_Scored]:
     # for 谁 questions the passage must be about the topic; the asked action (主持) may be missing
-    topic = replace(info, words=tuple(w for w in info.words if w != info.action)) if info.action else info
+    topic = (
+        replace(
+            info,
+            words=tuple(w for w in info.words if w != info.action),
+            groups=tuple(g for g in info.groups if info.action not in g),
+        )
+        if info.action
+        else info
+    )
     names = _person_names(index) if info.kind == "who" else []
     out = []
     for ref, h in enumerate(hits[:top], start=1):
@@ -185,23 +155,80 @@ def _score_sentences(index: Index, info: QuestionInfo, hits: Sequence[Hit], top:
             if context_cov < 0.5:
                 bonus = min(bonus, 0.0)  # the right kind of fact, but from a passage on another topic
             score = 0.5 * cov + 0.5 * context_cov + bonus - 0.03 * (ref - 1)
-            out.append(_Scored(score, ref, sent, h))
+            out.append(_Scored(score, ref, sent, h, context_cov >= 0.5))
     out.sort(key=lambda x: -x.score)
     return out
 
 
 def _per_district(index: Index, info: QuestionInfo, scored: list[_Scored]) -> list[tuple[str, str, _Scored]]:
-    """For 谁 questions that name no district: the best titled name in each district."""
+    """For office questions that name no district: the holder of that office in each district."""
     best: dict[str, tuple[str, _Scored]] = {}
+    weight = _weigher(index)
     for s in scored:
         d = s.hit.passage.district
         if not d or d in best:
             continue
-        name = _short_answer(info, s.sentence)
-        role_ok = any(w in name for w in info.words if re.search(TITLE_WORDS, w))
-        if name and role_ok:
-            best[d] = (name, s)
+        c = best_candidate(info, s.sentence, (), weight)
+        if c is not None:
+            best[d] = (c.text, s)
     return [(d, n, s) for d, (n, s) in best.items()]
+
+
+def _weigher(index: Index) -> Callable[[str], float]:
+    return lambda w: _idf(index, w)
+
+
+def _qualifiers_missing(index: Index, info: QuestionInfo, h: Hit) -> list[str]:
+    """What the question pins down (an ordinal, a year, a person) that this passage does not print."""
+    p = h.passage
+    hay = normalize(p.title + " " + p.text)
+    missing = []
+    printed = {(o.value, o.unit) for o in ordinals(hay)}
+    for o in info.ordinals:
+        if (o.value, o.unit) not in printed and not (o.unit == "" and any(v == o.value for v, _ in printed)):
+            missing.append(o.text)
+    for y in info.years:
+        if y not in hay and not p.date.startswith(y):
+            missing.append(f"{y}年")
+    for name in (*info.persons, *info.entities):
+        if normalize(name) in hay:
+            continue
+        if DISTRICT_NAME.fullmatch(name) and name[:2] in normalize(p.citation):
+            continue  # a district named by its paper (石桥县 in 石桥报) rather than in the article
+        missing.append(name)
+    return missing
+
+
+def _printed_instead(info: QuestionInfo, hits: Sequence[Hit]) -> str:
+    """What the bulletins do print where the question's ordinal or year is missing (第三次、第四次)."""
+    units = {o.unit for o in info.ordinals}
+    seen: list[str] = []
+    for h in hits:
+        for o in ordinals(h.passage.title + h.passage.text):
+            if o.unit in units and o.text not in seen:
+                seen.append(o.text)
+    return "、".join(seen[:5])
+
+
+def _asked(info: QuestionInfo) -> str:
+    """How the missing fact is named in a 没有写明 line."""
+    if info.kind == "who":
+        if info.who_mode == "person":
+            return "、".join(info.persons) + "的职务"
+        if info.who_mode == "office":
+            return "、".join(info.offices) + "是谁"
+        return f"谁{info.action}" if info.action else "是谁"
+    return {"when": "时间", "num": "数字", "where": "地点"}.get(info.kind, "")
+
+
+def _year_note(index: Index, hit: Hit, short: str) -> str:
+    """A date without a year is shown with the issue it comes from, so it can be placed in time."""
+    if re.search(r"\d{4}年", short):
+        return ""
+    issue = index.issue_of.get(hit.passage.source, "")
+    date = hit.passage.date if len(hit.passage.date) == 10 else ""
+    said = "，".join(x for x in (issue, date) if x)
+    return f"（见{said}）" if said else ""
 
 
 def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSettings | None = None) -> Answer:
@@ -218,41 +245,85 @@ def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSet
     best_cov = max(c for c, _ in covs)
     dense = max((h.dense_score or 0.0) for h in top)
     answerable = best_cov >= s.min_coverage or (best_cov >= s.min_coverage_dense and dense >= s.dense_threshold)
-    years = [y for y in re.findall(r"(?<!\d)((?:19|20)\d{2})(?=年)", info.text)]
-    if years and not any(y in h.passage.text or h.passage.date.startswith(y) for h in top for y in years):
-        answerable = False  # the bulletins are about other years
     if not answerable or not (info.words or info.groups):
         missing = min((m for _, m in covs), key=len)
         note = searched + (f"；未找到：{'、'.join(missing[:5])}" if missing else "")
         return Answer(query.text, f"{NOT_FOUND}能回答该问题的内容（{note}）。", True, tuple(hits), note=note)
 
-    scored = _score_sentences(index, info, hits, s.from_top + 2) or _score_sentences(
-        index, replace(info, district=""), hits, s.from_top + 2
-    )
+    # the question's ordinal, year and people must be printed in the passage that answers it
+    pool = list(hits[: s.from_top + 2])
+    allowed = [h for h in pool if not _qualifiers_missing(index, info, h)]
+    if not allowed:
+        lacking = _qualifiers_missing(index, info, pool[0])
+        instead = _printed_instead(info, pool)
+        said = f"；公报报道的是：{instead}" if instead else ""
+        note = f"{searched}；未找到：{'、'.join(lacking)}"
+        text = f"{NOT_FOUND}关于{'、'.join(lacking)}的内容{said}（{note}）。"
+        return Answer(query.text, text, True, tuple(hits), note=note)
+    allowed_ids = {h.passage.id for h in allowed}
+
+    scored = [
+        x
+        for x in (
+            _score_sentences(index, info, hits, s.from_top + 2)
+            or _score_sentences(index, replace(info, district=""), hits, s.from_top + 2)
+        )
+        if x.hit.passage.id in allowed_ids
+    ]
+    if not scored:
+        note = searched
+        return Answer(query.text, f"{NOT_FOUND}能回答该问题的内容（{note}）。", True, tuple(hits), note=note)
     best = scored[0]
     chosen = [best] + [x for x in scored[1 : s.max_sentences] if x.score >= best.score * 0.7]
 
     first = ""
-    roles_only = bool(info.words) and all(re.search(TITLE_WORDS, w) for w in info.words)
-    if info.kind == "who" and not info.district and not info.subject and roles_only:
+    abstained = False
+    weight = _weigher(index)
+    if info.who_mode == "office" and not info.district and not info.persons:
         per = _per_district(index, info, scored)
         if len(per) >= 2:
             first = "；".join(f"{d}：{n} [{sc.ref}]" for d, n, sc in per)
             chosen = [sc for _, _, sc in per] + [c for c in chosen if c not in [sc for _, _, sc in per]]
             chosen = chosen[: max(s.max_sentences, len(per))]
-    if not first:
-        short = _short_answer(info, best.sentence, _person_names(index))
-        if info.kind == "who" and info.action and info.action not in best.sentence:
-            said = best.sentence if len(best.sentence) <= 80 or not short else f"{short}（{best.sentence}）"
-            first = f"公报中没有写明谁{info.action}；公报中写的是：{said} [{best.ref}]"
-        elif short:
-            first = f"{short} [{best.ref}]"
-        else:
+    if not first and info.kind in ("who", "when", "num", "where"):
+        names = _person_names(index) if info.kind == "who" else []
+        # among the best sentences of passages on the topic, the one whose candidate is bound best
+        found = None
+        best_total = -1.0
+        for x in scored[:10]:
+            if x.score < best.score - 0.5:
+                break
+            if not x.topical:
+                continue
+            c = best_candidate(info, x.sentence, names, weight)
+            if c is not None and x.score + 0.5 * c.binding > best_total:
+                found, best_total = (x, c), x.score + 0.5 * c.binding
+        if found is not None:
+            x, c = found
+            note = _year_note(index, x.hit, c.text) if info.kind == "when" else ""
+            first = f"{c.text}{note} [{x.ref}]"
+            if x is not best:
+                chosen = [x, *[y for y in chosen if y is not x][: s.max_sentences - 1]]
+        elif info.who_mode == "subject" and info.action and info.action in best.sentence:
+            # the action is printed but not by a person (谁组织拍摄 -> a company): quote the sentence
             first = f"{best.sentence} [{best.ref}]"
+        elif (
+            info.who_mode == "subject"
+            and info.action
+            and (titled_names(best.sentence) or _any_name(best.sentence, names))
+        ):  # nobody is said to do exactly that (主持): say so, and who the text does name
+            said = best.sentence
+            first = f"{NOT_PRINTED}谁{info.action}；公报中写的是：{said} [{best.ref}]"
+        else:
+            first = f"{NOT_PRINTED}{_asked(info)}；公报中写的是：「{best.sentence}」[{best.ref}]"
+            abstained = True
+    if not first:
+        first = f"{best.sentence} [{best.ref}]"
     evidence = tuple(Evidence(c.sentence, c.ref, c.hit.passage.id) for c in chosen)
     quotes = [f"「{e.sentence}」[{e.ref}]" for e in evidence]
     text = first + "\n\n依据：\n" + "\n".join(quotes)
-    return Answer(query.text, text, False, tuple(hits), evidence=evidence)
+    note = f"{searched}；{NOT_PRINTED}{_asked(info)}" if abstained else ""
+    return Answer(query.text, text, abstained, tuple(hits), evidence=evidence, note=note)
 
 
 def verify(answer: Answer) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from .models import Article, Bulletin, Passage, content_id
+from .parse import lead_tag_end
 
 SENTENCE_END = re.compile(r"(?<=[。！？!?；;])[”’」』）)]*")
 TARGET_CHARS = 220
@@ -58,7 +59,8 @@ def chunk_article(bulletin: Bulletin, article: Article) -> list[Passage]:
     units: list[tuple[int, str]] = []  # (paragraph number, sentence)
     subheads: set[int] = set()  # paragraphs that are headings inside the article (环保工作, 项目进展)
     for pno, para in enumerate(article.paragraphs, start=1):
-        units.extend((pno, s) for s in split_sentences(para.text))
+        # quoted text starts at the sentence, not at a dateline tag (本报讯) or an editor-note label
+        units.extend((pno, s) for s in split_sentences(para.text[lead_tag_end(para.text) :]))
         if len(para.text) <= SUBHEAD_CHARS and not SENTENCE_MARK.search(para.text):
             subheads.add(pno)
     passages: list[Passage] = []

@@ -12,15 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .harvest import SURNAMES
+from .lexicon import AFTER_NAME, SURNAMES, TITLE_ALT
 
 H = "\u4e00-\u9fff"
 PRONOUN = re.compile(r"他们|她们|他|她|此人|这位领导|这位同志|这位|该同志|其")
 ELLIPSIS = re.compile(rf"^(?:那|那么|那在)?\s*([{H}\d]{{2,10}}?)\s*(?:的)?呢\s*[?？]?$")
-TITLED = re.compile(
-    rf"(?:书记|区长|主任|局长|部长|组长|主席|总经理|院长|镇长|常委|委员|巡视员|代表)([{H}]{{2,3}}?)"
-    rf"(?=\s*\[|提出|指出|要求|强调|表示|带队|带领|主持|参加|出席|一行|对|在|到|等|、|，|,|。|：|:|；|;|$|（)"
-)
+TITLED = re.compile(rf"(?:{TITLE_ALT})([{H}]{{2,3}}?)(?=\s*\[|；|;|{AFTER_NAME})")
 DISTRICT = re.compile(rf"[{H}]{{2}}区")
 DATE = re.compile(r"\d{1,2}月(?:\d{1,2}日)?")
 

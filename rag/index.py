@@ -48,7 +48,9 @@ from .store import Store, StoredBulletin, write_store
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 3  # 2: per-bulletin harvest in the store, BM25 term counts; 3: jieba total fixed
+# 2: per-bulletin harvest in the store, BM25 term counts; 3: jieba total fixed; 4: articles keep
+# title_from_body, text indexed in simplified characters
+FORMAT_VERSION = 4
 CURRENT = "CURRENT"
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 

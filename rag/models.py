@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+from .analyze import to_simplified
+
 
 def content_id(*parts: str, n: int = 12) -> str:
     """Stable short hash of the given strings (the basis of every id here)."""
@@ -36,6 +38,7 @@ class Article:
     date: str  # "MM-DD" from the dateline, or "YYYY-MM-DD" only when the text gives the year
     reporters: tuple[str, ...]
     byline: str  # the byline as printed
+    title_from_body: bool = False  # no headline printed: the title is made from the first sentence
 
     @property
     def id(self) -> str:
@@ -88,8 +91,8 @@ class Passage:
 
     @property
     def embed_text(self) -> str:
-        """What the embedder sees: the title carried as context."""
-        return f"{self.title}\n{self.text}"
+        """What the embedder sees: the title carried as context, in simplified characters."""
+        return to_simplified(f"{self.title}\n{self.text}")
 
 
 @dataclass(frozen=True)

@@ -9,54 +9,194 @@ paragraphs and a byline (记者 景静 / (记者 蔡肇娥 李郑阳)). Sections
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+import opencc
+
+from .analyze import to_simplified
 from .errors import BulletinError
 from .ingest import RawBulletin
 from .models import Article, Bulletin, Paragraph
 
 CJK = "\u4e00-\u9fff"
+
+
+_S2T = [opencc.OpenCC(c) for c in ("s2t", "s2tw", "s2hk")]
+
+
+@functools.lru_cache(maxsize=4096)
+def _forms(ch: str) -> str:
+    """The traditional forms of a simplified character ("" when it has none)."""
+    return "".join(dict.fromkeys(f for c in _S2T if (f := c.convert(ch)) != ch and len(f) == 1))
+
+
+def _tc(pattern: str) -> str:
+    """The pattern also matching text printed in traditional characters: each simplified character
+    becomes a class with its traditional forms (记者 -> [记記][者]), so that spans stay those of the
+    printed text."""
+    out: list[str] = []
+    in_class = False
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if c == "[" and not in_class:
+            in_class = True
+        elif c == "]" and in_class:
+            in_class = False
+        forms = _forms(c) if "\u4e00" <= c <= "\u9fff" else ""
+        if not forms:
+            out.append(c)
+        elif in_class:
+            ranged = pattern[i - 1 : i] == "-" or pattern[i + 1 : i + 2] == "-"
+            out.append(c if ranged else c + forms)
+        else:
+            out.append(f"[{c}{forms}]")
+        i += 1
+    return "".join(out)
+
+
+def _re(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    return re.compile(_tc(pattern), flags)
+
+
 TERMINAL = "。！？!?；;…"
 CLOSERS = "”’」』）)】》\"'"
 SOFT_PUNCT = "，,、：:“‘「『（(《—-"
 INNER_PUNCT = re.compile(r"[。，,；;：:]")
 INNER_TERMINAL = re.compile(r"[。！？；]")
 
-MASTHEAD_PATTERNS = [
-    re.compile(r"^(?P<publisher>.{2,30}?)(编印|主办|出版)$"),
-    re.compile(r"^(?P<year>\d{4})年(?P<month>\d{1,2})月(?:(?P<day>\d{1,2})日)?$"),
-    re.compile(r"^(?P<day>\d{1,2})$"),
-    re.compile(r"^星期[一二三四五六日天]$"),
-    re.compile(rf"^[{CJK}]{{2}}年[{CJK}]{{1,3}}月[{CJK}]{{1,3}}$"),  # 辛丑年十一月初一
-    re.compile(r"连续性内资|内部资料|免费交流|监督电话|准印证|^【审.*】.*号$"),
-    re.compile(r"^(?P<issue>第\s*\d+\s*期(?:[(（]总第\s*\d+\s*期[)）])?)$"),
-]
+# --- masthead ------------------------------------------------------------------------------------
+# a masthead line is made only of these pieces (and spaces or separators between them)
+MASTHEAD_MISC = _re(
+    r"连续性内资|内部资料|免费交流|监督电话|准印证|^【审.*】.*号$|国内统一连续出版物号|邮发代号|CN\s*\d{2}\s*-\s*\d{4}"
+)
+MASTHEAD_ORG = _re(rf"(?P<publisher>[{CJK}（）()·]{{2,30}}?)(?:编印|主办|出版|主管)")
+MASTHEAD_ISSUE = _re(
+    r"(?P<issue>(?:\d{4}\s*年\s*)?第\s*\d+\s*期(?:\s*[(（]\s*总第\s*\d+\s*期\s*[)）])?|总第\s*\d+\s*期)"
+)
+MASTHEAD_PAGE = _re(r"第\s*[\d一二三四五六七八九十]{1,3}\s*版|[A-Z]\d{1,2}\s*版")
+MASTHEAD_DATE = _re(
+    r"(?P<year>\d{4})\s*年\s*(?P<month>\d{1,2})\s*月(?:\s*(?P<day>\d{1,2})\s*日)?"
+    r"|(?P<year2>\d{4})[-./](?P<month2>\d{1,2})[-./](?P<day2>\d{1,2})"
+)
+MASTHEAD_WEEKDAY = _re(r"星期[一二三四五六日天]|周[一二三四五六日]")
+MASTHEAD_LUNAR = _re(rf"(?:农历)?[{CJK}]{{2}}年[{CJK}]{{1,3}}月[{CJK}]{{1,3}}")
+MASTHEAD_SEPARATORS = re.compile(r"^[\s|｜·•/、,，]*$")
+MASTHEAD_LINE_MAX = 60
+MASTHEAD_DAY = re.compile(r"^(?P<day>\d{1,2})$")
+# the name of the paper, printed alone as the first masthead line (青禾日报, 桐川报, 南湖街道工作简报)
+PAPER_NAME = _re(rf"^[{CJK}·]{{2,14}}(?:日报|晚报|时报|周报|报|工作简报|简报|快报|通讯|周刊|动态|信息)$")
+NOT_PAPER_ENDINGS = _re(
+    r"(?:汇|通|举|预|海|喜|情|捷|申|呈|电|回|上|填|警|禀|补|漏|瞒|谎|虚|误|播|公|学|画)报$|工作动态$|最新动态$"
+)
+
+# --- bylines, datelines, page chrome ---------------------------------------------------------------
 BYLINE_WORDS = r"(?:记者|通讯员|本报记者|实习记者|摄影|文/图|文／图|图/文|来源|编辑|责任编辑)"
 NAME = rf"[{CJK}·]{{2,4}}"
-BYLINE_LINE = re.compile(rf"^[(（]?\s*{BYLINE_WORDS}[\s:：]*[^。！？]{{0,60}}?[)）]?$")
-TRAILING_BYLINE = re.compile(
+BYLINE_ORG = rf"(?:[{CJK}]{{2,12}}(?:融媒体中心|报社|电视台|新闻网|日报|新闻中心))?"
+BYLINE_LINE = _re(rf"^[(（]?\s*{BYLINE_ORG}{BYLINE_WORDS}[\s:：]*[^。！？]{{0,60}}?[)）]?$")
+# (张三 李四) / (供稿：社区办 刘某) / (县营商环境办供稿): a byline of its own line, in brackets
+NOT_NAMES = {
+    "待续",
+    "未完待续",
+    "完",
+    "续",
+    "上",
+    "下",
+    "扩大",
+    "试行",
+    "草案",
+    "暂行",
+    "节选",
+    "摘编",
+    "摘要",
+    "全文",
+    "略",
+}
+BRACKET_NAMES = _re(rf"^[(（]\s*(?P<names>{NAME}(?:[\s、]+{NAME}){{0,5}})\s*[)）]$")
+SOURCE_BYLINE = _re(
+    r"^[(（]\s*(?:供稿|撰稿|稿件提供|文|图|摄影)\s*[:：/]\s*[^()（）。！？]{1,30}[)）]$|^[(（][^()（）。！？，,]{2,24}供稿[)）]$"
+)
+TRAILING_BYLINE = _re(
     rf"(?<=[。！？”\"])\s*(?P<byline>(?:记者|通讯员)(?:\s+{NAME})+(?:\s+通讯员(?:\s+{NAME})+)?(?:\s+文/图)?)\s*$"
 )
-SECTION_LINE = re.compile(
+# a byline in brackets closing the last paragraph: 。(记者 何嘉怡) / 。（张三 李四）
+TRAILING_BRACKET_BYLINE = _re(
+    rf"(?<=[。！？!?”\"])\s*(?P<byline>[(（]\s*(?:(?:本报)?记者|通讯员|供稿|撰稿)[\s:：]*[^()（）。！？，,]{{1,40}}[)）]"
+    rf"|[(（]\s*{NAME}(?:[\s、]+{NAME}){{0,5}}\s*[)）])\s*$"
+)
+# XX区融媒体中心讯 / 本报讯 / 本报北京3月1日电, with the reporters in brackets after it
+AGENCY = (
+    rf"(?:本报讯|本报[^，,]{{0,6}}电|[{CJK}]{{2,14}}?(?:融媒体中心|融媒|新闻中心|新闻网|电视台|日报|报|在线)讯)"
+    r"(?:\s*[(（][^()（）。]{1,40}[)）])?"
+)
+AGENCY_START = _re(rf"^{AGENCY}")
+AGENCY_BRACKET = _re(rf"^(?:{AGENCY[: AGENCY.rindex('(?:')]})\s*(?P<bracket>[(（][^()（）。]{{1,40}}[)）])")
+# page chrome and metadata of a web page copy: never text, never a title
+META_KEYS = (
+    r"(?:来源|发布时间|发布日期|发布者|时间|日期|作者|浏览次数|浏览量|阅读次数|阅读量|点击数|点击量|访问量|字号|编辑)"
+)
+META_TWO_KEYS = _re(rf"{META_KEYS}\s*[:：].*{META_KEYS}\s*[:：]")
+META_START = _re(
+    r"^[(（\[【]?\s*(?:发布时间|发布日期|更新时间|浏览次数|浏览量|阅读次数|阅读量|点击数|点击量|访问量|字号)\s*[:：]"
+    r"|^(?:来源|作者|稿件来源|信息来源|文章来源|时间)\s*[:：].{0,40}$"
+    r"|^[(（]\s*\d{4}-\d{1,2}-\d{1,2}\s*[)）]\s*稿件来源"
+    r"|^\d{4}-\d{1,2}-\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?\s*(?:来源|作者)\s*[:：]"
+)
+CHROME_LINE = _re(
+    r"^(?:\s*[【\[]\s*(?:打印本页|打印|关闭窗口|关闭|纠错|收藏|返回顶部|字体[:：]?\s*大\s*中\s*小|[大中小])\s*[】\]])+\s*$"
+    r"|^(?:分享到|扫一扫|上一篇|下一篇)[:：]?"
+)
+# editor notes closing a report: (责任编辑：X) / （编辑：X） / (柳溪在线编辑:X) / 【责任编辑:X】 / 编辑：X
+EDITOR_LINE = _re(
+    rf"^[(（【\[]\s*[{CJK}]{{0,8}}?(?:责任编辑|编辑|审核|校对|编审|终审|值班编辑)\s*[:：]?\s*[^()（）【】\[\]。]{{1,30}}[)）】\]]$"
+    r"|^(?:责任编辑|编\s*辑|审\s*核|校\s*对|一\s*审|二\s*审|三\s*审|终\s*审|总监制|监\s*制)\s*[:：].{0,30}$"
+)
+META_DATE = re.compile(r"(?P<year>\d{4})\s*[-年/.]\s*(?P<month>\d{1,2})\s*[-月/.]\s*(?P<day>\d{1,2})")
+SEPARATOR_LINE = re.compile(r"^[\s\-—–_=＝＊*※~～·•.。…#＃]{3,}$")
+# photo captions: 图为… / ▲ 图为…（记者 X 摄） / …记者 X 摄
+CAPTION_LINE = _re(
+    rf"^[▲△↑↓◀▶]\s*\S|^(?:图为|图片为|上图|下图|左图|右图|图\s*[:：])"
+    rf"|^.{{0,70}}(?:记者|通讯员|摄影|本报)\s*{NAME}(?:\s+{NAME}){{0,3}}\s*摄\s*[)）]?$"
+    rf"|^[(（]\s*(?:{NAME}\s+)*{NAME}\s*摄\s*[)）]$"
+)
+EDITOR_NOTE = _re(r"^(?:编者按|【编者按】|编者的话|编后)")
+LEAD_TAG = _re(rf"^(?:(?:编者按|【编者按】|编者的话)\s*[:：]?\s*|{AGENCY}\s*)")
+SUBHEAD_LINE = _re(
+    r"^(?:[一二三四五六七八九十]{1,3}、|[(（][一二三四五六七八九十]{1,3}[)）]|第[一二三四五六七八九十]{1,3}部分)"
+)
+NUMBERED_ITEM = re.compile(r"^(?:\d{1,2}[.．、]|[(（]\d{1,2}[)）])\s*(?P<body>(?:\d{1,2}月|[^\d\s]).+)$")
+
+SECTION_LINE = _re(
     r"^(?:[■□◆◇▲△★☆]\s*)?(?P<name>短讯|简讯|快讯|要闻|动态|图片新闻|要闻简报|一句话新闻)$"
+    r"|^[■□◆◇★☆]\s*(?P<name2>综合|综合新闻|时政|时政要闻|本地新闻|民生|党建|经济|社会|文化|文体|法治|乡村振兴|基层动态|工作动态|信息快递|部门动态|镇街动态|专题)$"
     r"|^[【\[](?P<series>[^】\]]{2,30})[】\]]$"
 )
 ITEM_LINE = re.compile(r"^[●○◆◇▲■□]\s*(?P<body>.+)$")
-TEASER_END = re.compile(r"^(?:详见|转)\s*[第]?[一二三四五六七八九十\d]{1,2}\s*版$")
-ARTICLE_START = re.compile(
-    r"^(?:本报讯|本报[^，,]{0,6}电|(?:\d{4}年)?\d{1,2}月\d{1,2}日|近日|日前|近期|当天|今年以来|据悉)"
+TEASER_END = _re(r"^(?:详见|转)\s*[第]?[一二三四五六七八九十\d]{1,2}\s*版$")
+ARTICLE_START = _re(
+    rf"^(?:{AGENCY}|本报讯|本报[^，,]{{0,6}}电|(?:\d{{4}}年)?\d{{1,2}}月\d{{1,2}}日|近日|日前|近期|当天|今年以来|据悉)"
 )
-DATELINE = re.compile(
-    r"^(?P<dateline>(?:本报讯|本报[^，,]{0,6}电)?\s*(?:(?P<year>\d{4})年)?(?:(?P<month>\d{1,2})月(?P<day>\d{1,2})日)"
+DATELINE = _re(
+    rf"^(?P<dateline>(?:{AGENCY})?\s*(?:(?P<year>\d{{4}})年)?(?:(?P<month>\d{{1,2}})月(?P<day>\d{{1,2}})日)"
     r"(?:[上下中晚]午|夜|晚|凌晨|早)?)"
 )
-DATELINE_PLAIN = re.compile(r"^(?P<dateline>本报讯)")
+DATELINE_PLAIN = _re(rf"^(?P<dateline>{AGENCY})")
 # "that day ...": refers back to a date already given, so it continues a report, never opens one
-BACK_REFERENCE = re.compile(r"^(?:当天|当日)")
+BACK_REFERENCE = _re(r"^(?:当天|当日)")
 CONTINUATION_START = re.compile(rf"^[{CJK}][，,。、；;：:）)”]")
-DISTRICT_IN_TEXT = re.compile(rf"([{CJK}]{{2}}区)")
+DISTRICT_IN_TEXT = _re(rf"([{CJK}]{{2}}[区县])")
+# conversion leftovers: 區(qū) / 發(fā)展 — pinyin with a tone mark in brackets after a character
+TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
+PINYIN_LEFTOVER = rf"(?<=[{CJK}])\((?=[a-zü]*[{TONED}])[a-zü{TONED}]{{1,7}}\)"  # a pattern for re.sub
+ORG_SUFFIX = _re(r"(?:办|局|委|处|部|站|所|队|院|科|室|组|会|社|中心|街道|社区|公司)$")
 NOT_DISTRICTS = {
     "市区",
     "城区",
@@ -97,11 +237,13 @@ NOT_DISTRICTS = {
 
 @dataclass
 class _Block:
-    kind: str  # head | body | byline | section | item | teaser_end
+    kind: str  # head | body | byline | section | item | numitem | teaser_end | meta | sep | caption | subhead | note
     text: str
     raw: str
     section: str = ""
     byline: str = ""
+    date: str = ""  # meta: the date it gives (发布时间)
+    closer: bool = False  # meta: page chrome or an editor note that ends a report
 
 
 @dataclass
@@ -113,10 +255,12 @@ class _Draft:
     closed: bool = False
     teaser: bool = False
     series: bool = False  # under a 【series】 label: each heading group is a report of its own
+    sealed: bool = False  # ended by a separator line or an editor note: text after it is another report
+    meta_date: str = ""  # from a 发布时间 line
 
 
 def _clean(line: str) -> str:
-    return line.replace("\u3000", " ").replace("\xa0", " ").strip()
+    return line.replace("\u3000", " ").replace("\xa0", " ").replace("\ufeff", "").strip()
 
 
 def _ends_terminal(text: str) -> bool:
@@ -124,14 +268,64 @@ def _ends_terminal(text: str) -> bool:
     return bool(t) and (t[-1] in TERMINAL or (t != text and text[-1] in '”"' and t[-1] in TERMINAL))
 
 
+def _bracket_names(text: str) -> bool:
+    m = BRACKET_NAMES.match(text)
+    return m is not None and not any(n in NOT_NAMES for n in re.split(r"[\s、]+", m.group("names")))
+
+
 def _is_byline(text: str) -> bool:
-    return bool(BYLINE_LINE.match(text)) and len(text) <= 60
+    if len(text) > 60:
+        return False
+    return bool(BYLINE_LINE.match(text) or SOURCE_BYLINE.match(text)) or _bracket_names(text)
+
+
+def _is_meta(text: str) -> bool:
+    if len(text) > 120 or not any(c in text for c in ":：【[-"):
+        return False
+    return bool(
+        META_START.match(text) or CHROME_LINE.match(text) or EDITOR_LINE.match(text) or META_TWO_KEYS.search(text)
+    )
+
+
+def _is_caption(text: str) -> bool:
+    if len(text) > 90 or not ("图" in text or "圖" in text or "摄" in text or "攝" in text):
+        return False
+    return bool(CAPTION_LINE.match(text))
+
+
+# the pieces of text the line-shape patterns below need to see: the start of a line, or a short line
+PREFIX = 24
+SEPARATOR_CHARS = frozenset("-—–_=＝＊*※~～·•.。…#＃ ")
+
+
+def _is_separator(text: str) -> bool:
+    return text[0] in SEPARATOR_CHARS and bool(SEPARATOR_LINE.match(text))
+
+
+def _is_section_line(text: str) -> bool:
+    return len(text) <= 40 and bool(SECTION_LINE.match(text))
+
+
+def _trailing_byline(text: str) -> re.Match[str] | None:
+    by = TRAILING_BYLINE.search(text)
+    if by is None and text.endswith((")", "）")):
+        by = TRAILING_BRACKET_BYLINE.search(text[-80:])
+        if by is not None:
+            return TRAILING_BRACKET_BYLINE.search(text, len(text) - 80) if len(text) > 80 else by
+    return by
+
+
+def _width(text: str) -> float:
+    return sum(0.5 if ord(c) < 0x2E80 else 1.0 for c in text)
 
 
 # the longest trailing byline `_looks_cut` looks for at the end of a paragraph it is joining lines
 # to (记者 欧阳明月 王五 … 通讯员 … 文/图 is far shorter); only that much of the paragraph is read
 TRAILING_BYLINE_MAX = 200
 SECTION_SYMBOL_LEAD = re.compile(r"[■□◆◇▲△★☆]\s*")
+# hard-wrapped text (a PDF copy): most lines have the same width; a full line runs on into the next
+WRAP_MIN_LINES = 6
+WRAP_SHARE = 0.35
 
 
 class _Run:
@@ -139,7 +333,19 @@ class _Run:
     whether it holds punctuation, its length), so that joining a line costs that line's length,
     not the paragraph's: a 10 MB text with no punctuation is one paragraph of thousands of lines."""
 
-    __slots__ = ("core_end", "lead", "length", "parts", "punct", "raws", "tail", "terminal")
+    __slots__ = (
+        "caption",
+        "captions",
+        "core_end",
+        "last_width",
+        "lead",
+        "length",
+        "parts",
+        "punct",
+        "raws",
+        "tail",
+        "terminal",
+    )
 
     def __init__(self, clean: str, raw: str) -> None:
         self.parts = [clean]
@@ -149,6 +355,9 @@ class _Run:
         self.terminal = False  # holds a 。！？；
         self.punct = False  # holds a 。，,；;：:
         self.tail = ""  # the paragraph's last TRAILING_BYLINE_MAX + 1 characters
+        self.last_width = _width(clean)
+        self.caption = _is_caption(clean)
+        self.captions: list[tuple[str, str]] = []  # photo captions printed inside the paragraph
         lead = SECTION_SYMBOL_LEAD.match(clean)
         self.lead = lead.end() if lead else 0  # ■ and spaces before a section name
         self._note(clean)
@@ -165,6 +374,7 @@ class _Run:
         self.parts.append(clean)
         self.raws.append(sep + raw)
         self.length += len(clean)
+        self.last_width = _width(clean)
         self._note(clean)
 
     def text(self) -> str:
@@ -180,18 +390,36 @@ class _Run:
     def trailing_byline(self) -> bool:
         # a match within the tail is a match in the paragraph (the look-behind character is read
         # too); a byline longer than the tail is body text
-        return bool(TRAILING_BYLINE.search(self.tail))
+        return _trailing_byline(self.tail) is not None
 
     def is_section(self) -> bool:
         # a section line is at most 32 characters after its leading ■ and spaces
         return self.length - self.lead <= 32 and bool(SECTION_LINE.match(self.text()))
 
 
-def _looks_cut(a: _Run, b: str) -> bool:
-    """Whether paragraph `a` was cut by the page layout and continues in `b`."""
-    if a.ends_terminal() or a.is_byline() or _is_byline(b) or a.trailing_byline():
+def _stands_alone(b: str) -> bool:
+    """A line that is never the continuation of a cut paragraph."""
+    return bool(
+        _is_section_line(b)
+        or ITEM_LINE.match(b[:PREFIX])
+        or NUMBERED_ITEM.match(b[:PREFIX])
+        or _is_separator(b)
+        or _is_meta(b)
+        or _is_caption(b)
+        or EDITOR_NOTE.match(b[:PREFIX])
+    )
+
+
+def _looks_cut(a: _Run, b: str, full: float | None = None) -> bool:
+    """Whether paragraph `a` was cut by the page layout and continues in `b`; `full` is the width
+    of a full line of hard-wrapped text (None when the text is not hard-wrapped)."""
+    if a.ends_terminal() or a.is_byline() or _is_byline(b) or a.trailing_byline() or a.caption:
         return False
-    if ARTICLE_START.match(b) or SECTION_LINE.match(b) or ITEM_LINE.match(b) or a.is_section():
+    if a.is_section() or _stands_alone(b) or _is_meta(a.parts[-1]) or _is_separator(a.parts[-1]):
+        return False
+    if full is not None and a.last_width >= full and not SUBHEAD_LINE.match(b[:PREFIX]):
+        return True  # a full line of hard-wrapped text runs on into the next one
+    if ARTICLE_START.match(b):
         return False
     if len(b) <= 60 and not INNER_TERMINAL.search(b) and not _ends_terminal(b):
         # `b` reads as a headline (short, no sentence in it): never glue it to the paragraph before,
@@ -210,84 +438,188 @@ def _looks_cut(a: _Run, b: str) -> bool:
     return a.length >= 45
 
 
+def _wrap_width(lines: list[str]) -> float | None:
+    """The width of a full line when the text was hard-wrapped (most lines equally wide), else None."""
+    counts: Counter[int] = Counter()
+    n = 0
+    for line in lines:
+        w = _width(line)
+        if w >= 10:
+            n += 1
+            counts[int(w)] += 1
+    if not counts:
+        return None
+    top, c = counts.most_common(1)[0]
+    near = c + counts.get(top - 1, 0)
+    if 12 <= top <= 45 and near >= WRAP_MIN_LINES and near >= WRAP_SHARE * n:
+        return top - 1.0
+    return None
+
+
 def _paragraphs(text: str) -> list[tuple[str, str]]:
-    """Split text into (repaired, raw) paragraphs: one per printed line, cut lines joined."""
+    """Split text into (repaired, raw) paragraphs: one per printed line, cut lines joined. A photo
+    caption printed inside a cut sentence is taken out of it and follows the paragraph."""
+    text = re.sub(PINYIN_LEFTOVER, "", text)
+    lines = [(_clean(line), line.strip()) for line in text.split("\n")]
+    full = _wrap_width([c for c, _ in lines if c])
     runs: list[_Run] = []
     pending_blank = False
-    for line in text.split("\n"):
-        clean = _clean(line)
+    for clean, raw in lines:
         if not clean:
             pending_blank = True
             continue
-        if runs and _looks_cut(runs[-1], clean):
-            runs[-1].join(clean, line.strip(), "\n\n" if pending_blank else "\n")
+        if runs and not runs[-1].ends_terminal() and not runs[-1].caption and _is_caption(clean):
+            runs[-1].captions.append((clean, raw))
+            pending_blank = False
+            continue
+        if runs and _looks_cut(runs[-1], clean, full):
+            runs[-1].join(clean, raw, "\n\n" if pending_blank else "\n")
         else:
-            runs.append(_Run(clean, line.strip()))
+            runs.append(_Run(clean, raw))
         pending_blank = False
-    return [(r.text(), "".join(r.raws)) for r in runs]
+    out: list[tuple[str, str]] = []
+    for r in runs:
+        out.append((r.text(), "".join(r.raws)))
+        out.extend(r.captions)
+    return out
 
 
 @dataclass
 class _Masthead:
     publisher: str = ""
+    org: str = ""  # 编印 / 主办 organisation
     year: str = ""
     month: str = ""
     day: str = ""
     issue: str = ""
+    lines: list[str] = field(default_factory=list)
+
+
+def _masthead_fields(line: str) -> dict[str, str] | None:
+    """The fields of a masthead line made only of masthead pieces (date, weekday, issue, page,
+    publisher), or None when it holds anything else."""
+    if len(line) > MASTHEAD_LINE_MAX:
+        return None
+    if MASTHEAD_MISC.search(line):
+        return {}
+    if re.fullmatch(r"\d{1,2}", line):
+        return None
+    got: dict[str, str] = {}
+    rest = line
+    m = MASTHEAD_ISSUE.search(rest)
+    if m:
+        got["issue"] = re.sub(r"\s+", "", m.group("issue"))
+        rest = rest[: m.start()] + " " + rest[m.end() :]
+    m = MASTHEAD_DATE.search(rest)
+    if m:
+        got["year"] = m.group("year") or m.group("year2")
+        got["month"] = m.group("month") or m.group("month2")
+        day = m.group("day") or m.group("day2")
+        if day:
+            got["day"] = day
+        rest = rest[: m.start()] + " " + rest[m.end() :]
+    for pat in (MASTHEAD_PAGE, MASTHEAD_WEEKDAY, MASTHEAD_LUNAR):
+        while m := pat.search(rest):
+            rest = rest[: m.start()] + " " + rest[m.end() :]
+    m = MASTHEAD_ORG.search(rest)
+    if m and MASTHEAD_SEPARATORS.match(rest[: m.start()]):
+        got["org"] = m.group("publisher")
+        rest = rest[: m.start()] + " " + rest[m.end() :]
+    if rest == line or not MASTHEAD_SEPARATORS.match(rest):
+        return None
+    return got
 
 
 def _read_masthead(paras: list[tuple[str, str]]) -> tuple[_Masthead, int]:
     m = _Masthead()
     i = 0
+    if (
+        len(paras) > 1
+        and PAPER_NAME.match(paras[0][0])
+        and not NOT_PAPER_ENDINGS.search(paras[0][0])
+        and _masthead_fields(paras[1][0]) is not None
+    ):
+        m.publisher = paras[0][0]
+        i = 1
     while i < len(paras) and i < 20:
         line = paras[i][0]
-        hit = None
-        for pat in MASTHEAD_PATTERNS:
-            hit = pat.search(line)
-            if hit:
-                break
-        if not hit:
+        day = MASTHEAD_DAY.match(line)
+        if day:
+            if not (m.year and not m.day):
+                break  # a bare number that is not after a masthead date
+            m.day = day.group("day")
+            i += 1
+            continue
+        g = _masthead_fields(line)
+        if g is None:
             break
-        g = {k: v for k, v in hit.groupdict().items() if v}
-        if "publisher" in g:
-            m.publisher = g["publisher"]
-        if "year" in g:
+        if "org" in g and not m.org:
+            m.org = g["org"]
+        if "year" in g and not m.year:
             m.year, m.month = g["year"], g["month"]
-            m.day = g.get("day", m.day)
-        elif "day" in g and m.year and not m.day:
-            m.day = g["day"]
-        elif "day" in g and not m.year:
-            break  # a bare number that is not after a masthead date
-        if "issue" in g:
-            m.issue = re.sub(r"\s+", "", g["issue"])
+            m.day = g.get("day", "")
+        if "issue" in g and not m.issue:
+            m.issue = g["issue"]
         i += 1
+    if not m.publisher:
+        m.publisher = m.org
     return m, i
 
 
-def _guess_district(publisher: str, text: str) -> str:
-    found = DISTRICT_IN_TEXT.findall(publisher)
-    for d in found:
-        if d not in NOT_DISTRICTS:
-            return d
-    counts = Counter(d for d in DISTRICT_IN_TEXT.findall(text) if d not in NOT_DISTRICTS)
+def _district_ok(d: str) -> bool:
+    d = to_simplified(d)
+    return d not in NOT_DISTRICTS and d[1] not in "全我该本各此县市省"
+
+
+def _guess_district(names: list[str], text: str) -> str:
+    """From the publisher and masthead lines, then the datelines (青禾区融媒体中心讯), then the
+    district most often named in the text (twice at least)."""
+    for name in names:
+        for d in DISTRICT_IN_TEXT.findall(name):
+            if _district_ok(d):
+                return to_simplified(d)
+    counts = Counter(d for d in DISTRICT_IN_TEXT.findall(text) if _district_ok(d))
     counts = Counter({d: c for d, c in counts.items() if not d.endswith(("内六区", "城区"))})
     if not counts:
         return ""
     best, n = counts.most_common(1)[0]
-    return best if n >= 2 else ""
+    return to_simplified(best) if n >= 2 else ""
 
 
-def _classify(paras: list[tuple[str, str]]) -> list[_Block]:
+def _classify(paras: list[tuple[str, str]], masthead: _Masthead) -> list[_Block]:
     blocks: list[_Block] = []
     for text, raw in paras:
-        sec = SECTION_LINE.match(text)
+        if _is_separator(text):
+            blocks.append(_Block("sep", text, raw))
+            continue
+        if _is_meta(text):
+            date = META_DATE.search(text)
+            blocks.append(
+                _Block(
+                    "meta",
+                    text,
+                    raw,
+                    date=f"{date['year']}-{int(date['month']):02d}-{int(date['day']):02d}" if date else "",
+                    closer=bool(CHROME_LINE.match(text) or EDITOR_LINE.match(text)),
+                )
+            )
+            continue
+        fields = _masthead_fields(text)
+        if (fields and set(fields) & {"year", "issue"}) or (masthead.publisher and text == masthead.publisher):
+            blocks.append(_Block("meta", text, raw))  # a running page header
+            continue
+        sec = SECTION_LINE.match(text) if len(text) <= 40 else None
         if sec:
-            blocks.append(_Block("section", text, raw, section=sec.group("name") or sec.group("series")))
+            name = sec.group("name") or sec.group("name2") or sec.group("series")
+            blocks.append(_Block("section", text, raw, section=name))
+            continue
+        if _is_caption(text):
+            blocks.append(_Block("caption", text, raw))
             continue
         item = ITEM_LINE.match(text)
         if item and len(item.group("body")) > 15:
             body = item.group("body")
-            by = TRAILING_BYLINE.search(body)
+            by = _trailing_byline(body)
             blocks.append(
                 _Block("item", body[: by.start()].strip() if by else body, raw, byline=by.group("byline") if by else "")
             )
@@ -298,7 +630,23 @@ def _classify(paras: list[tuple[str, str]]) -> list[_Block]:
         if TEASER_END.match(text):
             blocks.append(_Block("teaser_end", text, raw))
             continue
-        by = TRAILING_BYLINE.search(text)
+        num = NUMBERED_ITEM.match(text[:PREFIX])
+        if num and len(text) - num.start("body") > 15 and INNER_PUNCT.search(text):
+            body = text[num.start("body") :]
+            by = _trailing_byline(body)
+            blocks.append(
+                _Block(
+                    "numitem", body[: by.start()].strip() if by else body, raw, byline=by.group("byline") if by else ""
+                )
+            )
+            continue
+        if len(text) <= 40 and SUBHEAD_LINE.match(text) and not INNER_TERMINAL.search(text):
+            blocks.append(_Block("subhead", text, raw))
+            continue
+        if EDITOR_NOTE.match(text[:PREFIX]):
+            blocks.append(_Block("note", text, raw))
+            continue
+        by = _trailing_byline(text)
         if by:
             blocks.append(_Block("body", text[: by.start()].rstrip(), raw, byline=by.group("byline")))
             continue
@@ -330,16 +678,20 @@ def _main_title(heads: list[str]) -> tuple[str, tuple[str, ...]]:
     return main, tuple(h for h in heads if h is not main)
 
 
+REPORTER_WORDS = ("记者", "通讯员", "本报记者", "实习记者", "摄影", "编辑", "责任编辑", "供稿", "撰稿", "摄")
+
+
 def _reporters(byline: str) -> tuple[str, ...]:
     names: list[str] = []
     cleaned = re.sub(r"[()（）]", " ", byline)
     cleaned = re.sub(r"文/图|文／图|图/文", " ", cleaned)
-    if re.search(r"来源|新华社", cleaned):
+    if re.search(_tc(r"来源|新华社"), cleaned):
         return ()
     for tok in re.split(r"[\s:：、,，]+", cleaned):
-        if tok and tok not in ("记者", "通讯员", "本报记者", "实习记者", "摄影", "编辑", "责任编辑"):
-            tok = re.sub(r"^(本报记者|实习记者|记者|通讯员)", "", tok)
-            if re.fullmatch(NAME, tok):
+        if tok and to_simplified(tok) not in REPORTER_WORDS:
+            tok = re.sub(_tc(r"^(本报记者|实习记者|记者|通讯员)"), "", tok)
+            tok = re.sub(_tc(r"摄$"), "", tok)
+            if re.fullmatch(NAME, tok) and not ORG_SUFFIX.search(tok):
                 names.append(tok)
     return tuple(dict.fromkeys(names))
 
@@ -358,29 +710,97 @@ def _article_date(first_para: str) -> tuple[str, str]:
     return m.group("dateline").strip(), date
 
 
+def lead_tag_end(text: str) -> int:
+    """Where the sentence starts in a paragraph that opens with a dateline tag (本报讯, 青禾区融媒体
+    中心讯（记者 …）) or an editor-note label (编者按：): quoted text starts there."""
+    m = LEAD_TAG.match(text)
+    return m.end() if m else 0
+
+
+def _next_kind(blocks: list[_Block], i: int, skip: tuple[str, ...] = ("meta",)) -> tuple[int, str]:
+    while i < len(blocks) and blocks[i].kind in skip and not blocks[i].closer:
+        i += 1
+    return i, (blocks[i].kind if i < len(blocks) else "")
+
+
 def _segment(blocks: list[_Block]) -> list[_Draft]:
     drafts: list[_Draft] = []
     cur: _Draft | None = None
     pending_section = ""
     item_section = ""
     pending_series = False
+    pending_date = ""
+    pending_paras: list[Paragraph] = []  # an editor's note or captions printed before their report
     i = 0
+
+    def open_draft(heads: list[str], section: str, teaser: bool = False, series: bool = False) -> _Draft:
+        nonlocal pending_date
+        d = _Draft(heads=heads, section=section, teaser=teaser, closed=teaser, series=series)
+        d.meta_date, pending_date = pending_date, ""
+        d.paras.extend(pending_paras)
+        pending_paras.clear()
+        drafts.append(d)
+        return d
+
     while i < len(blocks):
         b = blocks[i]
+        if b.kind == "sep":
+            if cur is not None:
+                cur.closed = cur.sealed = True
+            i += 1
+            continue
+        if b.kind == "meta":
+            if b.closer and cur is not None:
+                cur.closed = cur.sealed = True
+            elif b.date:
+                if cur is None or cur.sealed:
+                    pending_date = b.date
+                elif not cur.meta_date:
+                    cur.meta_date = b.date
+            i += 1
+            continue
+        if b.kind == "section" and b.text.startswith(("【", "[")):
+            j, nk = _next_kind(blocks, i + 1, ("meta", "byline"))
+            if nk in ("body", "note"):
+                # 【headline】 over its text, not a series label over headlines
+                blocks[i] = _Block("head", b.section, b.raw)
+                continue
         if b.kind == "section":
             pending_section = b.section
             item_section = b.section
             pending_series = b.text.startswith(("【", "["))
             i += 1
             continue
-        if b.kind == "item":
-            cur = _Draft(heads=[], section=item_section or pending_section)
+        if b.kind == "numitem" and not item_section:
+            b = blocks[i] = _Block("body", b.raw.strip(), b.raw)
+        if b.kind in ("item", "numitem"):
+            cur = open_draft([], item_section or pending_section)
             cur.paras.append(Paragraph(b.text, b.raw))
             cur.byline = b.byline
-            drafts.append(cur)
             pending_section = ""
             i += 1
             continue
+        if b.kind == "caption":
+            if cur is not None and not cur.sealed:
+                cur.paras.append(Paragraph(b.text, b.raw))
+            else:
+                pending_paras.append(Paragraph(b.text, b.raw))
+            i += 1
+            continue
+        if b.kind == "note":
+            j, nk = _next_kind(blocks, i + 1)
+            if nk == "head" or (nk == "section" and blocks[j].text.startswith(("【", "["))):
+                pending_paras.append(Paragraph(b.text, b.raw))  # the editor's note over the next report
+                i += 1
+                continue
+            b = _Block("body", b.text, b.raw)
+        if b.kind == "subhead":
+            if cur is not None and not cur.sealed and not cur.teaser and cur.paras:
+                cur.paras.append(Paragraph(b.text, b.raw))
+                cur.closed = False
+                i += 1
+                continue
+            b = blocks[i] = _Block("head", b.text, b.raw)
         if b.kind == "byline":
             if cur is not None and not cur.byline:
                 cur.byline = b.text
@@ -398,22 +818,23 @@ def _segment(blocks: list[_Block]) -> list[_Draft]:
                 if group[-1].kind == "teaser_end":
                     break
             heads = [g.text for g in group if g.kind == "head"]
-            nxt = blocks[i] if i < len(blocks) else None
+            # page metadata and a byline between the headline and its text belong to the report
+            j, nk = _next_kind(blocks, i, ("meta", "byline"))
+            between = blocks[i:j]
+            nxt = blocks[j] if j < len(blocks) else None
             if group[-1].kind == "teaser_end":
-                t = _Draft(heads=heads or [group[-1].text], section="导读", teaser=True, closed=True)
+                t = open_draft(heads or [group[-1].text], "导读", teaser=True)
                 t.paras = [Paragraph(g.text, g.raw) for g in group]
-                drafts.append(t)
                 cur = t
                 continue
-            body_follows = nxt is not None and nxt.kind == "body"
+            body_follows = nxt is not None and nxt.kind in ("body", "note")
             if not body_follows:
                 # a caption or a lone heading with no text under it
                 if cur is not None and not cur.closed:
                     cur.paras.extend(Paragraph(g.text, g.raw) for g in group)
                 elif heads:
-                    t = _Draft(heads=heads, section=pending_section or "导读", teaser=True, closed=True)
+                    t = open_draft(heads, pending_section or "导读", teaser=True)
                     t.paras = [Paragraph(g.text, g.raw) for g in group]
-                    drafts.append(t)
                     cur = t
                 continue
             assert nxt is not None
@@ -421,6 +842,7 @@ def _segment(blocks: list[_Block]) -> list[_Draft]:
                 cur is None
                 or cur.closed
                 or bool(pending_section)
+                or bool(between)
                 or bool(ARTICLE_START.match(nxt.text) and not BACK_REFERENCE.match(nxt.text))
                 or not cur.paras
                 or cur.series
@@ -428,24 +850,32 @@ def _segment(blocks: list[_Block]) -> list[_Draft]:
             if starts_new:
                 series = pending_series or (cur is not None and cur.series and not pending_section)
                 section = pending_section or (cur.section if cur is not None and series else "")
-                cur = _Draft(heads=heads, section=section, series=series)
+                cur = open_draft(heads, section, series=series)
                 pending_section = ""
                 pending_series = False
                 item_section = ""
-                drafts.append(cur)
+                for m in between:
+                    if m.kind == "byline":
+                        cur.byline = f"{cur.byline} {m.text}".strip()
+                    elif m.date and not cur.meta_date:
+                        cur.meta_date = m.date
+                i = j
             else:
                 assert cur is not None
                 cur.paras.extend(Paragraph(h, g.raw) for h, g in zip(heads, group))
             continue
         # body
-        if cur is None or cur.closed:
-            # text without a heading of its own: continue the article before it, or stand alone
-            if cur is None or cur.teaser:
-                cur = _Draft(heads=[], section=pending_section)
+        agency = bool(AGENCY_START.match(b.text[:60]))
+        if cur is None or cur.sealed or cur.teaser:
+            # text without a heading of its own after the end of a report: a report of its own
+            cur = open_draft([], pending_section)
+            pending_section = ""
+        elif cur.closed:
+            if agency:
+                cur = open_draft([], pending_section)  # a new dateline after a finished report
                 pending_section = ""
-                drafts.append(cur)
             else:
-                cur.closed = False
+                cur.closed = False  # text continuing the report before it
         cur.paras.append(Paragraph(b.text, b.raw))
         if b.byline:
             cur.byline = b.byline
@@ -455,10 +885,35 @@ def _segment(blocks: list[_Block]) -> list[_Draft]:
     return [d for d in drafts if d.paras]
 
 
-def _item_title(text: str) -> str:
-    first = re.split(r"[。；;！？]", text, maxsplit=1)[0]
-    first = re.sub(r"^(?:\d{1,2}月\d{1,2}日[上下中晚]?午?|近日|日前)[，,]?\s*", "", first)
-    return first[:40] + ("…" if len(first) > 40 else "")
+TITLE_MAX = 30
+
+
+def _body_title(text: str) -> str:
+    """A title for a report printed without a headline: its first sentence (after the dateline),
+    shortened to TITLE_MAX characters at a comma where it can be."""
+    text = text[lead_tag_end(text) :]
+    first = re.split(r"[。；;！？!?]", text, maxsplit=1)[0]
+    first = re.sub(_tc(r"^(?:\d{1,2}月\d{1,2}日(?:[上下中晚]午|晚|夜)?|近日|日前|今年以来|近期)[，,]?\s*"), "", first)
+    if len(first) <= TITLE_MAX:
+        return first
+    clauses = re.split(r"(?<=[，,])", first)
+    title = ""
+    for c in clauses:
+        if len(title) + len(c.rstrip("，,")) > TITLE_MAX:
+            break
+        title += c
+    title = title.rstrip("，,")
+    if len(title) >= 8:
+        return title
+    return first[: TITLE_MAX - 1] + "…"
+
+
+def _lead_paragraph(paras: list[Paragraph]) -> str:
+    """The first paragraph of the report itself (not an editor's note or a caption over it)."""
+    for p in paras:
+        if not EDITOR_NOTE.match(p.text[:PREFIX]) and not _is_caption(p.text):
+            return p.text
+    return paras[0].text
 
 
 def parse_bulletin(raw: RawBulletin) -> Bulletin:
@@ -467,27 +922,33 @@ def parse_bulletin(raw: RawBulletin) -> Bulletin:
     if not paras:
         raise BulletinError(raw.source, "the file holds no text")
     mast, skip = _read_masthead(paras)
-    blocks = _classify(paras[skip:])
+    blocks = _classify(paras[skip:], mast)
     drafts = _segment(blocks)
     if not any(len("".join(p.text for p in d.paras)) >= 20 and not d.teaser for d in drafts):
         raise BulletinError(
             raw.source,
             "没有找到文章：公报应由标题和正文段落组成"
             "（no article found: expected headlines followed by paragraphs of text "
-            "(is this a bulletin? a file of a few words or of lists is not indexed)）",
+            "(is this a bulletin? a file of a few words or of lists is not indexed）",
         )
-    district = _guess_district(mast.publisher, raw.text)
+    masthead_lines = [p[0] for p in paras[:skip]]
+    agencies = [m.group(0) for d in drafts for p in d.paras[:2] if (m := AGENCY_START.match(p.text[:60]))]
+    district = _guess_district([mast.publisher, *masthead_lines, *agencies], raw.text)
     issue_date = ""
     if mast.year:
         issue_date = f"{mast.year}-{int(mast.month):02d}" + (f"-{int(mast.day):02d}" if mast.day else "")
     articles: list[Article] = []
     warnings: list[str] = []
     for d in drafts:
+        lead = _lead_paragraph(d.paras)
         if d.heads:
             title, subs = _main_title(d.heads)
         else:
-            title, subs = _item_title(d.paras[0].text), ()
-        dateline, date = ("", "") if d.teaser else _article_date(d.paras[0].text)
+            title, subs = _body_title(lead), ()
+        dateline, date = ("", "") if d.teaser else _article_date(lead)
+        byline = d.byline
+        if not byline and (bracket := AGENCY_BRACKET.match(lead)):
+            byline = bracket.group("bracket")
         if not d.heads and not d.section:
             warnings.append(f"text without a headline, indexed under '{title}'")
         articles.append(
@@ -499,9 +960,10 @@ def parse_bulletin(raw: RawBulletin) -> Bulletin:
                 section=d.section,
                 paragraphs=tuple(d.paras),
                 dateline=dateline,
-                date=date,
-                reporters=_reporters(d.byline),
-                byline=d.byline,
+                date=date or d.meta_date,
+                reporters=_reporters(byline),
+                byline=byline,
+                title_from_body=not d.heads,
             )
         )
     return Bulletin(
@@ -513,6 +975,6 @@ def parse_bulletin(raw: RawBulletin) -> Bulletin:
         issue_date=issue_date,
         issue_no=mast.issue,
         articles=tuple(articles),
-        masthead=tuple(p[0] for p in paras[:skip]),
+        masthead=tuple(masthead_lines),
         warnings=tuple(warnings),
     )

@@ -12,14 +12,34 @@ import re
 from dataclasses import dataclass
 
 from .analyze import STOPWORDS, Analyzer, normalize
+from .lexicon import (
+    DISTRICT_NAME,
+    NOT_ACTIONS,
+    QUESTION_FILLER,
+    YEAR,
+    Ordinal,
+    date_grain,
+    is_person_name,
+    offices_in,
+    ordinals,
+    synonym_words,
+    synonyms_of,
+    titled_names,
+)
 
 KINDS = ("who", "when", "num", "where", "list", "what")
 
 _KIND_PATTERNS = [
-    ("who", re.compile(r"谁|哪位|哪些人|什么人|何人|哪个领导|姓名|叫什么名")),
-    ("when", re.compile(r"哪天|哪一天|什么时候|何时|几月几日|几号|哪日|什么时间|哪一年|日期")),
-    ("num", re.compile(r"多少|几[个天名人次项期家所条岁年位万亿元%]|第几|排名|比例|百分之|多大|多长|多高|几成")),
-    ("where", re.compile(r"哪里|在哪|什么地方|何地|地点|哪儿")),
+    (
+        "who",
+        re.compile(r"谁|哪位|哪些人|什么人|何人|哪个领导|姓名|叫什么名|什么职务|什么职位|担任什么|什么身份|哪些领导"),
+    ),
+    ("when", re.compile(r"哪天|哪一天|什么时候|何时|几月几日|几号|哪日|什么时间|哪一?年|日期|哪个月|什么日子")),
+    (
+        "num",
+        re.compile(r"多少|(?<!哪)几[个天名人次项期家所条岁年位万亿元%户座]|第几|排名|比例|百分之|多大|多长|多高|几成"),
+    ),
+    ("where", re.compile(r"哪里|在哪|什么地方|何地|地点|哪儿|什么场所|哪个地方")),
     ("list", re.compile(r"哪些|哪几|有什么|什么要求|几点|包括什么|指什么|是什么")),
 ]
 PRONOUNS = re.compile(r"^(他|她|其|该同志|这位|那位|它|此人)|(?<=[，,])(他|她)|(他|她)(还|又|也|曾|在|参加|出席)")
@@ -29,30 +49,6 @@ QUESTION_PHRASES = re.compile(
     r"是谁|哪位|哪些地方|什么地方|哪些人|什么人|哪几点|哪几个|哪几项|哪些|哪几|哪个|哪里|哪儿|在哪|什么时候|什么时间|"
     r"哪一天|哪天|何时|几月几日|第几期|第几|多少|几[个天名人次项期家所条]|什么|怎么做|怎么办|怎么样|怎么|怎样|如何|为什么|"
     r"是否|有没有|吗|呢|\?|？"
-)
-FILLER = frozenset(
-    [
-        "这份",
-        "报纸",
-        "公报",
-        "本期",
-        "这期",
-        "一期",
-        "文章",
-        "报道",
-        "新闻",
-        "内容",
-        "提到",
-        "写",
-        "说",
-        "中",
-        "里",
-        "相关",
-        "具体",
-        "要",
-        "时",
-        "主要",
-    ]
 )
 
 
@@ -70,6 +66,26 @@ class QuestionInfo:
     has_pronoun: bool = False
     subject: bool = False  # a 谁 question asking who did something ("谁…"), not what someone is ("…是谁")
     action: str = ""  # for who-questions: the verb asked about (主持, 带队 ...)
+    persons: tuple[str, ...] = ()  # people the question names (宋洁): the evidence must be about them
+    offices: tuple[str, ...] = ()  # offices the question names (区长): never answered with another office
+    ordinals: tuple[Ordinal, ...] = ()  # 第六次, 第十三届: must be printed in the evidence
+    years: tuple[str, ...] = ()  # 2016: must be printed in the evidence or be its issue's year
+    year_asked: bool = False  # 哪一年 / 哪年: a date without a year does not answer it
+    entities: tuple[str, ...] = ()  # names of places, projects, works the index knows (鑫苑名城)
+    date_grain: str = ""  # day (哪天), month (哪个月), year (哪一年) or "" (什么时候: any date phrase)
+
+    @property
+    def who_mode(self) -> str:
+        """subject (谁主持了…), office (区长是谁), person (宋洁是谁 / 担任什么职务) or ""."""
+        if self.kind != "who":
+            return ""
+        if self.subject or self.action:
+            return "subject"
+        if self.persons and not self.offices:
+            return "person"
+        if self.offices:
+            return "office"
+        return "subject"
 
 
 def question_kind(text: str) -> str:
@@ -96,6 +112,13 @@ def analyze_question(text: str, analyzer: Analyzer, aliases: dict[str, list[str]
                 expansions.append(short)
                 groups.append((f, short))
                 covered.add(f)
+    # synonyms of official language, matched as printed (jieba cuts many of them: 老旧小区改造)
+    for w in synonym_words():
+        if w in norm and w not in QUESTION_FILLER and not any(w in c for c in covered):
+            syn = synonyms_of(w)
+            groups.append((w, *syn))
+            expansions.extend(x for x in syn if x not in norm)
+            covered.add(w)
     district = ""
     for d in sorted(districts, key=len, reverse=True):
         if d and (d in norm or (len(d) > 2 and d[:-1] + "区" in norm)):
@@ -103,7 +126,7 @@ def analyze_question(text: str, analyzer: Analyzer, aliases: dict[str, list[str]
             break
     words: list[str] = []
     for w in analyzer.words(QUESTION_PHRASES.sub(" ", norm)):
-        if w in STOPWORDS or w in FILLER or not re.search(r"[\w]", w) or (len(w) == 1 and not w.isdigit()):
+        if w in STOPWORDS or w in QUESTION_FILLER or not re.search(r"[\w]", w) or (len(w) == 1 and not w.isdigit()):
             continue
         if district and (w in district or district in w):
             continue  # satisfied by the bulletin's metadata
@@ -119,13 +142,19 @@ def analyze_question(text: str, analyzer: Analyzer, aliases: dict[str, list[str]
         date_words = {f"{month}月", f"{month}月{day}日", str(month), "月", "日", f"{day}日", str(day)}
         words = [w for w in words if w not in date_words]
     im = ISSUE_IN_Q.search(norm)
+    persons = [t.name for t in titled_names(norm)]
+    entities = [w for w in analyzer.user_words if len(w) >= 3 and not is_person_name(w) and w in norm]
+    # a district or county the index does not know: the evidence must print it
+    entities += [d for d in DISTRICT_NAME.findall(norm) if d not in districts and d != district]
+    persons += [w for w in analyzer.user_words if is_person_name(w) and w in norm and w not in persons]
+    offices = [o for o in offices_in(norm) if not any(o != x and o in x for x in offices_in(norm))]
     action = ""
     if kind == "who":
-        # only a question that asks for the subject ("谁主持了…") names an action to look for
-        am = re.match(r"^(?:是)?谁\s*(?:来|负责)?([\u4e00-\u9fff]{2})", norm) or re.search(
-            r"([\u4e00-\u9fff]{2})了?.{0,6}的是谁", norm
+        # a question that asks for the subject ("谁主持了…", "由谁主持", "带队的是谁") names the action
+        am = re.search(r"谁\s*(?:来|负责|去|亲自)?([\u4e00-\u9fff]{2})", norm) or re.search(
+            r"([\u4e00-\u9fff]{2})了?.{0,6}的(?:是谁|领导是谁)", norm
         )
-        action = am.group(1) if am else ""
+        action = am.group(1) if am and am.group(1) not in NOT_ACTIONS else ""
     return QuestionInfo(
         text=text,
         kind=kind,
@@ -137,6 +166,13 @@ def analyze_question(text: str, analyzer: Analyzer, aliases: dict[str, list[str]
         day=day,
         issue_no=im.group(1) if im else "",
         has_pronoun=bool(PRONOUNS.search(norm)),
-        subject=kind == "who" and norm.startswith(("谁", "是谁")),
+        subject=kind == "who" and bool(action),
         action=action,
+        persons=tuple(dict.fromkeys(persons)),
+        offices=tuple(dict.fromkeys(offices)),
+        ordinals=tuple(o for o in ordinals(norm) if o.unit not in ("期", "几")),
+        years=tuple(YEAR.findall(norm)),
+        entities=tuple(e for e in entities if not any(e != x and e in x for x in entities)),
+        date_grain=date_grain(norm),
+        year_asked=bool(re.search(r"哪一?年|什么年份|几几年|何年", norm)),
     )

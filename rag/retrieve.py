@@ -18,6 +18,7 @@ from .analyze import normalize
 from .embed import Embedder
 from .errors import QueryError
 from .index import Index
+from .lexicon import DATE_PHRASE, ORDINAL, QUANTITY, same_office, titled_names
 from .models import Hit, Passage
 from .question import QuestionInfo, analyze_question
 
@@ -267,25 +268,15 @@ class HybridRetriever:
         ]
 
 
-NAME_WITH_TITLE = re.compile(
-    r"(?:书记|区长|主任|局长|部长|组长|主席|总经理|院长|镇长|常委|委员|巡视员)[\u4e00-\u9fff]{2,3}"
-    r"(?=提出|指出|要求|强调|表示|带队|带领|主持|参加|出席|一行|对|在|到|等|、|，|,|。|：|:)"
-)
-DATE_RE = re.compile(r"\d{1,2}月\d{1,2}日")
-NUMBER_RE = re.compile(
-    r"\d+(?:\.\d+)?\s*(?:余|多)?(?:亿元|万元|元|亿|万|个|天|名|人|次|项|家|%|％|期|平方米|公里|米|吨|户|所)|第[一二三四五六七八九十\d]+[期名位次个届]?"
-)
-
-
 ISSUE_QUESTION = re.compile(r"期|报纸|报刊|出版|编印|哪一份|这份|刊号|监督电话")
 
 
 def _has_titled_name(text: str, info: QuestionInfo) -> bool:
-    """A name after a title; after the very title the question asks about, when it names one."""
-    roles = [w for w in info.words if w.endswith(("书记", "长", "主任", "部长", "组长", "主席", "委员"))]
-    if not roles:
-        return bool(NAME_WITH_TITLE.search(text))
-    return any(re.search(re.escape(r) + r"[\u4e00-\u9fff]{2,3}", text) for r in roles)
+    """A name after a title; after the very office the question asks about, when it names one."""
+    names = titled_names(text)
+    if not info.offices:
+        return bool(names)
+    return any(same_office(o, t.title) for o in info.offices for t in names)
 
 
 def _metadata_boost(index: Index, p: Passage, info: QuestionInfo, w: FusionWeights) -> float:
@@ -304,8 +295,8 @@ def _metadata_boost(index: Index, p: Passage, info: QuestionInfo, w: FusionWeigh
         b -= w.issue  # the masthead answers questions about the issue, not about its news
     if (
         (info.kind == "who" and _has_titled_name(p.text, info))
-        or (info.kind == "when" and DATE_RE.search(p.text))
-        or (info.kind == "num" and NUMBER_RE.search(p.text))
+        or (info.kind == "when" and DATE_PHRASE.search(p.text))
+        or (info.kind == "num" and (QUANTITY.search(p.text) or ORDINAL.search(p.text)))
     ):
         b += w.kind
     return b

@@ -22,7 +22,7 @@ CREATE TABLE bulletins (
   n_articles INTEGER, n_passages INTEGER, text_key TEXT, words TEXT, aliases TEXT);
 CREATE TABLE articles (
   id TEXT PRIMARY KEY, source TEXT, idx INTEGER, title TEXT, subtitles TEXT, section TEXT,
-  dateline TEXT, date TEXT, reporters TEXT, byline TEXT, paragraphs TEXT);
+  dateline TEXT, date TEXT, reporters TEXT, byline TEXT, paragraphs TEXT, title_from_body INTEGER);
 CREATE TABLE passages (
   row INTEGER PRIMARY KEY, id TEXT UNIQUE, source TEXT, article_id TEXT, article_index INTEGER,
   title TEXT, paragraph INTEGER, paragraph_end INTEGER, text TEXT, district TEXT, date TEXT,
@@ -110,7 +110,7 @@ def write_store(
                 ),
             )
             con.executemany(
-                "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 [
                     (
                         a.id,
@@ -124,6 +124,7 @@ def write_store(
                         json.dumps(a.reporters, ensure_ascii=False),
                         a.byline,
                         json.dumps([[p.text, p.raw] for p in a.paragraphs], ensure_ascii=False),
+                        int(a.title_from_body),
                     )
                     for a in b.articles
                 ],
@@ -167,7 +168,7 @@ def _renumber(con: sqlite3.Connection) -> None:
 
 
 BULLETIN_COLS = "source, sha256, encoding, publisher, district, issue_date, issue_no, masthead, warnings"
-ARTICLE_COLS = "source, idx, title, subtitles, section, paragraphs, dateline, date, reporters, byline"
+ARTICLE_COLS = "source, idx, title, subtitles, section, paragraphs, dateline, date, reporters, byline, title_from_body"
 
 
 def _bulletin(r: tuple, articles: list[Article]) -> Bulletin:
@@ -199,6 +200,7 @@ def _article(r: tuple) -> Article:
         date=r[7],
         reporters=tuple(json.loads(r[8])),
         byline=r[9],
+        title_from_body=bool(r[10]),
     )
 
 

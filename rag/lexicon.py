@@ -1,0 +1,476 @@
+"""Domain knowledge of Chinese district bulletins, in one place: offices and titles, person-name
+shape, date phrases, figures with their units, ordinals, and the synonym groups of official
+language (`data/synonyms.txt`).
+
+Everything that recognises a kind of fact (a titled name, a date, a quantity) reads it from here,
+so a new title or unit is added once and every stage (harvest, retrieval boosts, question
+analysis, answer extraction) sees it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+H = "\u4e00-\u9fff"
+
+SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟"
+    "谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢"
+    "安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路"
+    "游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全"
+    "佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝乐鄂"
+)
+
+# Offices, longest first so that 常务副区长 is read whole, never as 区长. An office and its deputy
+# (区长 / 副区长 / 常务副区长) are different offices: `same_office` never equates them.
+_OFFICES = (
+    "区委常委",
+    "区委书记",
+    "区委副书记",
+    "县委书记",
+    "县委副书记",
+    "市委书记",
+    "市委副书记",
+    "纪委书记",
+    "纪委副书记",
+    "监委主任",
+    "党工委书记",
+    "党工委副书记",
+    "党委书记",
+    "党委副书记",
+    "党组书记",
+    "党支部书记",
+    "村支书",
+    "第一书记",
+    "副书记",
+    "书记",
+    "常务副区长",
+    "常务副县长",
+    "常务副市长",
+    "副区长",
+    "副县长",
+    "副市长",
+    "区长",
+    "县长",
+    "市长",
+    "副镇长",
+    "镇长",
+    "副乡长",
+    "乡长",
+    "人大常委会主任",
+    "人大常委会副主任",
+    "人大主任",
+    "政协主席",
+    "政协副主席",
+    "副主席",
+    "主席",
+    "办事处主任",
+    "常务副主任",
+    "副主任",
+    "主任",
+    "副局长",
+    "局长",
+    "副部长",
+    "部长",
+    "副组长",
+    "组长",
+    "副处长",
+    "处长",
+    "副科长",
+    "科长",
+    "副所长",
+    "所长",
+    "副院长",
+    "院长",
+    "副校长",
+    "校长",
+    "董事长",
+    "总经理",
+    "副总经理",
+    "总工程师",
+    "巡视员",
+    "调研员",
+    "常委",
+    "委员",
+    "秘书长",
+    "副秘书长",
+    "队长",
+    "站长",
+    "馆长",
+    "社长",
+    "总编辑",
+    "网格员",
+)
+OFFICES = tuple(sorted(set(_OFFICES), key=len, reverse=True))
+TITLE_ALT = "|".join(OFFICES)
+
+# what follows a name printed after its title: a verb of the report or punctuation
+AFTER_NAME = (
+    "提出|指出|要求|强调|表示|带队|带领|主持|参加|出席|一行|对|在|到|等|和|与|作|汇报|陪同|率|宣布|传达|讲话|说|"
+    "就|深入|实地|先后|调研|督导|督查|检查|听取|介绍|走访|看望|慰问|会见|莅临|为|向|来到|前往|同志|"
+    "、|，|,|。|；|;|：|:|（|\\(|“|\\s|$"
+)
+TITLED_NAME = re.compile(rf"({TITLE_ALT})([{H}]{{2,3}}?)(?={AFTER_NAME})")
+NOT_NAMES = frozenset(
+    {"全区", "我区", "各级", "相关", "有关", "全体", "一行", "下一步", "今后", "要求", "工作", "同志", "带队", "主持"}
+)
+
+
+def is_person_name(word: str) -> bool:
+    return 2 <= len(word) <= 3 and word[0] in SURNAMES and word not in NOT_NAMES and bool(re.fullmatch(f"[{H}]+", word))
+
+
+@dataclass(frozen=True)
+class TitledName:
+    title: str
+    name: str
+    start: int  # offset of the title in the text
+    end: int  # offset after the name
+
+    @property
+    def text(self) -> str:
+        return self.title + self.name
+
+
+def titled_names(text: str) -> list[TitledName]:
+    """(title, name) pairs such as (区长, 苏建设); the name must look like a person's name."""
+    out = []
+    for m in TITLED_NAME.finditer(text):
+        if is_person_name(m.group(2)):
+            out.append(TitledName(m.group(1), m.group(2), m.start(), m.end()))
+    return out
+
+
+def office_of(text: str, name: str) -> str:
+    """The title printed right before `name` (副区长王玉红 -> 副区长), or after it in brackets or
+    apposition (王玉红（副区长）, 王玉红同志任副区长), or ""."""
+    for t in titled_names(text):
+        if t.name == name:
+            return _with_org(text, t)
+    m = re.search(rf"{re.escape(name)}[（(]?(?:同志)?(?:任|为|担任)?((?:[{H}]{{0,8}}?)(?:{TITLE_ALT}))", text)
+    if m:
+        return m.group(1)
+    return ""
+
+
+def _with_org(text: str, t: TitledName) -> str:
+    """The title with the organisation printed before it (区人大常委会 + 主任), when there is one."""
+    m = re.search(
+        rf"([{H}]{{1,10}}?(?:区|县|市|镇|街道|局|委|办|院|中心|公司|委员会|常委会))$",
+        text[max(0, t.start - 12) : t.start],
+    )
+    if m and not re.search(r"[，。、；：]", m.group(1)):
+        org = m.group(1)
+        # drop a verb or other words that run into the organisation (带领区城管局 -> 区城管局)
+        for cut in ("带领", "陪同", "参加", "出席", "主持", "和", "与", "及", "、"):
+            if cut in org:
+                org = org.rsplit(cut, 1)[1]
+        if org:
+            return org + t.title
+    return t.title
+
+
+def same_office(asked: str, printed: str) -> bool:
+    """Whether the office `printed` before a name is the office `asked` about: 区长 is not 副区长
+    or 常务副区长, 书记 is not 副书记; an organisation before the office may differ (区委书记 = 书记)."""
+    a, p = _office_suffix(asked), _office_suffix(printed)
+    if not a or not p:
+        return False
+    if a == p:
+        return True
+    longer, shorter = (a, p) if len(a) > len(p) else (p, a)
+    return longer.endswith(shorter) and not any(d in longer[: len(longer) - len(shorter)] for d in ("副", "常务"))
+
+
+def _office_suffix(t: str) -> str:
+    for o in OFFICES:
+        if t.endswith(o):
+            return o
+    return ""
+
+
+def offices_in(text: str) -> list[str]:
+    """Offices named in a question (区长, 区委书记 ...), never the 常委 of 常委会 or the 委员 of 委员会."""
+    return [m.group(0) for m in re.finditer(rf"(?:{TITLE_ALT})(?!会)", text)]
+
+
+# ---- questions ----------------------------------------------------------------------------------
+
+# words of how people ask, not of what they ask about: never required in the evidence
+QUESTION_FILLER = frozenset(
+    [
+        "这份",
+        "报纸",
+        "公报",
+        "本期",
+        "这期",
+        "一期",
+        "文章",
+        "报道",
+        "新闻",
+        "内容",
+        "提到",
+        "写",
+        "说",
+        "中",
+        "里",
+        "相关",
+        "具体",
+        "要",
+        "时",
+        "主要",
+        "名字",
+        "叫",
+        "现在",
+        "目前",
+        "当时",
+        "一共",
+        "总共",
+        "那片",
+        "那个",
+        "这个",
+        "这次",
+        "那次",
+        "这些",
+        "那些",
+        "人家",
+        "大概",
+        "大约",
+        "一下",
+        "知道",
+        "请问",
+        "想",
+        "问",
+        "能",
+        "会",
+        "可以",
+        "到底",
+        "究竟",
+        "都",
+        "是不是",
+        "哪家",
+        "得",
+        "给",
+        "让",
+        "算",
+        "属于",
+        "开的",
+        "办的",
+        "搞的",
+        "弄",
+        "这里",
+        "那里",
+        "上面",
+        "报上",
+        "期间",
+        "当天",
+        "其中",
+        "分别",
+        "各自",
+        "有关",
+        "方面",
+        "情况",
+        "问题",
+    ]
+)
+# two characters after 谁 that are no action (谁是…, 谁担任…)
+NOT_ACTIONS = frozenset({"是区", "是县", "是市", "担任", "负责", "分管", "出任", "当选"})
+
+
+# a district or county named in a question (北塘区, 柳河县)
+DISTRICT_NAME = re.compile(rf"(?:^|(?<=[\s，,。？?、]))([{H}]{{2}}(?:区|县))(?!委|长|政府|人大|政协|委员)")
+
+
+def date_grain(question: str) -> str:
+    if re.search(r"哪一?年|什么年份|几几年|何年", question):
+        return "year"
+    if re.search(r"哪个月|几月份|什么月份", question):
+        return "month"
+    if re.search(r"哪天|哪一天|几号|几日|几月几日|哪日|日期|什么日子", question):
+        return "day"
+    return ""
+
+
+# ---- dates -----------------------------------------------------------------------------------------
+
+CN_DIGITS = "〇零一二三四五六七八九十两百千万"
+DATE_PHRASE = re.compile(
+    r"(?:\d{4}年)?\d{1,2}月\d{1,2}(?:日|号)(?:[上下中]午|夜间|夜|晚上|晚|凌晨|早上)?"
+    r"|(?:\d{4}年)?\d{1,2}月(?:[上中下]旬|底|初|中旬|份)"
+    r"|\d{4}年\d{1,2}月"
+    r"|\d{4}年(?:底|初|年底|上半年|下半年)?"
+    r"|(?:今年|明年|年底前|年内|月底前|本月底|春节前|国庆前)"
+)
+FULL_DATE = re.compile(r"\d{1,2}月\d{1,2}(?:日|号)")
+YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=年)")
+
+
+# ---- figures and units ------------------------------------------------------------------------------
+
+# unit classes: what a figure measures, so that 个 is never an investment and 人 never a sum of money
+UNIT_CLASSES: dict[str, tuple[str, ...]] = {
+    "money": ("亿元", "万元", "千元", "元", "亿美元", "万美元"),
+    "people": ("人次", "余人", "多人", "人", "名", "位"),
+    "households": ("户",),
+    "orgs": ("家", "所"),
+    "duration": ("个工作日", "个月", "天", "小时", "周", "年"),
+    "area": ("平方公里", "平方米", "万平方米", "亩", "公顷"),
+    "length": ("公里", "千米", "米"),
+    "weight": ("万吨", "吨", "公斤", "千克"),
+    "percent": ("个百分点", "%", "％", "成"),
+    "items": (
+        "个",
+        "项",
+        "件",
+        "条",
+        "处",
+        "场",
+        "次",
+        "批",
+        "座",
+        "台",
+        "辆",
+        "棵",
+        "株",
+        "套",
+        "张",
+        "块",
+        "部",
+        "支",
+    ),
+}
+_ALL_UNITS = sorted({u for us in UNIT_CLASSES.values() for u in us}, key=len, reverse=True)
+NUM_CORE = rf"(?:\d+(?:[.,]\d+)*(?:万|亿|萬|億)?|[{CN_DIGITS}萬億]+)"
+_UNIT_ALT = "|".join(map(re.escape, _ALL_UNITS))
+QUANTITY = re.compile(rf"(?:近|约|超过|超|逾|共|达)?(?<![\d.])(?P<num>{NUM_CORE})(?P<mod>余|多)?(?P<unit>{_UNIT_ALT})")
+ORDINAL = re.compile(rf"第(?P<num>[\d{CN_DIGITS}]+)(?P<unit>次|届|期|批|名|位|个|轮|季度|版|条|项|场|号)?")
+
+# what a question's measure word asks for
+_MEASURE_TO_CLASS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        r"投资|资金|金额|经费|收入|产值|销售额|营业额|税收|多少钱|钱|万元|亿元|奖金|补贴|补助|预算|营收|GDP|费用",
+        ("money",),
+    ),
+    (r"比例|百分之|增长|下降|比重|占比|率", ("percent",)),
+    (r"多少人|几人|人数|几名|多少名|几位|多少位|人次|参加|出席|参与|参会|到会|职工|干部|群众|学员|志愿者", ("people",)),
+    (r"几户|多少户|户数|住户|家庭|农户", ("households",)),
+    (r"几家|多少家|企业|公司|单位|商户|门店|机构|学校|医院", ("orgs", "items")),
+    (r"多少天|几天|多久|多长时间|为期|工期|天数|几个月|几年", ("duration",)),
+    (r"面积|多大|平方", ("area",)),
+    (r"多长|长度|里程|公里", ("length",)),
+    (r"多重|重量|吨", ("weight",)),
+)
+
+
+def asked_classes(question: str) -> tuple[str, ...]:
+    """The unit classes a quantity question can be answered with; () when any figure may do."""
+    out: list[str] = []
+    for pat, classes in _MEASURE_TO_CLASS:
+        if re.search(pat, question):
+            out.extend(c for c in classes if c not in out)
+    if re.search(r"(?:多少|几)个?(?:人|名)", question):
+        return ("people",)
+    m = re.search(rf"(?:多少|几)({'|'.join(map(re.escape, _ALL_UNITS))})", question)
+    if m:  # 几家 / 多少项 / 多少亩: the unit written in the question decides
+        cls = unit_class(m.group(1))
+        if cls and cls != "items":
+            return (cls,)
+        if cls and cls not in out:
+            out.insert(0, cls)
+    return tuple(out)
+
+
+def unit_class(unit: str) -> str:
+    for cls, units in UNIT_CLASSES.items():
+        if unit in units:
+            return cls
+    return ""
+
+
+def cn_to_int(s: str) -> int | None:
+    """Chinese or Arabic numeral -> int (第四十一 -> 41, 6 -> 6); None when it is not a number."""
+    if s.isdigit():
+        return int(s)
+    vals = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+    units = {"十": 10, "百": 100, "千": 1000, "万": 10000}
+    total = section = num = 0
+    seen = False
+    for ch in s:
+        if ch in vals:
+            num = vals[ch]
+            seen = True
+        elif ch in units:
+            u = units[ch]
+            if u == 10000:
+                section = (section + num) * u
+                total += section
+                section = 0
+            else:
+                section += (num or 1) * u
+            num = 0
+            seen = True
+        else:
+            return None
+    return total + section + num if seen else None
+
+
+@dataclass(frozen=True)
+class Ordinal:
+    value: int
+    unit: str  # 次, 届, 期 ... or ""
+    text: str
+
+
+def ordinals(text: str) -> list[Ordinal]:
+    out = []
+    for m in ORDINAL.finditer(text):
+        v = cn_to_int(m.group("num"))
+        if v is not None:
+            out.append(Ordinal(v, m.group("unit") or "", m.group(0)))
+    return out
+
+
+# ---- synonyms of official language ----------------------------------------------------------------
+
+
+@cache
+def synonym_groups() -> tuple[tuple[str, ...], ...]:
+    """Groups of words that stand for each other in a question (`data/synonyms.txt`)."""
+    try:
+        text = resources.files("rag").joinpath("data/synonyms.txt").read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return ()
+    return parse_synonym_lines(text)
+
+
+def parse_synonym_lines(text: str) -> tuple[tuple[str, ...], ...]:
+    groups = []
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        words = tuple(dict.fromkeys(w for w in line.split() if len(w) >= 2))
+        if len(words) >= 2:
+            groups.append(words)
+    return tuple(groups)
+
+
+@cache
+def synonym_map() -> dict[str, tuple[str, ...]]:
+    """word -> the other words of its group(s)."""
+    out: dict[str, list[str]] = {}
+    for g in synonym_groups():
+        for w in g:
+            out.setdefault(w, []).extend(x for x in g if x != w and x not in out.get(w, []))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+@cache
+def synonym_words() -> tuple[str, ...]:
+    """Every word of a synonym group, longest first (a question is searched for each as printed)."""
+    return tuple(sorted(synonym_map(), key=len, reverse=True))
+
+
+def synonyms_of(word: str) -> tuple[str, ...]:
+    return synonym_map().get(word, ())

@@ -1,0 +1,239 @@
+"""Typed answer candidates, bound to what was asked.
+
+A sentence that covers a question may hold several facts of the kind asked for: two dates (the
+night inspection and a later visit), two figures (a capacity and the sales), two officials (区长
+and 副区长). A candidate answers only when it is *bound* to the question: printed in the same
+clause as the question's event or measured word (or next to it), of a unit that fits the quantity
+asked, under the very office asked about. Otherwise there is no short answer and the caller says
+what the bulletins print instead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from .analyze import normalize
+from .lexicon import (
+    DATE_PHRASE,
+    ORDINAL,
+    QUANTITY,
+    TITLED_NAME,
+    H,
+    asked_classes,
+    is_person_name,
+    office_of,
+    same_office,
+    titled_names,
+    unit_class,
+)
+from .question import QuestionInfo
+
+CLAUSE_BREAK = re.compile(r"[，,；;：:。！？!?]")
+# the clause a candidate stands in counts fully, the neighbouring ones less
+NEIGHBOUR_WEIGHT = 0.5
+MIN_BINDING = 0.34  # share of the question's event-word weight printed around the candidate
+
+
+@dataclass(frozen=True)
+class Candidate:
+    text: str  # the short answer as printed (苏建设 with its title, 11月29日夜, 73.2亿元)
+    start: int
+    end: int
+    binding: float  # 0..1: how much of the question's event words stand around it
+    kind: str
+
+
+def clauses(sentence: str) -> list[tuple[int, int]]:
+    """(start, end) of each clause of the sentence."""
+    out, start = [], 0
+    for m in CLAUSE_BREAK.finditer(sentence):
+        out.append((start, m.end()))
+        start = m.end()
+    if start < len(sentence):
+        out.append((start, len(sentence)))
+    return out or [(0, len(sentence))]
+
+
+def event_words(info: QuestionInfo) -> list[tuple[str, ...]]:
+    """The question's words that the answer's clause should print: content words and alias groups,
+    without the people and offices named (those are what is looked up, or checked apart)."""
+    skip = set(info.persons) | set(info.offices)
+    items: list[tuple[str, ...]] = [(w,) for w in info.words if w not in skip and not any(p in w for p in skip)]
+    items += [g for g in info.groups if g[0] not in skip]
+    return items
+
+
+def _credit(forms: Sequence[str], text: str) -> float:
+    """1 when a form is printed in `text`; part credit when only its halves are (农村人 ~ 农村居民,
+    夜查 ~ 11月29日夜 … 检查)."""
+    for f in forms:
+        if normalize(f) in text:
+            return 1.0
+    f = normalize(forms[0])
+    if len(forms) == 1 and len(f) == 2 and f[0] in text and f[1] in text:
+        return 0.5
+    if len(f) >= 3 and (f[:2] in text or f[-2:] in text):
+        return 0.5
+    return 0.0
+
+
+def binding(
+    sentence: str,
+    start: int,
+    end: int,
+    items: Sequence[tuple[str, ...]],
+    weight: Callable[[str], float],
+    before: float = NEIGHBOUR_WEIGHT,
+    after: float = NEIGHBOUR_WEIGHT,
+) -> float:
+    """Weighted share of `items` printed in the candidate's clause (full weight) or the clause just
+    before or after it (the weights `before` and `after`: a date leads the event it dates, a
+    qualifier such as 截至7月底 leads the figure it qualifies)."""
+    if not items:
+        return 1.0
+    spans = clauses(sentence)
+    at = next((i for i, (a, b) in enumerate(spans) if a <= start < b), 0)
+
+    def clause(i: int) -> str:
+        return normalize(sentence[spans[i][0] : spans[i][1]]) if 0 <= i < len(spans) else ""
+
+    own, left, right = clause(at), clause(at - 1), clause(at + 1)
+    total = got = 0.0
+    for forms in items:
+        w = weight(forms[0])
+        total += w
+        got += w * max(_credit(forms, own), before * _credit(forms, left), after * _credit(forms, right))
+    return got / total if total else 1.0
+
+
+def who_candidates(
+    info: QuestionInfo,
+    sentence: str,
+    names: Sequence[str],
+    weight: Callable[[str], float],
+) -> list[Candidate]:
+    mode = info.who_mode
+    items = event_words(info)
+    out: list[Candidate] = []
+    if mode == "person":
+        for person in info.persons:
+            office = office_of(sentence, person)
+            if office:
+                i = sentence.find(person)
+                out.append(Candidate(office + person, i, i + len(person), 1.0, "who"))
+        return out
+    titled = [t for t in titled_names(sentence) if t.name not in info.persons]
+    if mode == "office":
+        for t in titled:
+            if any(same_office(o, t.title) for o in info.offices):
+                b = binding(sentence, t.start, t.end, items, weight) if items else 1.0
+                out.append(Candidate(t.text, t.start, t.end, max(b, 0.5), "who"))
+        return out
+    # subject: who did what was asked; the person printed nearest before the action
+    seen = {t.name for t in titled}
+    people = [(t.text, t.start, t.end) for t in titled]
+    for n in names:
+        if n in seen or n in info.persons or not is_person_name(n):
+            continue
+        for m in re.finditer(re.escape(n), sentence):
+            if not any(a <= m.start() < b for _, a, b in people):
+                people.append((n, m.start(), m.end()))
+    action_at = sentence.find(info.action) if info.action else -1
+    for text, a, b in people:
+        bnd = binding(sentence, a, b, items, weight)
+        if action_at >= 0:
+            gap = action_at - b
+            # the subject comes before its verb, in the same clause
+            same_clause = 0 <= gap <= 12 and not CLAUSE_BREAK.search(sentence[b:action_at])
+            bnd = bnd * (1.0 if same_clause else 0.5) + (0.3 if same_clause else 0.0)
+        out.append(Candidate(text, a, b, min(bnd, 1.0), "who"))
+    return out
+
+
+GRAIN = {
+    "day": re.compile(r"\d{1,2}(?:日|号)|[上中下]旬|月底|月初"),
+    "month": re.compile(r"\d{1,2}月"),
+    "year": re.compile(r"\d{4}年"),
+}
+
+
+def when_candidates(info: QuestionInfo, sentence: str, weight: Callable[[str], float]) -> list[Candidate]:
+    items = event_words(info)
+    out = []
+    grain = GRAIN.get(info.date_grain)
+    for m in DATE_PHRASE.finditer(sentence):
+        text = m.group(0)
+        if grain is not None and not grain.search(text):
+            continue  # 哪天 is not answered by 2021年, 哪一年 not by 11月29日
+        if normalize(text) in normalize(info.text):
+            continue  # the date the question gives is no answer to it
+        b = binding(sentence, m.start(), m.end(), items, weight, before=0.3, after=0.7)
+        out.append(Candidate(text, m.start(), m.end(), b, "when"))
+    return out
+
+
+def num_candidates(info: QuestionInfo, sentence: str, weight: Callable[[str], float]) -> list[Candidate]:
+    items = event_words(info)
+    q = normalize(info.text)
+    out = []
+    if re.search(r"第几|排第|名次|排名|位列|第多少", q):
+        for m in ORDINAL.finditer(sentence):
+            if m.group(0) not in q:
+                b = binding(sentence, m.start(), m.end(), items, weight)
+                out.append(Candidate(m.group(0), m.start(), m.end(), b, "num"))
+        return out
+    classes = asked_classes(q)
+    for m in QUANTITY.finditer(sentence):
+        text = m.group(0)
+        if normalize(text) in q or sentence[max(0, m.start() - 1) : m.start()] == "第":
+            continue  # a figure the question gives, or an ordinal (第十三届 is never a count)
+        if m.group("unit") == "年" and re.fullmatch(r"(?:19|20)\d\d", m.group("num")):
+            continue  # a year, not a number of years
+        if classes and unit_class(m.group("unit")) not in classes:
+            continue  # 个 is no investment, 人 no sum of money
+        b = binding(sentence, m.start(), m.end(), items, weight, before=0.6, after=0.3)
+        out.append(Candidate(text, m.start(), m.end(), b, "num"))
+    return out
+
+
+PLACE = re.compile(
+    rf"(?:在|于|到|来到|赴|前往|走进|深入)(?P<place>[{H}\w（）()·]{{2,24}}?)"
+    rf"(?=召开|举行|举办|开展|进行|调研|检查|督导|视察|考察|察看|查看|走访|开幕|闭幕|，|,|。|、|参加|出席)"
+)
+
+
+def where_candidates(info: QuestionInfo, sentence: str, weight: Callable[[str], float]) -> list[Candidate]:
+    items = event_words(info)
+    out = []
+    for m in PLACE.finditer(sentence):
+        place = m.group("place")
+        if normalize(place) in normalize(info.text):
+            continue
+        b = binding(sentence, m.start(), m.end(), items, weight)
+        out.append(Candidate(place, m.start("place"), m.end("place"), b, "where"))
+    return out
+
+
+def best_candidate(
+    info: QuestionInfo, sentence: str, names: Sequence[str], weight: Callable[[str], float]
+) -> Candidate | None:
+    """The bound candidate of the kind asked for, or None."""
+    if info.kind == "who":
+        cands = who_candidates(info, sentence, names, weight)
+    elif info.kind == "when":
+        cands = when_candidates(info, sentence, weight)
+    elif info.kind == "num":
+        cands = num_candidates(info, sentence, weight)
+    elif info.kind == "where":
+        cands = where_candidates(info, sentence, weight)
+    else:
+        return None
+    cands = [c for c in cands if c.binding >= MIN_BINDING]
+    if not cands:
+        return None
+    return max(cands, key=lambda c: (c.binding, -c.start))
+
+
+__all__ = ["TITLED_NAME", "Candidate", "best_candidate", "binding", "clauses", "event_words"]
