@@ -17,12 +17,14 @@ Nothing is generated, so every claim is a quotation of the passage it cites (`ve
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from .analyze import normalize
+from .answerability import Decider, Features, load_model
 from .chunk import split_sentences
 from .index import Index
 from .lexicon import (
@@ -53,14 +55,22 @@ class AnswerSettings:
     min_coverage: float = 0.6  # answer when the evidence covers this share of the question...
     min_coverage_dense: float = 0.3  # ...or this share when the passage is also close in meaning
     dense_threshold: float = 0.885
+    model: Decider | None = None  # whether to answer; None = the one fitted and shipped in rag/data
+    always_answer: bool = False  # draft answers for every question (to fit the model on)
+    min_binding: float = 0.2  # a short answer needs this much of the question around it (the decision asks more)
+
+
+def _df(index: Index, token: str) -> int:
+    """How many passages hold the token (0 when the bulletins never use it)."""
+    j = index.bm25.vocab.get(normalize(token))
+    return 0 if j is None else int(index.bm25.matrix.indptr[j + 1] - index.bm25.matrix.indptr[j])
 
 
 def _idf(index: Index, token: str) -> float:
     n = max(len(index), 1)
-    j = index.bm25.vocab.get(normalize(token))
-    if j is None:
+    df = _df(index, token)
+    if not df:
         return math.log(1 + n)  # a term the bulletins never use weighs most
-    df = int(index.bm25.matrix.indptr[j + 1] - index.bm25.matrix.indptr[j])
     return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
 
@@ -110,7 +120,7 @@ def _kind_bonus(info: QuestionInfo, sentence: str, person_names: Sequence[str] =
     if info.kind in ("list", "what", "where"):
         q = info.text
         if re.search(r"要求|意见|措施|举措|部署|强调|指出|提出|怎么做|怎么办|如何|怎样", q):
-            hit = re.search(r"一是|一要|首先|其一|(要求|强调|指出|提出)[:：，,]", sentence)
+            hit = re.search(r"一是|一要|首先|其一|^[^，,。；]{0,14}(要求|强调|指出|提出)[:：，,]", sentence)
             return 0.3 if hit else 0.0
         if re.search(r"地方|地点|哪里|现场|哪些.{0,4}(社区|街道|村|项目|单位|企业|部门)", q):
             listed = "、" in sentence and re.search(r"到|来到|先后|查看|察看|走访|深入", sentence)
@@ -123,6 +133,9 @@ def _any_name(sentence: str, person_names: Sequence[str]) -> bool:
     return any(n in sentence for n in person_names)
 
 
+RANK_WEIGHT = 0.3  # how much the retrieval score of a sentence's passage counts (it weighs meaning)
+
+
 @dataclass(frozen=True)
 class _Scored:
     score: float
@@ -132,19 +145,23 @@ class _Scored:
     topical: bool = True  # its passage covers the question's topic
 
 
+def _topic(info: QuestionInfo) -> QuestionInfo:
+    """The question without the action a 谁 question asks about (主持): what its passage is about."""
+    if not info.action:
+        return info
+    return replace(
+        info,
+        words=tuple(w for w in info.words if w != info.action),
+        groups=tuple(g for g in info.groups if info.action not in g),
+    )
+
+
 def _score_sentences(index: Index, info: QuestionInfo, hits: Sequence[Hit], top: int) -> list[_Scored]:
     # for 谁 questions the passage must be about the topic; the asked action (主持) may be missing
-    topic = (
-        replace(
-            info,
-            words=tuple(w for w in info.words if w != info.action),
-            groups=tuple(g for g in info.groups if info.action not in g),
-        )
-        if info.action
-        else info
-    )
+    topic = _topic(info)
     names = _person_names(index) if info.kind == "who" else []
     out = []
+    top_score = max((h.score for h in hits[:top]), default=1.0) or 1.0
     for ref, h in enumerate(hits[:top], start=1):
         if info.district and h.passage.district and h.passage.district != info.district:
             continue
@@ -154,7 +171,7 @@ def _score_sentences(index: Index, info: QuestionInfo, hits: Sequence[Hit], top:
             bonus = _kind_bonus(info, sent, names)
             if context_cov < 0.5:
                 bonus = min(bonus, 0.0)  # the right kind of fact, but from a passage on another topic
-            score = 0.5 * cov + 0.5 * context_cov + bonus - 0.03 * (ref - 1)
+            score = 0.5 * cov + 0.5 * context_cov + bonus + RANK_WEIGHT * h.score / top_score - 0.03 * (ref - 1)
             out.append(_Scored(score, ref, sent, h, context_cov >= 0.5))
     out.sort(key=lambda x: -x.score)
     return out
@@ -181,7 +198,7 @@ def _weigher(index: Index) -> Callable[[str], float]:
 def _qualifiers_missing(index: Index, info: QuestionInfo, h: Hit) -> list[str]:
     """What the question pins down (an ordinal, a year, a person) that this passage does not print."""
     p = h.passage
-    hay = normalize(p.title + " " + p.text)
+    hay = normalize(p.title + " " + p.text + " " + p.citation)
     missing = []
     printed = {(o.value, o.unit) for o in ordinals(hay)}
     for o in info.ordinals:
@@ -231,6 +248,15 @@ def _year_note(index: Index, hit: Hit, short: str) -> str:
     return f"（见{said}）" if said else ""
 
 
+def _unknown_share(index: Index, info: QuestionInfo) -> float:
+    """IDF-weighted share of the question's words that no passage uses (everyday words, or things
+    the bulletins never mention)."""
+    items = [(w,) for w in info.words] + list(info.groups)
+    weights = [(min(_idf(index, f) for f in forms), all(_df(index, f) == 0 for f in forms)) for forms in items]
+    total = sum(w for w, _ in weights)
+    return sum(w for w, unknown in weights if unknown) / total if total else 0.0
+
+
 def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSettings | None = None) -> Answer:
     s = settings or AnswerSettings()
     info = query.info
@@ -243,14 +269,12 @@ def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSet
     top = list(hits[: s.from_top])
     covs = [coverage(index, info, h.passage.title + " " + h.passage.text) for h in top]
     best_cov = max(c for c, _ in covs)
-    dense = max((h.dense_score or 0.0) for h in top)
-    answerable = best_cov >= s.min_coverage or (best_cov >= s.min_coverage_dense and dense >= s.dense_threshold)
-    if not answerable or not (info.words or info.groups):
+    if not (info.words or info.groups) or best_cov < s.min_coverage_dense:
         missing = min((m for _, m in covs), key=len)
         note = searched + (f"；未找到：{'、'.join(missing[:5])}" if missing else "")
         return Answer(query.text, f"{NOT_FOUND}能回答该问题的内容（{note}）。", True, tuple(hits), note=note)
 
-    # the question's ordinal, year and people must be printed in the passage that answers it
+    # the question's ordinal, year, people and named things must be printed in the passage that answers it
     pool = list(hits[: s.from_top + 2])
     allowed = [h for h in pool if not _qualifiers_missing(index, info, h)]
     if not allowed:
@@ -276,8 +300,11 @@ def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSet
     best = scored[0]
     chosen = [best] + [x for x in scored[1 : s.max_sentences] if x.score >= best.score * 0.7]
 
+    # the draft: the short answer bound to the question, or the sentence that best answers it
     first = ""
-    abstained = False
+    bound = 0.0
+    typed = info.kind in ("who", "when", "num", "where")
+    lead = best
     weight = _weigher(index)
     if info.who_mode == "office" and not info.district and not info.persons:
         per = _per_district(index, info, scored)
@@ -285,7 +312,8 @@ def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSet
             first = "；".join(f"{d}：{n} [{sc.ref}]" for d, n, sc in per)
             chosen = [sc for _, _, sc in per] + [c for c in chosen if c not in [sc for _, _, sc in per]]
             chosen = chosen[: max(s.max_sentences, len(per))]
-    if not first and info.kind in ("who", "when", "num", "where"):
+            bound = 1.0
+    if not first and typed:
         names = _person_names(index) if info.kind == "who" else []
         # among the best sentences of passages on the topic, the one whose candidate is bound best
         found = None
@@ -295,35 +323,58 @@ def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSet
                 break
             if not x.topical:
                 continue
-            c = best_candidate(info, x.sentence, names, weight)
+            p = x.hit.passage
+            c = best_candidate(info, x.sentence, names, weight, f"{p.title} {p.text} {p.citation}", s.min_binding)
             if c is not None and x.score + 0.5 * c.binding > best_total:
                 found, best_total = (x, c), x.score + 0.5 * c.binding
         if found is not None:
             x, c = found
             note = _year_note(index, x.hit, c.text) if info.kind == "when" else ""
             first = f"{c.text}{note} [{x.ref}]"
+            bound = c.binding
+            lead = x
             if x is not best:
                 chosen = [x, *[y for y in chosen if y is not x][: s.max_sentences - 1]]
         elif info.who_mode == "subject" and info.action and info.action in best.sentence:
             # the action is printed but not by a person (谁组织拍摄 -> a company): quote the sentence
             first = f"{best.sentence} [{best.ref}]"
+            bound = 0.5
         elif (
             info.who_mode == "subject"
             and info.action
             and (titled_names(best.sentence) or _any_name(best.sentence, names))
         ):  # nobody is said to do exactly that (主持): say so, and who the text does name
-            said = best.sentence
-            first = f"{NOT_PRINTED}谁{info.action}；公报中写的是：{said} [{best.ref}]"
-        else:
-            first = f"{NOT_PRINTED}{_asked(info)}；公报中写的是：「{best.sentence}」[{best.ref}]"
-            abstained = True
+            first = f"{NOT_PRINTED}谁{info.action}；公报中写的是：{best.sentence} [{best.ref}]"
+            bound = 0.5
     if not first:
         first = f"{best.sentence} [{best.ref}]"
+    feats = Features(
+        coverage=max(coverage(index, _topic(info), h.passage.title + " " + h.passage.text)[0] for h in top),
+        sentence_coverage=coverage(index, info, lead.sentence)[0],
+        dense=lead.hit.dense_score or 0.0,
+        bound=bound,
+        typed_unbound=float(typed and bound == 0.0),
+        unknown=_unknown_share(index, info),
+    )
+    model = s.model if s.model is not None else load_model()
+    answer_it = s.always_answer or (model.answers(feats) if model is not None else _rule(s, feats, best_cov, hits))
+    extra = {"features": json.dumps(feats.as_dict()), "draft": first}
+    abstained = not answer_it
+    if abstained:
+        first = f"{NOT_PRINTED}{_asked(info) or '该问题的答案'}；公报中与之最接近的是：「{best.sentence}」[{best.ref}]"
+        chosen = [best]
     evidence = tuple(Evidence(c.sentence, c.ref, c.hit.passage.id) for c in chosen)
     quotes = [f"「{e.sentence}」[{e.ref}]" for e in evidence]
     text = first + "\n\n依据：\n" + "\n".join(quotes)
-    note = f"{searched}；{NOT_PRINTED}{_asked(info)}" if abstained else ""
-    return Answer(query.text, text, abstained, tuple(hits), evidence=evidence, note=note)
+    note = f"{searched}；{NOT_PRINTED}{_asked(info) or '该问题的答案'}" if abstained else ""
+    return Answer(query.text, text, abstained, tuple(hits), evidence=evidence, note=note, extra=extra)
+
+
+def _rule(s: AnswerSettings, f: Features, best_cov: float, hits: Sequence[Hit]) -> bool:
+    """The hand-set rule used when no fitted model is shipped."""
+    dense = max((h.dense_score or 0.0) for h in hits[: s.from_top])
+    topical = best_cov >= s.min_coverage or (best_cov >= s.min_coverage_dense and dense >= s.dense_threshold)
+    return topical and not f.typed_unbound
 
 
 def verify(answer: Answer) -> list[str]:

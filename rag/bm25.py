@@ -93,6 +93,14 @@ class BM25:
         weights = idf[c.col] * tf * (k1 + 1) / (tf + k1 * (1 - b + b * lengths[c.row] / avg))
         return sp.csc_matrix((weights.astype(np.float32), (c.row, c.col)), shape=c.shape)
 
+    def postings(self, token: str) -> np.ndarray:
+        """Rows of the documents that hold `token` (none when it is not in the vocabulary)."""
+        j = self.vocab.get(token)
+        if j is None:
+            return np.zeros(0, dtype=np.int64)
+        m = self.matrix
+        return np.asarray(m.indices[m.indptr[j] : m.indptr[j + 1]], dtype=np.int64)
+
     def scores(self, query_tokens: Sequence[str]) -> np.ndarray:
         """Score of every document; repeated query tokens count once."""
         cols = sorted({self.vocab[t] for t in query_tokens if t in self.vocab})

@@ -24,6 +24,8 @@ NAME_AFTER_TITLE = re.compile(rf"(?:{TITLE_ALT})([{H}]{{2,3}}?)(?={AFTER_NAME})"
 LEADER_LIST = re.compile(rf"(?:区领导|市领导|领导)((?:[{H}]{{2,3}}、)+[{H}]{{2,3}})(?=等|陪同|参加|出席|，|,|。|分别)")
 QUOTED = re.compile(rf"[“《]([{H}A-Za-z0-9]{{2,10}})[”》]")
 PLACE = re.compile(rf"(?:在|到|来到|对|赴)([{H}]{{2,5}}?(?:项目|河|路|村|社区|街道|小区|水库|市场|游园|大厦|公园))")
+# the items of an enumeration closed by 等 (郑州CSD国际时尚商贸中心、花花牛项目(二期)、鑫苑名城等40个项目)
+ENUMERATION = re.compile(rf"((?:[{H}A-Za-z0-9]{{2,14}}(?:[(（][^()（）]{{1,6}}[)）])?、)+[{H}A-Za-z0-9]{{2,14}})等")
 FULL_NAME = re.compile(rf"[{H}]{{2,10}}?(?:委员会|领导小组|办公室|指挥部)")
 SHORT_FORM = re.compile(rf"[{H}]{{1,3}}(?:委会|办|委|组|部)")
 
@@ -47,6 +49,10 @@ def user_words(bulletins: Iterable[Bulletin]) -> list[str]:
                 found.update(n for n in m.group(1).split("、") if n[0] in SURNAMES)
             for m in QUOTED.finditer(text):
                 found[m.group(1)] += 1
+            for m in ENUMERATION.finditer(text):
+                items = m.group(1).split("、")
+                if len(items) >= 2:
+                    found.update(re.sub(r"[(（].*", "", i) for i in items[1:] if 3 <= len(i) <= 10)
             for m in PLACE.finditer(text):
                 if not re.search("[的及和与]", m.group(1)):
                     found[m.group(1)] += 1

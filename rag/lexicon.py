@@ -176,7 +176,7 @@ def _with_org(text: str, t: TitledName) -> str:
 def same_office(asked: str, printed: str) -> bool:
     """Whether the office `printed` before a name is the office `asked` about: 区长 is not 副区长
     or 常务副区长, 书记 is not 副书记; an organisation before the office may differ (区委书记 = 书记)."""
-    a, p = _office_suffix(asked), _office_suffix(printed)
+    a, p = office_suffix(asked), office_suffix(printed)
     if not a or not p:
         return False
     if a == p:
@@ -185,7 +185,8 @@ def same_office(asked: str, printed: str) -> bool:
     return longer.endswith(shorter) and not any(d in longer[: len(longer) - len(shorter)] for d in ("副", "常务"))
 
 
-def _office_suffix(t: str) -> str:
+def office_suffix(t: str) -> str:
+    """The office a word ends with (区纪委书记 -> 纪委书记), or ""."""
     for o in OFFICES:
         if t.endswith(o):
             return o
@@ -252,6 +253,8 @@ QUESTION_FILLER = frozenset(
         "都",
         "是不是",
         "哪家",
+        "地方",
+        "已经",
         "得",
         "给",
         "让",
@@ -304,6 +307,9 @@ DATE_PHRASE = re.compile(
     r"|\d{4}年(?:底|初|年底|上半年|下半年)?"
     r"|(?:今年|明年|年底前|年内|月底前|本月底|春节前|国庆前)"
 )
+RANGE_SEP = r"(?:至|到|—|－|~|～|-)"
+# 12月1日至12月31日, 12月1日至31日, 2021年12月上旬至2022年1月中旬: one answer, never half of it
+DATE_RANGE = re.compile(rf"(?:{DATE_PHRASE.pattern})\s*{RANGE_SEP}\s*(?:(?:{DATE_PHRASE.pattern})|\d{{1,2}}(?:日|号))")
 FULL_DATE = re.compile(r"\d{1,2}月\d{1,2}(?:日|号)")
 YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=年)")
 
@@ -321,6 +327,7 @@ UNIT_CLASSES: dict[str, tuple[str, ...]] = {
     "length": ("公里", "千米", "米"),
     "weight": ("万吨", "吨", "公斤", "千克"),
     "percent": ("个百分点", "%", "％", "成"),
+    "age": ("周岁", "岁"),
     "items": (
         "个",
         "项",
@@ -346,15 +353,19 @@ _ALL_UNITS = sorted({u for us in UNIT_CLASSES.values() for u in us}, key=len, re
 NUM_CORE = rf"(?:\d+(?:[.,]\d+)*(?:万|亿|萬|億)?|[{CN_DIGITS}萬億]+)"
 _UNIT_ALT = "|".join(map(re.escape, _ALL_UNITS))
 QUANTITY = re.compile(rf"(?:近|约|超过|超|逾|共|达)?(?<![\d.])(?P<num>{NUM_CORE})(?P<mod>余|多)?(?P<unit>{_UNIT_ALT})")
+# 3元至5元, 3至5元, 20%-30%
+QUANTITY_RANGE = re.compile(
+    rf"(?<![\d.])(?P<lo>{NUM_CORE})(?:{_UNIT_ALT})?{RANGE_SEP}(?P<num>{NUM_CORE})(?P<mod>余|多)?(?P<unit>{_UNIT_ALT})"
+)
 ORDINAL = re.compile(rf"第(?P<num>[\d{CN_DIGITS}]+)(?P<unit>次|届|期|批|名|位|个|轮|季度|版|条|项|场|号)?")
 
 # what a question's measure word asks for
 _MEASURE_TO_CLASS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (r"比例|百分之|增长|下降|比重|占比|率", ("percent",)),
     (
         r"投资|资金|金额|经费|收入|产值|销售额|营业额|税收|多少钱|钱|万元|亿元|奖金|补贴|补助|预算|营收|GDP|费用",
         ("money",),
     ),
-    (r"比例|百分之|增长|下降|比重|占比|率", ("percent",)),
     (r"多少人|几人|人数|几名|多少名|几位|多少位|人次|参加|出席|参与|参会|到会|职工|干部|群众|学员|志愿者", ("people",)),
     (r"几户|多少户|户数|住户|家庭|农户", ("households",)),
     (r"几家|多少家|企业|公司|单位|商户|门店|机构|学校|医院", ("orgs", "items")),
@@ -373,6 +384,8 @@ def asked_classes(question: str) -> tuple[str, ...]:
             out.extend(c for c in classes if c not in out)
     if re.search(r"(?:多少|几)个?(?:人|名)", question):
         return ("people",)
+    if out and out[0] in ("money", "percent"):
+        return (out[0],)  # 几个项目总投资是多少: the sum asked for, not the number of projects
     m = re.search(rf"(?:多少|几)({'|'.join(map(re.escape, _ALL_UNITS))})", question)
     if m:  # 几家 / 多少项 / 多少亩: the unit written in the question decides
         cls = unit_class(m.group(1))

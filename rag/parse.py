@@ -5,6 +5,9 @@ of a heading group (over-headline, title, sub-headline), a dateline (本报讯 1
 paragraphs and a byline (记者 景静 / (记者 蔡肇娥 李郑阳)). Sections (■ 短讯, 简讯, 【...】) and
 ● items hold several short reports. Page layout often cuts a sentence with blank lines
 (项目建 / 设单位); we join such fragments but keep what was printed for display.
+Page chrome is never a title: page labels (第4版 综合) end the report before them and name the
+section after them; masthead lines (中共XX县委机关报) and a brief's distribution list (报：… 送：…)
+are dropped; on a page of briefs each dated headline-less paragraph is a report of its own.
 """
 
 from __future__ import annotations
@@ -76,8 +79,12 @@ INNER_TERMINAL = re.compile(r"[。！？；]")
 # a masthead line is made only of these pieces (and spaces or separators between them)
 MASTHEAD_MISC = _re(
     r"连续性内资|内部资料|免费交流|监督电话|准印证|^【审.*】.*号$|国内统一连续出版物号|邮发代号|CN\s*\d{2}\s*-\s*\d{4}"
+    r"|^本期\s*\d{1,2}\s*版$|^共\s*\d{1,2}\s*版$"
 )
-MASTHEAD_ORG = _re(rf"(?P<publisher>[{CJK}（）()·]{{2,30}}?)(?:编印|主办|出版|主管)")
+# the paper's name in Latin letters under its Chinese name (SHIQIAO BAO / QINGHE DAILY)
+MASTHEAD_LATIN = re.compile(r"^[A-Z][A-Z .'·-]{2,40}$")
+# 中共XX区委主管主办 / XX县融媒体中心主办 / 中共XX县委机关报 / XX报社出版: several on one line
+MASTHEAD_ORG = _re(rf"(?P<publisher>[{CJK}（）()·]{{2,30}}?)(?:(?:编印|主办|出版|主管|承办|协办)+|机关报)")
 MASTHEAD_ISSUE = _re(
     r"(?P<issue>(?:\d{4}\s*年\s*)?第\s*\d+\s*期(?:\s*[(（]\s*总第\s*\d+\s*期\s*[)）])?|总第\s*\d+\s*期)"
 )
@@ -93,6 +100,7 @@ MASTHEAD_LINE_MAX = 60
 MASTHEAD_DAY = re.compile(r"^(?P<day>\d{1,2})$")
 # the name of the paper, printed alone as the first masthead line (青禾日报, 桐川报, 南湖街道工作简报)
 PAPER_NAME = _re(rf"^[{CJK}·]{{2,14}}(?:日报|晚报|时报|周报|报|工作简报|简报|快报|通讯|周刊|动态|信息)$")
+PAPER_NAME_LOOSE = re.compile(rf"^[{CJK}·]{{2,8}}$")
 NOT_PAPER_ENDINGS = _re(
     r"(?:汇|通|举|预|海|喜|情|捷|申|呈|电|回|上|填|警|禀|补|漏|瞒|谎|虚|误|播|公|学|画)报$|工作动态$|最新动态$"
 )
@@ -153,14 +161,17 @@ META_START = _re(
 CHROME_LINE = _re(
     r"^(?:\s*[【\[]\s*(?:打印本页|打印|关闭窗口|关闭|纠错|收藏|返回顶部|字体[:：]?\s*大\s*中\s*小|[大中小])\s*[】\]])+\s*$"
     r"|^(?:分享到|扫一扫|上一篇|下一篇)[:：]?"
+    # the distribution list closing a work brief: 报：区委办公室… / 送：… / 发：… / 抄送：…
+    r"|^(?:报|送|发|抄\s*送|抄\s*报|报\s*送|分\s*送)\s*[:：][^。！？]{0,80}$"
 )
+PRINT_RUN = _re(r"^[(（]?\s*共印\s*\d+\s*份\s*[)）]?$")
 # editor notes closing a report: (责任编辑：X) / （编辑：X） / (柳溪在线编辑:X) / 【责任编辑:X】 / 编辑：X
 EDITOR_LINE = _re(
     rf"^[(（【\[]\s*[{CJK}]{{0,8}}?(?:责任编辑|编辑|审核|校对|编审|终审|值班编辑)\s*[:：]?\s*[^()（）【】\[\]。]{{1,30}}[)）】\]]$"
     r"|^(?:责任编辑|编\s*辑|审\s*核|校\s*对|一\s*审|二\s*审|三\s*审|终\s*审|总监制|监\s*制)\s*[:：].{0,30}$"
 )
 META_DATE = re.compile(r"(?P<year>\d{4})\s*[-年/.]\s*(?P<month>\d{1,2})\s*[-月/.]\s*(?P<day>\d{1,2})")
-SEPARATOR_LINE = re.compile(r"^[\s\-—–_=＝＊*※~～·•.。…#＃]{3,}$")
+SEPARATOR_LINE = re.compile(r"^[\s\-—–_=＝＊*※~～·•.。…#＃\u2500-\u257f]{3,}$")  # box drawing: ━━━ ═══
 # photo captions: 图为… / ▲ 图为…（记者 X 摄） / …记者 X 摄
 CAPTION_LINE = _re(
     rf"^[▲△↑↓◀▶]\s*\S|^(?:图为|图片为|上图|下图|左图|右图|图\s*[:：])"
@@ -178,6 +189,11 @@ SECTION_LINE = _re(
     r"^(?:[■□◆◇▲△★☆]\s*)?(?P<name>短讯|简讯|快讯|要闻|动态|图片新闻|要闻简报|一句话新闻)$"
     r"|^[■□◆◇★☆]\s*(?P<name2>综合|综合新闻|时政|时政要闻|本地新闻|民生|党建|经济|社会|文化|文体|法治|乡村振兴|基层动态|工作动态|信息快递|部门动态|镇街动态|专题)$"
     r"|^[【\[](?P<series>[^】\]]{2,30})[】\]]$"
+)
+# a page label printed over a page's reports (第2版　要闻 / 第4版 综合 / A3版 民生): page chrome that
+# ends the report before it and names the section of those after it, never a headline
+PAGE_LABEL = _re(
+    rf"^(?:第\s*[\d一二三四五六七八九十]{{1,3}}\s*版|[A-Z]\d{{1,2}}\s*版?)(?:\s*[:：·|｜]?\s*(?P<name>[{CJK}“”\"·]{{1,16}}))?$"
 )
 ITEM_LINE = re.compile(r"^[●○◆◇▲■□]\s*(?P<body>.+)$")
 TEASER_END = _re(r"^(?:详见|转)\s*[第]?[一二三四五六七八九十\d]{1,2}\s*版$")
@@ -244,6 +260,8 @@ class _Block:
     byline: str = ""
     date: str = ""  # meta: the date it gives (发布时间)
     closer: bool = False  # meta: page chrome or an editor note that ends a report
+    chrome: bool = False  # meta: web page chrome (上一篇 / 下一篇 / 【打印】), not an editor note
+    page: bool = False  # section: a page label (第4版 综合)
 
 
 @dataclass
@@ -280,6 +298,8 @@ def _is_byline(text: str) -> bool:
 
 
 def _is_meta(text: str) -> bool:
+    if len(text) <= 16 and PRINT_RUN.match(text):
+        return True
     if len(text) > 120 or not any(c in text for c in ":：【[-"):
         return False
     return bool(
@@ -296,10 +316,12 @@ def _is_caption(text: str) -> bool:
 # the pieces of text the line-shape patterns below need to see: the start of a line, or a short line
 PREFIX = 24
 SEPARATOR_CHARS = frozenset("-—–_=＝＊*※~～·•.。…#＃ ")
+BOX_DRAWING = ("\u2500", "\u257f")
 
 
 def _is_separator(text: str) -> bool:
-    return text[0] in SEPARATOR_CHARS and bool(SEPARATOR_LINE.match(text))
+    c = text[0]
+    return (c in SEPARATOR_CHARS or BOX_DRAWING[0] <= c <= BOX_DRAWING[1]) and bool(SEPARATOR_LINE.match(text))
 
 
 def _is_section_line(text: str) -> bool:
@@ -500,7 +522,7 @@ def _masthead_fields(line: str) -> dict[str, str] | None:
     publisher), or None when it holds anything else."""
     if len(line) > MASTHEAD_LINE_MAX:
         return None
-    if MASTHEAD_MISC.search(line):
+    if MASTHEAD_MISC.search(line) or MASTHEAD_LATIN.match(line):
         return {}
     if re.fullmatch(r"\d{1,2}", line):
         return None
@@ -521,10 +543,9 @@ def _masthead_fields(line: str) -> dict[str, str] | None:
     for pat in (MASTHEAD_PAGE, MASTHEAD_WEEKDAY, MASTHEAD_LUNAR):
         while m := pat.search(rest):
             rest = rest[: m.start()] + " " + rest[m.end() :]
-    m = MASTHEAD_ORG.search(rest)
-    if m and MASTHEAD_SEPARATORS.match(rest[: m.start()]):
-        got["org"] = m.group("publisher")
-        rest = rest[: m.start()] + " " + rest[m.end() :]
+    while (m := MASTHEAD_ORG.search(rest)) and MASTHEAD_SEPARATORS.match(rest[: m.start()]):
+        got.setdefault("org", m.group("publisher").strip())
+        rest = " " + rest[m.end() :]
     if rest == line or not MASTHEAD_SEPARATORS.match(rest):
         return None
     return got
@@ -533,14 +554,13 @@ def _masthead_fields(line: str) -> dict[str, str] | None:
 def _read_masthead(paras: list[tuple[str, str]]) -> tuple[_Masthead, int]:
     m = _Masthead()
     i = 0
-    if (
-        len(paras) > 1
-        and PAPER_NAME.match(paras[0][0])
-        and not NOT_PAPER_ENDINGS.search(paras[0][0])
-        and _masthead_fields(paras[1][0]) is not None
-    ):
-        m.publisher = paras[0][0]
-        i = 1
+    if len(paras) > 1 and _masthead_fields(paras[1][0]) is not None:
+        first, second = paras[0][0], _masthead_fields(paras[1][0]) or {}
+        named = PAPER_NAME.match(first) and not NOT_PAPER_ENDINGS.search(first)
+        # a name that does not end as papers do (今日桐溪) over a line of publisher, date or issue
+        if named or (PAPER_NAME_LOOSE.match(first) and set(second) & {"org", "year", "issue"}):
+            m.publisher = first
+            i = 1
     while i < len(paras) and i < 20:
         line = paras[i][0]
         day = MASTHEAD_DAY.match(line)
@@ -594,19 +614,25 @@ def _classify(paras: list[tuple[str, str]], masthead: _Masthead) -> list[_Block]
             continue
         if _is_meta(text):
             date = META_DATE.search(text)
+            chrome = bool(CHROME_LINE.match(text))
             blocks.append(
                 _Block(
                     "meta",
                     text,
                     raw,
                     date=f"{date['year']}-{int(date['month']):02d}-{int(date['day']):02d}" if date else "",
-                    closer=bool(CHROME_LINE.match(text) or EDITOR_LINE.match(text)),
+                    closer=chrome or bool(EDITOR_LINE.match(text)),
+                    chrome=chrome,
                 )
             )
             continue
+        page = PAGE_LABEL.match(text) if len(text) <= 30 else None
+        if page:
+            blocks.append(_Block("section", text, raw, section=page.group("name") or "", page=True))
+            continue
         fields = _masthead_fields(text)
-        if (fields and set(fields) & {"year", "issue"}) or (masthead.publisher and text == masthead.publisher):
-            blocks.append(_Block("meta", text, raw))  # a running page header
+        if (fields and set(fields) & {"year", "issue", "org"}) or (masthead.publisher and text == masthead.publisher):
+            blocks.append(_Block("meta", text, raw))  # a running page header, a masthead line
             continue
         sec = SECTION_LINE.match(text) if len(text) <= 40 else None
         if sec:
@@ -669,7 +695,19 @@ def _main_title(heads: list[str]) -> tuple[str, tuple[str, ...]]:
     """Pick the headline proper from a heading group; the rest are over/sub-headlines."""
 
     def plain(h: str) -> bool:
-        return not re.search(r"[，,]", h) and not re.search(rf"[{CJK}] [{CJK}]", h) and not h.startswith("“")
+        # a slogan over the headline has commas or spaced parallel phrases (关爱"一老" 托起"夕阳红")
+        return not re.search(r"[，,]", h) and not re.search(r"[^\s] +[^\s]", h) and not h.startswith(("“", '"'))
+
+    if len(heads) > 1:
+        # ——subtitle under the headline: the headline is the line just above the first one
+        dash = next((k for k, h in enumerate(heads) if k > 0 and SUBTITLE_DASH.match(h)), 0)
+        if dash:
+            headline = heads[dash - 1]
+            return headline, tuple(h for h in heads if h is not headline)
+        # an over-headline (引题) then the headline: the one that states the news (who did what)
+        news = [h for h in heads if plain(h) and len(h) > 8 and NEWS_VERB.search(h)]
+        if len(heads) == 2 and news == heads[1:]:
+            return news[0], tuple(h for h in heads if h is not news[0])
 
     main = next((h for h in heads if plain(h) and len(h) > 8), None)
     # a short label (京广路街道) over a headline with a comma: the headline is the title
@@ -678,6 +716,12 @@ def _main_title(heads: list[str]) -> tuple[str, tuple[str, ...]]:
     return main, tuple(h for h in heads if h is not main)
 
 
+SUBTITLE_DASH = re.compile(r"^\s*(?:——|—|--|－－)")
+# what a headline stating the news does (召开 / 举行 / 调研 …), which a slogan over it seldom does
+NEWS_VERB = _re(
+    r"召开|举行|举办|开展|调研|督导|督查|检查|视察|考察|主持|出席|会见|座谈|启动|开幕|闭幕|落幕|签约|"
+    r"投用|投产|开工|竣工|通过|发布|印发|部署|推进会|完成|获评|荣获|走访|慰问|看望|开班|揭牌|成立|上线"
+)
 REPORTER_WORDS = ("记者", "通讯员", "本报记者", "实习记者", "摄影", "编辑", "责任编辑", "供稿", "撰稿", "摄")
 
 
@@ -717,8 +761,12 @@ def lead_tag_end(text: str) -> int:
     return m.end() if m else 0
 
 
-def _next_kind(blocks: list[_Block], i: int, skip: tuple[str, ...] = ("meta",)) -> tuple[int, str]:
-    while i < len(blocks) and blocks[i].kind in skip and not blocks[i].closer:
+def _next_kind(
+    blocks: list[_Block], i: int, skip: tuple[str, ...] = ("meta",), chrome: bool = False
+) -> tuple[int, str]:
+    """The next block not of a kind in `skip` (a closing meta line stops the search, web page
+    chrome does not when `chrome`)."""
+    while i < len(blocks) and blocks[i].kind in skip and (not blocks[i].closer or (chrome and blocks[i].chrome)):
         i += 1
     return i, (blocks[i].kind if i < len(blocks) else "")
 
@@ -757,6 +805,11 @@ def _segment(blocks: list[_Block]) -> list[_Draft]:
                     pending_date = b.date
                 elif not cur.meta_date:
                     cur.meta_date = b.date
+                elif cur.paras:
+                    # a second 发布时间 line after the report's text: the next web page begins,
+                    # with or without a headline of its own
+                    cur.closed = cur.sealed = True
+                    pending_date = b.date
             i += 1
             continue
         if b.kind == "section" and b.text.startswith(("【", "[")):
@@ -765,6 +818,14 @@ def _segment(blocks: list[_Block]) -> list[_Draft]:
                 # 【headline】 over its text, not a series label over headlines
                 blocks[i] = _Block("head", b.section, b.raw)
                 continue
+        if b.kind == "section" and b.page:
+            # a page label: the page's reports follow, the report before it has ended
+            if cur is not None:
+                cur.closed = cur.sealed = True
+            pending_section = item_section = b.section
+            pending_series = False
+            i += 1
+            continue
         if b.kind == "section":
             pending_section = b.section
             item_section = b.section
@@ -818,8 +879,9 @@ def _segment(blocks: list[_Block]) -> list[_Draft]:
                 if group[-1].kind == "teaser_end":
                     break
             heads = [g.text for g in group if g.kind == "head"]
-            # page metadata and a byline between the headline and its text belong to the report
-            j, nk = _next_kind(blocks, i, ("meta", "byline"))
+            # page metadata, web page chrome (上一篇 / 下一篇) and a byline between the headline and
+            # its text belong to the report
+            j, nk = _next_kind(blocks, i, ("meta", "byline"), chrome=True)
             between = blocks[i:j]
             nxt = blocks[j] if j < len(blocks) else None
             if group[-1].kind == "teaser_end":
@@ -838,8 +900,11 @@ def _segment(blocks: list[_Block]) -> list[_Draft]:
                     cur = t
                 continue
             assert nxt is not None
+            # 3. 城关镇完成年度征兵体检: a numbered brief with a headline, among the items of a section
+            numbered = bool(item_section) and NUMBERED_ITEM.match(heads[0][:PREFIX]) is not None if heads else False
             starts_new = (
-                cur is None
+                numbered
+                or cur is None
                 or cur.closed
                 or bool(pending_section)
                 or bool(between)
@@ -850,15 +915,19 @@ def _segment(blocks: list[_Block]) -> list[_Draft]:
             if starts_new:
                 series = pending_series or (cur is not None and cur.series and not pending_section)
                 section = pending_section or (cur.section if cur is not None and series else "")
+                if numbered:
+                    section = pending_section or item_section
                 cur = open_draft(heads, section, series=series)
                 pending_section = ""
                 pending_series = False
-                item_section = ""
+                if not numbered:
+                    item_section = ""
+                own_date = False  # the page's own 发布时间 wins over one printed before its headline
                 for m in between:
                     if m.kind == "byline":
                         cur.byline = f"{cur.byline} {m.text}".strip()
-                    elif m.date and not cur.meta_date:
-                        cur.meta_date = m.date
+                    elif m.date and not own_date:
+                        cur.meta_date, own_date = m.date, True
                 i = j
             else:
                 assert cur is not None
@@ -866,23 +935,50 @@ def _segment(blocks: list[_Block]) -> list[_Draft]:
             continue
         # body
         agency = bool(AGENCY_START.match(b.text[:60]))
+        dated = DATED_OPENER.match(b.text[:PREFIX]) is not None
         if cur is None or cur.sealed or cur.teaser:
             # text without a heading of its own after the end of a report: a report of its own
             cur = open_draft([], pending_section)
             pending_section = ""
         elif cur.closed:
-            if agency:
-                cur = open_draft([], pending_section)  # a new dateline after a finished report
+            if agency or dated:
+                # a new dateline (本报讯 / 5月11日下午,) after a finished report
+                cur = open_draft([], pending_section or ("" if cur.heads else cur.section))
                 pending_section = ""
             else:
                 cur.closed = False  # text continuing the report before it
+        elif _next_short_item(cur, b.text):
+            cur = open_draft([], cur.section)
         cur.paras.append(Paragraph(b.text, b.raw))
         if b.byline:
             cur.byline = b.byline
-            # a byline in the lead paragraph opens a report with sub-sections; elsewhere it ends one
-            cur.closed = len(cur.paras) > 1
+            # a byline in the lead paragraph of a headed report opens a report with sub-sections;
+            # elsewhere (and under no headline) it ends one
+            cur.closed = len(cur.paras) > 1 or not cur.heads
         i += 1
     return [d for d in drafts if d.paras]
+
+
+# a paragraph opening with a date (or 近日 / 日前): a new report when it follows a finished one
+DATED_OPENER = _re(r"^(?:(?:\d{4}年)?\d{1,2}月(?:\d{1,2}日|上旬|中旬|下旬|初|底|以来|份以来)|近日|日前|近期)")
+# a headline-less short news item (a page or section of briefs, one paragraph each)
+SHORT_ITEM_MAX = 400
+SHORT_ITEM_DATE = _re(r"^(?:(?:\d{4}年)?\d{1,2}月\d{1,2}日|近日|日前)")
+
+
+def _next_short_item(cur: _Draft, text: str) -> bool:
+    """Whether `text` is the next of the headline-less briefs of a section, not more of `cur`:
+    both open with a date and are short, one paragraph each."""
+    if cur.heads or not cur.section or len(cur.paras) != 1 or BACK_REFERENCE.match(text):
+        return False
+    lead = cur.paras[0].text
+    return (
+        len(lead) <= SHORT_ITEM_MAX
+        and len(text) <= SHORT_ITEM_MAX
+        and _ends_terminal(lead)
+        and SHORT_ITEM_DATE.match(lead[:PREFIX]) is not None
+        and SHORT_ITEM_DATE.match(text[:PREFIX]) is not None
+    )
 
 
 TITLE_MAX = 30
@@ -893,7 +989,13 @@ def _body_title(text: str) -> str:
     shortened to TITLE_MAX characters at a comma where it can be."""
     text = text[lead_tag_end(text) :]
     first = re.split(r"[。；;！？!?]", text, maxsplit=1)[0]
-    first = re.sub(_tc(r"^(?:\d{1,2}月\d{1,2}日(?:[上下中晚]午|晚|夜)?|近日|日前|今年以来|近期)[，,]?\s*"), "", first)
+    first = re.sub(
+        _tc(
+            r"^(?:\d{1,2}月\d{1,2}日(?:\s*[至到—-]\s*(?:\d{1,2}月)?\d{1,2}日)?(?:[上下中晚]午|晚|夜)?|\d{1,2}月以来|近日|日前|今年以来|近期)[，,]?\s*"
+        ),
+        "",
+        first,
+    )
     if len(first) <= TITLE_MAX:
         return first
     clauses = re.split(r"(?<=[，,])", first)
@@ -943,6 +1045,8 @@ def parse_bulletin(raw: RawBulletin) -> Bulletin:
         lead = _lead_paragraph(d.paras)
         if d.heads:
             title, subs = _main_title(d.heads)
+            if num := NUMBERED_ITEM.match(title[:PREFIX]):
+                title = title[num.start("body") :]  # 3. 城关镇完成年度征兵体检: the number is no title
         else:
             title, subs = _body_title(lead), ()
         dateline, date = ("", "") if d.teaser else _article_date(lead)

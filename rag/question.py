@@ -20,6 +20,7 @@ from .lexicon import (
     Ordinal,
     date_grain,
     is_person_name,
+    office_suffix,
     offices_in,
     ordinals,
     synonym_words,
@@ -114,7 +115,7 @@ def analyze_question(text: str, analyzer: Analyzer, aliases: dict[str, list[str]
                 covered.add(f)
     # synonyms of official language, matched as printed (jieba cuts many of them: 老旧小区改造)
     for w in synonym_words():
-        if w in norm and w not in QUESTION_FILLER and not any(w in c for c in covered):
+        if w in norm and w not in QUESTION_FILLER and not office_suffix(w) and not any(w in c for c in covered):
             syn = synonyms_of(w)
             groups.append((w, *syn))
             expansions.extend(x for x in syn if x not in norm)
@@ -151,8 +152,10 @@ def analyze_question(text: str, analyzer: Analyzer, aliases: dict[str, list[str]
     action = ""
     if kind == "who":
         # a question that asks for the subject ("谁主持了…", "由谁主持", "带队的是谁") names the action
-        am = re.search(r"谁\s*(?:来|负责|去|亲自)?([\u4e00-\u9fff]{2})", norm) or re.search(
-            r"([\u4e00-\u9fff]{2})了?.{0,6}的(?:是谁|领导是谁)", norm
+        am = (
+            re.search(r"谁\s*(?:来|负责|去|亲自)?([\u4e00-\u9fff]{2})", norm)
+            or re.search(r"([\u4e00-\u9fff]{2})了?的(?:是谁|领导是谁|人是谁)", norm)
+            or re.search(r"([\u4e00-\u9fff]{2})了?.{0,6}的(?:是谁|领导是谁)", norm)
         )
         action = am.group(1) if am and am.group(1) not in NOT_ACTIONS else ""
     return QuestionInfo(

@@ -229,11 +229,35 @@ class HybridRetriever:
         self.lexical = LexicalRetriever(index)
         self.weights = weights or FusionWeights()
 
+    def _office_holders(self, query: Query) -> set[int]:
+        """For a question about who holds an office: the allowed passages printing a name under that
+        very office (区长李兵, not 副区长王喜峰), found through the index's postings of the office."""
+        info = query.info
+        if info.kind != "who" or not info.offices or info.persons:
+            return set()
+        rows: set[int] = set()
+        for office in info.offices:
+            for token in {office, office[-2:]}:
+                rows.update(int(r) for r in self.index.bm25.postings(normalize(token)))
+        out = set()
+        for i in rows:
+            p = self.index.passages[i]
+            if not query.filters.allows(p) or (info.district and p.district and p.district != info.district):
+                continue
+            if any(same_office(o, t.title) for o in info.offices for t in titled_names(p.text)):
+                out.add(i)
+        return out
+
     def search(self, query: Query, k: int = 10) -> list[Hit]:
         w = self.weights
         qvec = self.dense.query_vector(query) if len(self.index) else None
         ds = self.dense.scores(query, w.pool, qvec)
         ls = self.lexical.scores(query, w.pool)
+        holders = self._office_holders(query)
+        if holders:  # 区长是谁: every passage that names a 区长 competes, however it ranks otherwise
+            full = self.index.bm25.scores(query.tokens)
+            for i in holders:
+                ls.setdefault(i, float(full[i]))
         cand = set(ds) | set(ls)
         if not cand:
             return []
@@ -253,6 +277,8 @@ class HybridRetriever:
             fused[i] = w.dense * dn + w.lexical * lv / l_hi
         for i in fused:
             fused[i] += _metadata_boost(self.index, self.index.passages[i], query.info, w)
+            if i in holders:
+                fused[i] += w.kind
         ranked = sorted(fused.items(), key=lambda x: -x[1])
         ranked = _diversify(self.index, ranked, w.per_article, k)
         return [

@@ -14,11 +14,13 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .analyze import normalize
+from .analyze import normalize, to_simplified
 from .lexicon import (
     DATE_PHRASE,
+    DATE_RANGE,
     ORDINAL,
     QUANTITY,
+    QUANTITY_RANGE,
     TITLED_NAME,
     H,
     asked_classes,
@@ -113,16 +115,21 @@ def who_candidates(
     sentence: str,
     names: Sequence[str],
     weight: Callable[[str], float],
+    items: Sequence[tuple[str, ...]],
 ) -> list[Candidate]:
     mode = info.who_mode
-    items = event_words(info)
     out: list[Candidate] = []
     if mode == "person":
         for person in info.persons:
             office = office_of(sentence, person)
-            if office:
-                i = sentence.find(person)
-                out.append(Candidate(office + person, i, i + len(person), 1.0, "who"))
+            i = sentence.find(person)
+            j = sentence.rfind(office, 0, i) if office else -1
+            if office and j >= 0 and i - j - len(office) <= 1:
+                out.append(Candidate(sentence[j : i + len(person)], j, i + len(person), 1.0, "who"))
+            elif office:
+                out.append(
+                    Candidate(sentence[i : i + len(person)] + "（" + office + "）", i, i + len(person), 1.0, "who")
+                )
         return out
     titled = [t for t in titled_names(sentence) if t.name not in info.persons]
     if mode == "office":
@@ -159,23 +166,35 @@ GRAIN = {
 }
 
 
-def when_candidates(info: QuestionInfo, sentence: str, weight: Callable[[str], float]) -> list[Candidate]:
-    items = event_words(info)
+END_ASKED = re.compile(r"[到至]哪|截至|截止|持续到|到什么时候|结束|为止|到期")
+END_MARK = re.compile(r"[至到止]|截至|截止")
+
+
+def when_candidates(
+    info: QuestionInfo, sentence: str, weight: Callable[[str], float], items: Sequence[tuple[str, ...]]
+) -> list[Candidate]:
     out = []
     grain = GRAIN.get(info.date_grain)
-    for m in DATE_PHRASE.finditer(sentence):
+    end_asked = bool(END_ASKED.search(normalize(info.text)))
+    ranges = list(DATE_RANGE.finditer(sentence))
+    inside = [(r.start(), r.end()) for r in ranges]
+    singles = [m for m in DATE_PHRASE.finditer(sentence) if not any(a <= m.start() < b for a, b in inside)]
+    for m in sorted([*ranges, *singles], key=lambda m: m.start()):
         text = m.group(0)
         if grain is not None and not grain.search(text):
             continue  # 哪天 is not answered by 2021年, 哪一年 not by 11月29日
         if normalize(text) in normalize(info.text):
             continue  # the date the question gives is no answer to it
         b = binding(sentence, m.start(), m.end(), items, weight, before=0.3, after=0.7)
+        if end_asked:  # 展到哪一天: the date the text closes with 至/到/截至
+            b = min(1.0, b + 0.3) if END_MARK.search(sentence[max(0, m.start() - 3) : m.start()]) else b * 0.5
         out.append(Candidate(text, m.start(), m.end(), b, "when"))
     return out
 
 
-def num_candidates(info: QuestionInfo, sentence: str, weight: Callable[[str], float]) -> list[Candidate]:
-    items = event_words(info)
+def num_candidates(
+    info: QuestionInfo, sentence: str, weight: Callable[[str], float], items: Sequence[tuple[str, ...]]
+) -> list[Candidate]:
     q = normalize(info.text)
     out = []
     if re.search(r"第几|排第|名次|排名|位列|第多少", q):
@@ -185,9 +204,16 @@ def num_candidates(info: QuestionInfo, sentence: str, weight: Callable[[str], fl
                 out.append(Candidate(m.group(0), m.start(), m.end(), b, "num"))
         return out
     classes = asked_classes(q)
-    for m in QUANTITY.finditer(sentence):
+    ranges = list(QUANTITY_RANGE.finditer(sentence))
+    inside = [(r.start(), r.end()) for r in ranges]
+    singles = [m for m in QUANTITY.finditer(sentence) if not any(a <= m.start() < b for a, b in inside)]
+    for m in sorted([*ranges, *singles], key=lambda m: m.start()):
         text = m.group(0)
-        if normalize(text) in q or sentence[max(0, m.start() - 1) : m.start()] == "第":
+        if (
+            normalize(text) in q
+            or normalize(m.group("num")) in q
+            or sentence[max(0, m.start() - 1) : m.start()] == "第"
+        ):
             continue  # a figure the question gives, or an ordinal (第十三届 is never a count)
         if m.group("unit") == "年" and re.fullmatch(r"(?:19|20)\d\d", m.group("num")):
             continue  # a year, not a number of years
@@ -204,8 +230,9 @@ PLACE = re.compile(
 )
 
 
-def where_candidates(info: QuestionInfo, sentence: str, weight: Callable[[str], float]) -> list[Candidate]:
-    items = event_words(info)
+def where_candidates(
+    info: QuestionInfo, sentence: str, weight: Callable[[str], float], items: Sequence[tuple[str, ...]]
+) -> list[Candidate]:
     out = []
     for m in PLACE.finditer(sentence):
         place = m.group("place")
@@ -217,20 +244,46 @@ def where_candidates(info: QuestionInfo, sentence: str, weight: Callable[[str], 
 
 
 def best_candidate(
-    info: QuestionInfo, sentence: str, names: Sequence[str], weight: Callable[[str], float]
+    info: QuestionInfo,
+    sentence: str,
+    names: Sequence[str],
+    weight: Callable[[str], float],
+    context: str = "",
+    min_binding: float = MIN_BINDING,
 ) -> Candidate | None:
-    """The bound candidate of the kind asked for, or None."""
+    """The bound candidate of the kind asked for, or None. `context` is the rest of the passage
+    (title, text, citation): a question word printed there but not in the sentence frames the
+    passage (the street, the year) and neither binds nor unbinds; one printed nowhere counts
+    against every candidate (体检合格 when only 参加体检 is printed). Traditional text is read in
+    simplified form (the patterns are simplified) and the candidate is returned as printed."""
+    simple = to_simplified(sentence)
+    hay, ctx = normalize(sentence), normalize(context)
+    items = [f for f in event_words(info) if _credit(f, hay) > 0 or not ctx or _credit(f, ctx) == 0]
+    if simple != sentence and len(simple) == len(sentence):
+        c = _best(info, simple, names, weight, items, min_binding)
+        return None if c is None else Candidate(sentence[c.start : c.end], c.start, c.end, c.binding, c.kind)
+    return _best(info, sentence, names, weight, items, min_binding)
+
+
+def _best(
+    info: QuestionInfo,
+    sentence: str,
+    names: Sequence[str],
+    weight: Callable[[str], float],
+    items: Sequence[tuple[str, ...]],
+    min_binding: float,
+) -> Candidate | None:
     if info.kind == "who":
-        cands = who_candidates(info, sentence, names, weight)
+        cands = who_candidates(info, sentence, names, weight, items)
     elif info.kind == "when":
-        cands = when_candidates(info, sentence, weight)
+        cands = when_candidates(info, sentence, weight, items)
     elif info.kind == "num":
-        cands = num_candidates(info, sentence, weight)
+        cands = num_candidates(info, sentence, weight, items)
     elif info.kind == "where":
-        cands = where_candidates(info, sentence, weight)
+        cands = where_candidates(info, sentence, weight, items)
     else:
         return None
-    cands = [c for c in cands if c.binding >= MIN_BINDING]
+    cands = [c for c in cands if c.binding >= min_binding]
     if not cands:
         return None
     return max(cands, key=lambda c: (c.binding, -c.start))

