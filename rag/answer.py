@@ -350,7 +350,7 @@ def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSet
         first = f"{best.sentence} [{best.ref}]"
     feats = Features(
         coverage=max(coverage(index, _topic(info), h.passage.title + " " + h.passage.text)[0] for h in top),
-        sentence_coverage=coverage(index, info, lead.sentence)[0],
+        sentence_coverage=coverage(index, info, lead.hit.passage.title + " " + lead.sentence)[0],
         dense=lead.hit.dense_score or 0.0,
         bound=bound,
         typed_unbound=float(typed and bound == 0.0),
@@ -361,12 +361,13 @@ def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSet
     extra = {"features": json.dumps(feats.as_dict()), "draft": first}
     abstained = not answer_it
     if abstained:
-        first = f"{NOT_PRINTED}{_asked(info) or '该问题的答案'}；公报中与之最接近的是：「{best.sentence}」[{best.ref}]"
+        asked = f"（{_asked(info)}）" if _asked(info) else ""
+        first = f"{NOT_FOUND}能确切回答该问题{asked}的内容；与之最接近的是：「{best.sentence}」[{best.ref}]"
         chosen = [best]
     evidence = tuple(Evidence(c.sentence, c.ref, c.hit.passage.id) for c in chosen)
     quotes = [f"「{e.sentence}」[{e.ref}]" for e in evidence]
     text = first + "\n\n依据：\n" + "\n".join(quotes)
-    note = f"{searched}；{NOT_PRINTED}{_asked(info) or '该问题的答案'}" if abstained else ""
+    note = f"{searched}；没有确切回答该问题的语句" if abstained else ""
     return Answer(query.text, text, abstained, tuple(hits), evidence=evidence, note=note, extra=extra)
 
 

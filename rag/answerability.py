@@ -6,7 +6,8 @@ says the bulletins do not state it and quotes what they do say. The features are
 
 - coverage: how much of the question (IDF-weighted, aliases and synonyms counted) the best
   passage prints;
-- sentence coverage: the same for the sentence the answer quotes or is taken from;
+- sentence coverage: the same for the sentence the answer quotes or is taken from, read under
+  its article's headline;
 - dense: the embedding similarity of that passage to the question;
 - bound: for 谁/何时/多少/哪里 questions, how much of the question stands around the short
   answer in its clause (0 when there is none);

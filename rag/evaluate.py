@@ -27,6 +27,7 @@ def run_line(qid: str, ans: Answer) -> dict[str, Any]:
         "question": ans.question,
         "answer": ans.text,
         "abstained": ans.abstained,
+        "decision": {k: ans.extra[k] for k in ("features", "draft") if k in ans.extra},
         "passages": [
             {
                 "source": h.passage.source,

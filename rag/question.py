@@ -121,7 +121,7 @@ def analyze_question(text: str, analyzer: Analyzer, aliases: dict[str, list[str]
             expansions.extend(x for x in syn if x not in norm)
             covered.add(w)
     district = ""
-    for d in sorted(districts, key=len, reverse=True):
+    for d in sorted(districts, key=lambda d: (-len(d), d)):
         if d and (d in norm or (len(d) > 2 and d[:-1] + "区" in norm)):
             district = d
             break

@@ -35,6 +35,7 @@ from .question import QuestionInfo
 CLAUSE_BREAK = re.compile(r"[，,；;：:。！？!?]")
 # the clause a candidate stands in counts fully, the neighbouring ones less
 NEIGHBOUR_WEIGHT = 0.5
+FAR_WEIGHT = 0.25  # a word printed further away in the same sentence still frames it a little
 MIN_BINDING = 0.34  # share of the question's event-word weight printed around the candidate
 
 
@@ -102,11 +103,17 @@ def binding(
         return normalize(sentence[spans[i][0] : spans[i][1]]) if 0 <= i < len(spans) else ""
 
     own, left, right = clause(at), clause(at - 1), clause(at + 1)
+    rest = normalize(sentence)
     total = got = 0.0
     for forms in items:
         w = weight(forms[0])
         total += w
-        got += w * max(_credit(forms, own), before * _credit(forms, left), after * _credit(forms, right))
+        got += w * max(
+            _credit(forms, own),
+            before * _credit(forms, left),
+            after * _credit(forms, right),
+            FAR_WEIGHT * _credit(forms, rest),
+        )
     return got / total if total else 1.0
 
 
@@ -185,7 +192,11 @@ def when_candidates(
             continue  # 哪天 is not answered by 2021年, 哪一年 not by 11月29日
         if normalize(text) in normalize(info.text):
             continue  # the date the question gives is no answer to it
-        b = binding(sentence, m.start(), m.end(), items, weight, before=0.3, after=0.7)
+        # a date standing as a clause of its own (11月29日夜，…) dates the clause that follows it
+        spans = clauses(sentence)
+        a, z = next(((a, z) for a, z in spans if a <= m.start() < z), (0, len(sentence)))
+        bare = (z - a) - (m.end() - m.start()) <= 4
+        b = binding(sentence, m.start(), m.end(), items, weight, before=0.3, after=1.0 if bare else 0.7)
         if end_asked:  # 展到哪一天: the date the text closes with 至/到/截至
             b = min(1.0, b + 0.3) if END_MARK.search(sentence[max(0, m.start() - 3) : m.start()]) else b * 0.5
         out.append(Candidate(text, m.start(), m.end(), b, "when"))
@@ -258,7 +269,12 @@ def best_candidate(
     simplified form (the patterns are simplified) and the candidate is returned as printed."""
     simple = to_simplified(sentence)
     hay, ctx = normalize(sentence), normalize(context)
-    items = [f for f in event_words(info) if _credit(f, hay) > 0 or not ctx or _credit(f, ctx) == 0]
+    named = {normalize(e) for e in info.entities}  # a project or place asked about binds, wherever else it is printed
+    items = [
+        f
+        for f in event_words(info)
+        if _credit(f, hay) > 0 or not ctx or _credit(f, ctx) == 0 or normalize(f[0]) in named
+    ]
     if simple != sentence and len(simple) == len(sentence):
         c = _best(info, simple, names, weight, items, min_binding)
         return None if c is None else Candidate(sentence[c.start : c.end], c.start, c.end, c.binding, c.kind)
