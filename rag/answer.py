@@ -303,6 +303,7 @@ def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSet
     # the draft: the short answer bound to the question, or the sentence that best answers it
     first = ""
     bound = 0.0
+    quoted = False  # a typed question answered by quoting what the text does say
     typed = info.kind in ("who", "when", "num", "where")
     lead = best
     weight = _weigher(index)
@@ -338,14 +339,14 @@ def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSet
         elif info.who_mode == "subject" and info.action and info.action in best.sentence:
             # the action is printed but not by a person (谁组织拍摄 -> a company): quote the sentence
             first = f"{best.sentence} [{best.ref}]"
-            bound = 0.5
+            quoted = True
         elif (
             info.who_mode == "subject"
             and info.action
             and (titled_names(best.sentence) or _any_name(best.sentence, names))
         ):  # nobody is said to do exactly that (主持): say so, and who the text does name
             first = f"{NOT_PRINTED}谁{info.action}；公报中写的是：{best.sentence} [{best.ref}]"
-            bound = 0.5
+            quoted = True
     if not first:
         first = f"{best.sentence} [{best.ref}]"
     feats = Features(
@@ -353,7 +354,7 @@ def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSet
         sentence_coverage=coverage(index, info, lead.hit.passage.title + " " + lead.sentence)[0],
         dense=lead.hit.dense_score or 0.0,
         bound=bound,
-        typed_unbound=float(typed and bound == 0.0),
+        typed_unbound=float(typed and bound == 0.0 and not quoted),
         unknown=_unknown_share(index, info),
     )
     model = s.model if s.model is not None else load_model()

@@ -153,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("--runs-out", type=Path, required=True)
     e.add_argument("--scorer", type=Path, help="score.py to use (default: the one beside the QA file)")
     e.add_argument("--json", action="store_true")
+    e.add_argument("--split", default="", help="only the questions whose `split` field is this (tune, heldout)")
 
     i = sub.add_parser("info", help="what the index holds")
     i.add_argument("--json", action="store_true")
@@ -231,8 +232,8 @@ def _run(args: argparse.Namespace, qa: QA) -> int:
         if not qa.has_index():
             print("no index yet: building it from", qa.corpus_dir, file=sys.stderr)
             _print_report(qa.sync(rebuild=True, progress=_progress_bar()), False)
-        runs = run_eval(qa, args.qa_file, args.runs_out)
-        metrics, how = score_run(args.qa_file, runs, args.scorer)
+        runs = run_eval(qa, args.qa_file, args.runs_out, split=args.split)
+        metrics, how = score_run(args.qa_file, runs, args.scorer, split=args.split)
         if args.json:
             print(json.dumps(metrics, ensure_ascii=False))
         else:

@@ -61,8 +61,18 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
     return out
 
 
-def run_eval(qa: QA, qa_file: Path, runs_out: Path, k: int = 10) -> list[dict[str, Any]]:
+def read_questions(qa_file: Path, split: str = "") -> list[dict[str, Any]]:
+    """The questions of a QA file; with `split`, only those marked with that half (`split` field)."""
     questions = read_jsonl(qa_file)
+    if split:
+        questions = [q for q in questions if q.get("split") == split]
+        if not questions:
+            raise RagError(f"{qa_file} has no question with split '{split}': give a split the file uses")
+    return questions
+
+
+def run_eval(qa: QA, qa_file: Path, runs_out: Path, k: int = 10, split: str = "") -> list[dict[str, Any]]:
+    questions = read_questions(qa_file, split)
     for n, q in enumerate(questions, start=1):
         if not isinstance(q.get("id"), str) or not isinstance(q.get("question"), str):
             raise RagError(f"{qa_file} question {n} has no string `id` and `question`")
@@ -79,14 +89,17 @@ def _norm(s: str | None) -> str:
 
 
 def score(qa: list[dict[str, Any]], runs: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """Same definitions as shared/eval/score.py (Hit@1/5, MRR@10, AnswerAcc, Abstain, FalseAbstain)."""
-    n = h1 = h5 = acc = fab = none_n = none_ok = 0
+    """Same definitions as shared/eval/score.py: Hit@1/5, MRR@10; AnswerAcc judges the answer's
+    first line, AnswerAccFull the whole text; Abstain, FalseAbstain; Wrong = share of all questions
+    answered wrongly (an answerable one whose first line lacks a key, an unanswerable one answered)."""
+    n = h1 = h5 = acc = accfull = fab = none_n = none_ok = wrong = 0
     mrr = 0.0
     for q in qa:
         r = runs.get(q["id"], {"answer": "", "abstained": False, "passages": []})
         if q["kind"] == "none":
             none_n += 1
             none_ok += bool(r.get("abstained"))
+            wrong += not r.get("abstained")
             continue
         n += 1
         ev = [_norm(e) for e in q["evidence"]]
@@ -96,19 +109,27 @@ def score(qa: list[dict[str, Any]], runs: dict[str, dict[str, Any]]) -> dict[str
                 h1 += i == 0
                 h5 += i < 5
                 break
+        answer = r.get("answer") or ""
         if r.get("abstained"):
             fab += 1
-        elif all(_norm(k) in _norm(r.get("answer")) for k in q["answer_keys"]):
+            continue
+        accfull += all(_norm(k) in _norm(answer) for k in q["answer_keys"])
+        if all(_norm(k) in _norm(answer.split("\n", 1)[0]) for k in q["answer_keys"]):
             acc += 1
-    n = max(n, 1)
+        else:
+            wrong += 1
+    m = max(n, 1)
     return {
         "questions": len(qa),
-        "Hit@1": h1 / n,
-        "Hit@5": h5 / n,
-        "MRR@10": mrr / n,
-        "AnswerAcc": acc / n,
-        "FalseAbstain": fab / n,
+        "answerable": n,
+        "Hit@1": h1 / m,
+        "Hit@5": h5 / m,
+        "MRR@10": mrr / m,
+        "AnswerAcc": acc / m,
+        "AnswerAccFull": accfull / m,
+        "FalseAbstain": fab / m,
         "Abstain": (none_ok / none_n) if none_n else None,
+        "Wrong": wrong / len(qa) if qa else 0.0,
     }
 
 
@@ -125,8 +146,10 @@ def reference_scorer(qa_file: Path, explicit: Path | None = None) -> Callable[..
     return fn if callable(fn) else None
 
 
-def score_run(qa_file: Path, runs: list[dict[str, Any]], scorer: Path | None = None) -> tuple[dict[str, Any], str]:
-    qa = read_jsonl(qa_file)
+def score_run(
+    qa_file: Path, runs: list[dict[str, Any]], scorer: Path | None = None, split: str = ""
+) -> tuple[dict[str, Any], str]:
+    qa = read_questions(qa_file, split)
     by_id = {r["id"]: r for r in runs}
     ref = reference_scorer(qa_file, scorer)
     if ref is not None:

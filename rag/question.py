@@ -53,6 +53,38 @@ QUESTION_PHRASES = re.compile(
 )
 
 
+WH_SLOT = re.compile(r"什么时候|什么时间|何时|哪一?天|几月几日|几号|哪一?年|多少|(?<!哪)几[个天名人次项家户座处]?")
+GENERIC = frozenset({"工作", "情况", "问题", "活动", "方面", "相关", "有关"})
+
+
+def _predicate(norm: str, analyzer: Analyzer, named: set[str]) -> str:
+    """The content word next to the question's slot (什么时候完工, 总投资是多少, 多少人出席): the
+    word after it when there is one, else the last one before it."""
+    m = WH_SLOT.search(norm)
+    if not m:
+        return ""
+    before: list[str] = []
+    after: list[str] = []
+    pos = 0
+    for w in analyzer.words(norm):
+        start = norm.find(w, pos)
+        pos = start + len(w) if start >= 0 else pos
+        if (
+            len(w) < 2
+            or w in STOPWORDS
+            or w in QUESTION_FILLER
+            or w in GENERIC
+            or any(w in n or n in w for n in named if n)
+            or not re.search(r"[\u4e00-\u9fff]", w)
+        ):
+            continue
+        if start >= m.end():
+            after.append(w)
+        elif start + len(w) <= m.start():
+            before.append(w)
+    return after[0] if after else (before[-1] if before else "")
+
+
 @dataclass(frozen=True)
 class QuestionInfo:
     text: str
@@ -74,6 +106,7 @@ class QuestionInfo:
     year_asked: bool = False  # 哪一年 / 哪年: a date without a year does not answer it
     entities: tuple[str, ...] = ()  # names of places, projects, works the index knows (鑫苑名城)
     date_grain: str = ""  # day (哪天), month (哪个月), year (哪一年) or "" (什么时候: any date phrase)
+    predicate: str = ""  # the event or measure asked about (完工 in 什么时候完工, 总投资 in 总投资是多少)
 
     @property
     def who_mode(self) -> str:
@@ -177,5 +210,6 @@ def analyze_question(text: str, analyzer: Analyzer, aliases: dict[str, list[str]
         years=tuple(YEAR.findall(norm)),
         entities=tuple(e for e in entities if not any(e != x and e in x for x in entities)),
         date_grain=date_grain(norm),
+        predicate=_predicate(norm, analyzer, {*persons, *entities, district}),
         year_asked=bool(re.search(r"哪一?年|什么年份|几几年|何年", norm)),
     )

@@ -27,6 +27,7 @@ from .lexicon import (
     is_person_name,
     office_of,
     same_office,
+    synonyms_of,
     titled_names,
     unit_class,
 )
@@ -110,8 +111,8 @@ def binding(
         total += w
         got += w * max(
             _credit(forms, own),
-            before * _credit(forms, left),
-            after * _credit(forms, right),
+            before * _credit(forms, left + own),
+            after * _credit(forms, own + right),
             FAR_WEIGHT * _credit(forms, rest),
         )
     return got / total if total else 1.0
@@ -299,10 +300,22 @@ def _best(
         cands = where_candidates(info, sentence, weight, items)
     else:
         return None
+    if info.kind in ("when", "num") and info.predicate and not re.search(r"第几|排第|名次|排名", info.text):
+        # the event or measure asked about (完工, 出席, 总投资) must stand around the answer
+        pred = (info.predicate, *synonyms_of(info.predicate))
+        cands = [c for c in cands if _near(sentence, c, pred)]
     cands = [c for c in cands if c.binding >= min_binding]
     if not cands:
         return None
     return max(cands, key=lambda c: (c.binding, -c.start))
+
+
+def _near(sentence: str, c: Candidate, forms: Sequence[str]) -> bool:
+    """Whether `forms` is printed in the candidate's clause or the clause before or after it."""
+    spans = clauses(sentence)
+    at = next((i for i, (a, b) in enumerate(spans) if a <= c.start < b), 0)
+    lo, hi = spans[max(0, at - 1)][0], spans[min(len(spans) - 1, at + 1)][1]
+    return _credit(forms, normalize(sentence[lo:hi])) > 0
 
 
 __all__ = ["TITLED_NAME", "Candidate", "best_candidate", "binding", "clauses", "event_words"]

@@ -81,7 +81,11 @@ def best_logistic(rows: Sequence[Row]) -> Model:
 
 
 def best_rule(rows: Sequence[Row]) -> Decider:
-    return min(rule_grid(), key=lambda r: tally(rows, r.answers)["cost"])
+    def key(r: Decider) -> tuple[float, float]:
+        t = tally(rows, r.answers)
+        return t["cost"], -t["right"]  # at equal cost, the rule that answers more
+
+    return min(rule_grid(), key=key)
 
 
 def cross_validate(rows: list[Row], choose: Callable[[Sequence[Row]], Decider]) -> dict[str, float]:

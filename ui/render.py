@@ -171,7 +171,7 @@ def render_answer(ans: Answer) -> str:
     """One assistant turn: short answer, quoted evidence with numbered citations, passages."""
     hits = ans.hits
     if ans.abstained:
-        head = f'<div class="short abstain">{esc(short_answer(ans))}</div>'
+        head = f'<div class="short abstain">{_refs_to_links(esc(short_answer(ans)), hits)}</div>'
         body = render_hits(hits, title="最接近的段落（不足以回答）") if hits else ""
         return f'<div class="answer abstained">{head}{body}</div>'
     short = _refs_to_links(esc(short_answer(ans)), hits)
