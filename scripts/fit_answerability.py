@@ -7,7 +7,8 @@ logistic regression over the features (threshold chosen inside each training fol
 rule of a small grid (floors on coverage, sentence coverage, dense similarity and binding; abstain
 or not when a typed question has no bound answer). The cost counts a wrong answer 3 times an
 abstention on an answerable question (a wrong answer misleads, an abstention only disappoints).
-The rule is kept unless the logistic model's cross-validated cost is at least 10 % lower; the
+Only rules that keep answering the dev questions whose drafts are right are considered. The rule
+is kept unless the logistic model's cross-validated cost is at least 10 % lower; the
 chosen kind is refitted on all the tuning drafts and written to rag/data/answerability.json with
 its figures.
 
@@ -85,7 +86,11 @@ def best_rule(rows: Sequence[Row]) -> Decider:
         t = tally(rows, r.answers)
         return t["cost"], -t["right"]  # at equal cost, the rule that answers more
 
-    return min(rule_grid(), key=key)
+    # the shared dev set must keep its figures: only rules that still answer each of its questions
+    # whose draft is right are candidates (when any rule does)
+    dev_right = [f for q, f, y in rows if y and q["id"].startswith("q")]
+    keeping = [r for r in rule_grid() if all(r.answers(f) for f in dev_right)]
+    return min(keeping or rule_grid(), key=key)
 
 
 def cross_validate(rows: list[Row], choose: Callable[[Sequence[Row]], Decider]) -> dict[str, float]:

@@ -1,0 +1,217 @@
+"""Right or silent: each failure class of the answers, on the seeds with the real model, and the
+pieces that prevent it (the lexicon, typed candidates bound to the question, the decision).
+
+The classes: a fact of the wrong slot (another date, figure or office in the same text), a
+qualifier of the question ignored (an ordinal, a year), an attribute the bulletins do not print,
+paraphrases, and traditional characters. Every answer is also checked against its citations.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from importlib import resources
+
+import pytest
+
+from rag.analyze import Analyzer
+from rag.answer import NOT_FOUND, verify
+from rag.answerability import FEATURES, Features, Model, Rule, fit, load_model
+from rag.lexicon import (
+    DATE_RANGE,
+    QUANTITY,
+    asked_classes,
+    cn_to_int,
+    office_of,
+    ordinals,
+    parse_synonym_lines,
+    same_office,
+    synonyms_of,
+    titled_names,
+)
+from rag.question import QuestionInfo, analyze_question
+from rag.service import QA
+from rag.slots import best_candidate, binding
+
+
+def first_line(text: str) -> str:
+    return text.split("\n", 1)[0]
+
+
+# --- the lexicon --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("asked", "printed", "same"),
+    [
+        ("区长", "区长", True),
+        ("区长", "副区长", False),
+        ("区长", "常务副区长", False),
+        ("副区长", "常务副区长", False),
+        ("区委书记", "书记", True),
+        ("书记", "区委副书记", False),
+        ("人大常委会主任", "主任", True),
+        ("主任", "副主任", False),
+    ],
+)
+def test_an_office_is_never_its_deputy(asked: str, printed: str, same: bool) -> None:
+    assert same_office(asked, printed) is same
+
+
+def test_titled_names_read_the_longest_title() -> None:
+    found = [(t.title, t.name) for t in titled_names("区长苏建设提出要求，常务副区长王玉红、副区长赵晨阳参加")]
+    assert found == [("区长", "苏建设"), ("常务副区长", "王玉红"), ("副区长", "赵晨阳")]
+    assert office_of("区委副书记王玉红到现场督导", "王玉红") == "区委副书记"
+
+
+def test_quantities_carry_their_unit_class() -> None:
+    found = [m.group(0) for m in QUANTITY.finditer("累计完成投资73.2亿元，约4.3万名居民，三家企业，2016年")]
+    assert found[:3] == ["73.2亿元", "约4.3万名", "三家"]
+    assert asked_classes("总投资是多少") == ("money",)
+    assert asked_classes("有多少人出席") == ("people",)
+    assert asked_classes("开工率是多少") == ("percent",)
+    assert asked_classes("几个项目总投资是多少") == ("money",)  # the sum, not the number of projects
+
+
+def test_ordinals_and_ranges() -> None:
+    assert cn_to_int("四十一") == 41 and cn_to_int("6") == 6 and cn_to_int("届") is None
+    assert [(o.value, o.unit) for o in ordinals("第十三届人大常委会第四十一次会议")] == [(13, "届"), (41, "次")]
+    m = DATE_RANGE.search("展期持续12月1日至12月31日")
+    assert m is not None and m.group(0) == "12月1日至12月31日"
+
+
+def test_synonym_groups_are_safe() -> None:
+    groups = parse_synonym_lines(resources.files("rag").joinpath("data/synonyms.txt").read_text(encoding="utf-8"))
+    assert len(groups) > 200
+    assert "居民" in synonyms_of("群众")
+    for g in groups:
+        for office in ("区长", "书记", "主任", "县长"):
+            assert not (office in g and "副" + office in g), g
+        assert all(len(w) >= 2 for w in g)
+
+
+# --- typed candidates, bound to the question ---------------------------------------------------
+
+
+def _info(question: str, words: tuple[str, ...] = ()) -> QuestionInfo:
+    return analyze_question(question, Analyzer(words), {}, set())
+
+
+def _weight(_: str) -> float:
+    return 1.0
+
+
+def test_the_date_of_the_event_asked_not_of_another() -> None:
+    info = _info("宋洁什么时候开会", ("宋洁",))
+    sentence = "11月29日夜，宋洁带队检查工地；12月2日，宋洁主持召开会议。"
+    c = best_candidate(info, sentence, (), _weight)
+    assert c is not None and c.text == "12月2日"
+
+
+def test_a_figure_of_another_quantity_is_no_answer() -> None:
+    info = _info("项目总投资是多少")
+    c = best_candidate(info, "项目设计产能1200吨，总投资2.8亿元。", (), _weight)
+    assert c is not None and c.text == "2.8亿元"
+    people = _info("有多少人出席会议")
+    assert best_candidate(people, "会议共审议了5个议题。", (), _weight) is None
+
+
+def test_an_ordinal_is_never_a_count() -> None:
+    info = _info("会议有多少人出席")
+    assert best_candidate(info, "区第十三届人大常委会第四十一次会议召开。", (), _weight) is None
+
+
+def test_binding_weighs_the_clause_of_the_candidate() -> None:
+    s = "全年计划完成投资441.8亿元，截至7月底，已完成投资218.4亿元。"
+    items = [("截至",), ("完成",), ("投资",)]
+    near = binding(s, s.index("218.4"), s.index("218.4") + 7, items, _weight, before=0.6, after=0.3)
+    far = binding(s, s.index("441.8"), s.index("441.8") + 7, items, _weight, before=0.6, after=0.3)
+    assert near > far
+
+
+# --- the failure classes on the seeds ----------------------------------------------------------
+
+
+def test_wrong_slot_date_of_another_visit(qa: QA) -> None:
+    ans = qa.ask("宋洁什么时候夜查")
+    line = first_line(ans.text)
+    # never 12月2日 (a later visit in the same article): the night inspection's date, given as the
+    # answer or, when the decision finds it too loosely bound (夜查 is printed as 夜 … 检查), quoted
+    assert "12月2日" not in line and "11月29日" in line, ans.text
+    assert line.startswith("11月29日") or ans.abstained
+    assert not verify(ans)
+    assert first_line(qa.ask("宋洁夜查大气污染防治工作是哪天?").text).startswith("11月29日")
+
+
+def test_wrong_slot_office_next_to_the_one_asked(qa: QA) -> None:
+    line = first_line(qa.ask("上街区区长是谁?").text)
+    assert "李兵" in line and "副区长" not in line  # 王喜峰、韩伟达 are 副区长
+
+
+def test_person_question_names_the_title(qa: QA) -> None:
+    assert "区委副书记王玉红" in first_line(qa.ask("王玉红是谁").text)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "贾鲁河综合治理工程什么时候完工",  # only a supervision visit is dated
+        "区人大常委会第四十一次会议有多少人出席",  # 第十三届 is no count
+        "老家印象项目总投资是多少",  # no figure is printed
+    ],
+)
+def test_asked_attribute_absent_abstains(qa: QA, question: str) -> None:
+    ans = qa.ask(question)
+    assert ans.abstained, ans.text
+    assert first_line(ans.text).startswith(NOT_FOUND)
+    assert not verify(ans)  # what it quotes instead is cited correctly
+
+
+def test_qualifier_ordinal_says_what_is_printed(qa: QA) -> None:
+    ans = qa.ask("安委会第六次全体会议是哪天召开的")
+    assert ans.abstained
+    assert "第三次" in ans.text and "第四次" in ans.text  # the meetings the bulletins do report
+
+
+def test_qualifier_year_must_hold(qa: QA) -> None:
+    assert qa.ask("2019年二七区重点项目完成投资多少").abstained
+
+
+def test_paraphrase_through_synonyms(qa: QA) -> None:
+    idx = qa.index
+    info = analyze_question("老百姓关心的问题", idx.analyzer, idx.aliases, idx.districts)
+    assert any("群众" in g for g in info.groups)
+    ans = qa.ask("谁带队检查了学生课外补习机构的整治工作?")  # the text: 校外培训机构专项治理
+    assert "王付立" in first_line(ans.text)
+
+
+def test_traditional_question_over_simplified_text(qa: QA) -> None:
+    ans = qa.ask("上街區區委書記是誰")
+    assert "宋洁" in first_line(ans.text)
+
+
+# --- the decision ------------------------------------------------------------------------------
+
+
+def test_shipped_decision_was_chosen_on_the_data() -> None:
+    data = json.loads(resources.files("rag").joinpath("data/answerability.json").read_text(encoding="utf-8"))
+    assert tuple(data["features"]) == FEATURES
+    assert data["figures"]["cross_validation"]["rule"]["right"] > 0
+    assert load_model() is not None
+
+
+def test_rule_abstains_on_unbound_typed_questions() -> None:
+    rule = Rule(0.6, 0.0, 0.0, True, 0.5)
+    ok = Features(1.0, 1.0, 0.9, 0.8, 0.0, 0.0)
+    assert rule.answers(ok)
+    assert not rule.answers(Features(1.0, 1.0, 0.9, 0.0, 1.0, 0.0))  # no date/figure bound to the question
+    assert not rule.answers(Features(1.0, 1.0, 0.9, 0.3, 0.0, 0.0))  # one only loosely bound
+    assert not rule.answers(Features(0.4, 1.0, 0.9, 0.8, 0.0, 0.0))  # the passage misses the topic
+
+
+def test_logistic_fit_separates_separable_data() -> None:
+    x = [[c, c, 0.9, c, 0.0, 0.0] for c in (0.1, 0.2, 0.3, 0.7, 0.8, 0.9)]
+    m = fit(x, [0, 0, 0, 1, 1, 1])
+    assert isinstance(m, Model)
+    assert m.probability(Features(*x[0])) < 0.5 < m.probability(Features(*x[-1]))
+    assert math.isclose(sum(m.mean) / len(m.mean), sum(map(sum, x)) / 36, rel_tol=1e-6)
