@@ -377,10 +377,13 @@ _MEASURE_TO_CLASS: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 
 def asked_classes(question: str) -> tuple[str, ...]:
-    """The unit classes a quantity question can be answered with; () when any figure may do."""
+    """The unit classes a quantity question can be answered with; () when any figure may do. The
+    measure is read next to 多少/几 (…能报销多少 is no count of the 医院 named earlier)."""
     out: list[str] = []
+    slot = re.search(r"多少|几", question)
+    near = question[max(0, slot.start() - 8) : slot.end() + 8] if slot else question
     for pat, classes in _MEASURE_TO_CLASS:
-        if re.search(pat, question):
+        if re.search(pat, near):
             out.extend(c for c in classes if c not in out)
     if re.search(r"(?:多少|几)个?(?:人|名)", question):
         return ("people",)

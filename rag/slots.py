@@ -36,6 +36,7 @@ from .question import QuestionInfo
 CLAUSE_BREAK = re.compile(r"[，,；;：:。！？!?]")
 # the clause a candidate stands in counts fully, the neighbouring ones less
 NEIGHBOUR_WEIGHT = 0.5
+PREDICATE_WEIGHT = 2.0  # the event or measure asked about (整改 in 整改好了多少处) counts double
 FAR_WEIGHT = 0.25  # a word printed further away in the same sentence still frames it a little
 MIN_BINDING = 0.34  # share of the question's event-word weight printed around the candidate
 
@@ -91,6 +92,7 @@ def binding(
     weight: Callable[[str], float],
     before: float = NEIGHBOUR_WEIGHT,
     after: float = NEIGHBOUR_WEIGHT,
+    predicate: str = "",
 ) -> float:
     """Weighted share of `items` printed in the candidate's clause (full weight) or the clause just
     before or after it (the weights `before` and `after`: a date leads the event it dates, a
@@ -107,7 +109,7 @@ def binding(
     rest = normalize(sentence)
     total = got = 0.0
     for forms in items:
-        w = weight(forms[0])
+        w = weight(forms[0]) * (PREDICATE_WEIGHT if predicate and predicate in forms else 1.0)
         total += w
         got += w * max(
             _credit(forms, own),
@@ -197,7 +199,16 @@ def when_candidates(
         spans = clauses(sentence)
         a, z = next(((a, z) for a, z in spans if a <= m.start() < z), (0, len(sentence)))
         bare = (z - a) - (m.end() - m.start()) <= 4
-        b = binding(sentence, m.start(), m.end(), items, weight, before=0.3, after=1.0 if bare else 0.7)
+        b = binding(
+            sentence,
+            m.start(),
+            m.end(),
+            items,
+            weight,
+            before=0.3,
+            after=1.0 if bare else 0.7,
+            predicate=info.predicate,
+        )
         if end_asked:  # 展到哪一天: the date the text closes with 至/到/截至
             b = min(1.0, b + 0.3) if END_MARK.search(sentence[max(0, m.start() - 3) : m.start()]) else b * 0.5
         out.append(Candidate(text, m.start(), m.end(), b, "when"))
@@ -231,7 +242,7 @@ def num_candidates(
             continue  # a year, not a number of years
         if classes and unit_class(m.group("unit")) not in classes:
             continue  # 个 is no investment, 人 no sum of money
-        b = binding(sentence, m.start(), m.end(), items, weight, before=0.6, after=0.3)
+        b = binding(sentence, m.start(), m.end(), items, weight, before=0.6, after=0.3, predicate=info.predicate)
         out.append(Candidate(text, m.start(), m.end(), b, "num"))
     return out
 
