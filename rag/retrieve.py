@@ -221,6 +221,7 @@ class FusionWeights:
     issue: float = 0.15  # boost for the issue number the question names
     kind: float = 0.08  # boost for a passage holding the kind of fact asked for
     office: float = 0.3  # boost for a passage naming a holder of the office asked about (区长李兵)
+    office_scan: int = 300  # at most this many passages holding the office word are read for holders
 
 
 class HybridRetriever:
@@ -236,10 +237,15 @@ class HybridRetriever:
         info = query.info
         if info.kind != "who" or not info.offices or info.persons:
             return set()
-        rows: set[int] = set()
+        found: set[int] = set()
         for office in info.offices:
-            for token in {office, office[-2:]}:
-                rows.update(int(r) for r in self.index.bm25.postings(normalize(token)))
+            for token in sorted({office, office[-2:]}):
+                found.update(int(r) for r in self.index.bm25.postings(normalize(token)))
+        rows = sorted(found)
+        if len(rows) > self.weights.office_scan:
+            # an archive names a 区长 in thousands of passages: read those closest to the question
+            full = self.index.bm25.scores(query.tokens)
+            rows = sorted(rows, key=lambda i: -full[i])[: self.weights.office_scan]
         out = set()
         for i in rows:
             p = self.index.passages[i]
