@@ -139,7 +139,8 @@ def analyze_question(text: str, analyzer: Analyzer, aliases: dict[str, list[str]
     expansions: list[str] = []
     groups: list[tuple[str, ...]] = []
     covered: set[str] = set()
-    for short, fulls in sorted(aliases.items(), key=lambda kv: -len(kv[0])):
+    for raw_short, raw_fulls in sorted(aliases.items(), key=lambda kv: (-len(kv[0]), kv[0])):
+        short, fulls = normalize(raw_short), [normalize(f) for f in raw_fulls]  # GDP is read as gdp
         if short in norm and not any(short in c for c in covered):
             extra = [f for f in fulls if f not in norm]
             expansions.extend(extra)
