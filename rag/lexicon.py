@@ -284,7 +284,9 @@ NOT_ACTIONS = frozenset({"是区", "是县", "是市", "担任", "负责", "分�
 
 
 # a district or county named in a question (北塘区, 柳河县)
-DISTRICT_NAME = re.compile(rf"(?:^|(?<=[\s，,。？?、]))([{H}]{{2}}(?:区|县))(?!委|长|政府|人大|政协|委员)")
+DISTRICT_NAME = re.compile(
+    rf"(?:^|(?<=[\s，,。？?、]))((?![哪什几这那各全本我该每多])[{H}]{{2}}(?:区|县))(?!委|长|政府|人大|政协|委员)"
+)
 
 
 def date_grain(question: str) -> str:

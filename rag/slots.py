@@ -36,6 +36,7 @@ from .question import QuestionInfo
 CLAUSE_BREAK = re.compile(r"[，,；;：:。！？!?]")
 # the clause a candidate stands in counts fully, the neighbouring ones less
 NEIGHBOUR_WEIGHT = 0.5
+PLURAL = re.compile(r"哪些|哪几|哪几位|有谁|都有谁|分别是谁")
 PREDICATE_WEIGHT = 2.0  # the event or measure asked about (整改 in 整改好了多少处) counts double
 FAR_WEIGHT = 0.25  # a word printed further away in the same sentence still frames it a little
 MIN_BINDING = 0.34  # share of the question's event-word weight printed around the candidate
@@ -318,7 +319,14 @@ def _best(
     cands = [c for c in cands if c.binding >= min_binding]
     if not cands:
         return None
-    return max(cands, key=lambda c: (c.binding, -c.start))
+    best = max(cands, key=lambda c: (c.binding, -c.start))
+    if info.kind == "who" and PLURAL.search(info.text):
+        # 哪些领导 / 哪几位: every person bound as well as the best one, in the order printed
+        many = sorted((c for c in cands if c.binding >= best.binding - 0.1), key=lambda c: c.start)
+        if len(many) > 1:
+            text = "、".join(dict.fromkeys(c.text for c in many))
+            return Candidate(text, many[0].start, many[-1].end, best.binding, "who")
+    return best
 
 
 def _near(sentence: str, c: Candidate, forms: Sequence[str]) -> bool:
