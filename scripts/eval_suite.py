@@ -95,7 +95,7 @@ def article_report() -> dict[str, Any]:
                     found += 1
                     used.add(match[0])
                     a = b.articles[match[0]]
-                    ok = norm(a.title) == norm(g["title"]) if g.get("title") else a.title_from_body
+                    ok = norm(a.title) == norm(g["title"]) if g.get("title") else getattr(a, "title_from_body", False)
                     titled += ok
                     if not ok:
                         misses.append(f"{name}: title {a.title!r} for gold {g.get('title')!r}")
