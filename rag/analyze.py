@@ -11,6 +11,7 @@ import re
 import threading
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 
 import jieba
 import opencc
@@ -132,8 +133,10 @@ STOPWORDS = frozenset(
 _PUNCT = re.compile(r"^[\W_]+$", re.UNICODE)
 
 
+@lru_cache(maxsize=16_384)
 def normalize(text: str) -> str:
-    """Simplified characters, NFKC (full-width -> half-width), lower case, whitespace collapsed."""
+    """Simplified characters, NFKC (full-width -> half-width), lower case, whitespace collapsed.
+    Cached: answering one question normalises the same sentences and words hundreds of times."""
     return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", to_simplified(text))).strip().lower()
 
 

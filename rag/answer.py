@@ -45,7 +45,6 @@ from .slots import best_candidate
 
 NOT_FOUND = "公报中没有找到"
 NOT_PRINTED = "公报中没有写明"
-H = "\u4e00-\u9fff"
 
 
 @dataclass(frozen=True)
@@ -243,7 +242,8 @@ def _year_note(index: Index, hit: Hit, short: str) -> str:
     if re.search(r"\d{4}年", short):
         return ""
     issue = index.issue_of.get(hit.passage.source, "")
-    date = hit.passage.date if len(hit.passage.date) == 10 else ""
+    d = hit.passage.date
+    date = f"{int(d[:4])}年{int(d[5:7])}月{int(d[8:10])}日" if len(d) == 10 and d[4] == "-" else ""
     said = "，".join(x for x in (issue, date) if x)
     return f"（见{said}）" if said else ""
 

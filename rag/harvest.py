@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 
+from .analyze import to_simplified
 from .lexicon import AFTER_NAME, NOT_NAMES, SURNAMES, TITLE_ALT, H
 from .models import Bulletin
 
@@ -33,14 +34,14 @@ SHORT_FORM = re.compile(rf"[{H}]{{1,3}}(?:委会|办|委|组|部)")
 def _texts(b: Bulletin) -> Iterable[tuple[str, str]]:
     """(article id, text) for every article, titles included."""
     for a in b.articles:
-        yield a.id, "\n".join((a.full_title, *(p.text for p in a.paragraphs)))
+        yield a.id, to_simplified("\n".join((a.full_title, *(p.text for p in a.paragraphs))))
 
 
 def user_words(bulletins: Iterable[Bulletin]) -> list[str]:
     found: Counter[str] = Counter()
     for b in bulletins:
         for a in b.articles:
-            found.update(a.reporters)
+            found.update(to_simplified(r) for r in a.reporters)
         for _, text in _texts(b):
             for m in NAME_AFTER_TITLE.finditer(text):
                 if m.group(1)[0] in SURNAMES:

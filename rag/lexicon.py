@@ -104,7 +104,7 @@ _OFFICES = (
     "总编辑",
     "网格员",
 )
-OFFICES = tuple(sorted(set(_OFFICES), key=len, reverse=True))
+OFFICES = tuple(sorted(set(_OFFICES), key=lambda w: (-len(w), w)))
 TITLE_ALT = "|".join(OFFICES)
 
 # what follows a name printed after its title: a verb of the report or punctuation
@@ -116,11 +116,21 @@ AFTER_NAME = (
 TITLED_NAME = re.compile(rf"({TITLE_ALT})([{H}]{{2,3}}?)(?={AFTER_NAME})")
 NOT_NAMES = frozenset(
     {"全区", "我区", "各级", "相关", "有关", "全体", "一行", "下一步", "今后", "要求", "工作", "同志", "带队", "主持"}
+    | {"单位", "项目", "成员", "任命", "方案", "和委员", "和市长", "农民工", "路长制", "和主任", "于会议"}
 )
+# a word ending so names an organisation, a place or a scheme, not a person (商务局, 贾鲁河, 柏林路)
+NOT_NAME_ENDINGS = tuple("局委办会院所处科部组队站河路街村镇区县市省制工案")
 
 
 def is_person_name(word: str) -> bool:
-    return 2 <= len(word) <= 3 and word[0] in SURNAMES and word not in NOT_NAMES and bool(re.fullmatch(f"[{H}]+", word))
+    return (
+        2 <= len(word) <= 3
+        and word[0] in SURNAMES
+        and word not in NOT_NAMES
+        and not word.endswith(NOT_NAME_ENDINGS)
+        and not any(o in word for o in ("书记", "区长", "县长", "市长", "主任", "局长", "部长", "委员"))
+        and bool(re.fullmatch(f"[{H}]+", word))
+    )
 
 
 @dataclass(frozen=True)
@@ -150,8 +160,11 @@ def office_of(text: str, name: str) -> str:
     for t in titled_names(text):
         if t.name == name:
             return _with_org(text, t)
-    m = re.search(rf"{re.escape(name)}[（(]?(?:同志)?(?:任|为|担任)?((?:[{H}]{{0,8}}?)(?:{TITLE_ALT}))", text)
-    if m:
+    # 王玉红（副区长） or 王玉红同志任副区长: the office in brackets or after 任/担任, never any words between
+    m = re.search(
+        rf"{re.escape(name)}(?:[（(]|同志?(?:任|担任|为)|(?:任|担任))((?:[{H}]{{0,6}}?)(?:{TITLE_ALT}))", text
+    )
+    if m and not re.search(r"[，。；、]", m.group(1)):
         return m.group(1)
     return ""
 
@@ -285,7 +298,8 @@ NOT_ACTIONS = frozenset({"是区", "是县", "是市", "担任", "负责", "分�
 
 # a district or county named in a question (北塘区, 柳河县)
 DISTRICT_NAME = re.compile(
-    rf"(?:^|(?<=[\s，,。？?、]))((?![哪什几这那各全本我该每多])[{H}]{{2}}(?:区|县))(?!委|长|政府|人大|政协|委员)"
+    rf"(?:^|(?<=[\s，,。？?、问在到]))((?![哪什几这那各全本我该每多高经开示园新城景])[{H}]{{2}}(?:区|县))"
+    rf"(?!委|长|政府|人大|政协|委员)"
 )
 
 
@@ -312,7 +326,6 @@ DATE_PHRASE = re.compile(
 RANGE_SEP = r"(?:至|到|—|－|~|～|-)"
 # 12月1日至12月31日, 12月1日至31日, 2021年12月上旬至2022年1月中旬: one answer, never half of it
 DATE_RANGE = re.compile(rf"(?:{DATE_PHRASE.pattern})\s*{RANGE_SEP}\s*(?:(?:{DATE_PHRASE.pattern})|\d{{1,2}}(?:日|号))")
-FULL_DATE = re.compile(r"\d{1,2}月\d{1,2}(?:日|号)")
 YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=年)")
 
 
@@ -351,7 +364,7 @@ UNIT_CLASSES: dict[str, tuple[str, ...]] = {
         "支",
     ),
 }
-_ALL_UNITS = sorted({u for us in UNIT_CLASSES.values() for u in us}, key=len, reverse=True)
+_ALL_UNITS = sorted({u for us in UNIT_CLASSES.values() for u in us}, key=lambda w: (-len(w), w))
 NUM_CORE = rf"(?:\d+(?:[.,]\d+)*(?:万|亿|萬|億)?|[{CN_DIGITS}萬億]+)"
 _UNIT_ALT = "|".join(map(re.escape, _ALL_UNITS))
 QUANTITY = re.compile(rf"(?:近|约|超过|超|逾|共|达)?(?<![\d.])(?P<num>{NUM_CORE})(?P<mod>余|多)?(?P<unit>{_UNIT_ALT})")

@@ -14,7 +14,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from .analyze import normalize
+from .analyze import normalize, to_simplified
 from .embed import Embedder
 from .errors import QueryError
 from .index import Index
@@ -251,7 +251,7 @@ class HybridRetriever:
             p = self.index.passages[i]
             if not query.filters.allows(p) or (info.district and p.district and p.district != info.district):
                 continue
-            if any(same_office(o, t.title) for o in info.offices for t in titled_names(p.text)):
+            if any(same_office(o, t.title) for o in info.offices for t in titled_names(to_simplified(p.text))):
                 out.add(i)
         return out
 

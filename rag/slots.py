@@ -21,7 +21,6 @@ from .lexicon import (
     ORDINAL,
     QUANTITY,
     QUANTITY_RANGE,
-    TITLED_NAME,
     H,
     asked_classes,
     is_person_name,
@@ -155,6 +154,8 @@ def who_candidates(
     for n in names:
         if n in seen or n in info.persons or not is_person_name(n):
             continue
+        if n not in sentence:
+            continue
         for m in re.finditer(re.escape(n), sentence):
             if not any(a <= m.start() < b for _, a, b in people):
                 people.append((n, m.start(), m.end()))
@@ -235,7 +236,7 @@ def num_candidates(
         text = m.group(0)
         if (
             normalize(text) in q
-            or normalize(m.group("num")) in q
+            or normalize(m.group("num")) in re.findall(r"[\d.]+(?:万|亿)?|[〇零一二三四五六七八九十两百千万]+", q)
             or sentence[max(0, m.start() - 1) : m.start()] == "第"
         ):
             continue  # a figure the question gives, or an ordinal (第十三届 is never a count)
@@ -249,8 +250,8 @@ def num_candidates(
 
 
 PLACE = re.compile(
-    rf"(?:在|于|到|来到|赴|前往|走进|深入)(?P<place>[{H}\w（）()·]{{2,24}}?)"
-    rf"(?=召开|举行|举办|开展|进行|调研|检查|督导|视察|考察|察看|查看|走访|开幕|闭幕|，|,|。|、|参加|出席)"
+    rf"(?<![关由对位])(?:在|于|到|来到|赴|前往|走进|深入)(?P<place>[{H}\w（）()·]{{2,20}}?)"
+    rf"(?=召开|举行|举办|开展|进行|调研|检查|督导|视察|考察|察看|查看|走访|开幕|闭幕|参加|出席|、)"
 )
 
 
@@ -290,7 +291,9 @@ def best_candidate(
     ]
     if simple != sentence and len(simple) == len(sentence):
         c = _best(info, simple, names, weight, items, min_binding)
-        return None if c is None else Candidate(sentence[c.start : c.end], c.start, c.end, c.binding, c.kind)
+        if c is None or c.text != simple[c.start : c.end]:
+            return c  # an answer the code composed (王玉红（副区长）, 甲、乙) is shown in simplified form
+        return Candidate(sentence[c.start : c.end], c.start, c.end, c.binding, c.kind)
     return _best(info, sentence, names, weight, items, min_binding)
 
 
@@ -320,7 +323,7 @@ def _best(
     if not cands:
         return None
     best = max(cands, key=lambda c: (c.binding, -c.start))
-    if info.kind == "who" and PLURAL.search(info.text):
+    if info.kind == "who" and PLURAL.search(normalize(info.text)):
         # 哪些领导 / 哪几位: every person bound as well as the best one, in the order printed
         many = sorted((c for c in cands if c.binding >= best.binding - 0.1), key=lambda c: c.start)
         if len(many) > 1:
@@ -337,4 +340,4 @@ def _near(sentence: str, c: Candidate, forms: Sequence[str]) -> bool:
     return _credit(forms, normalize(sentence[lo:hi])) > 0
 
 
-__all__ = ["TITLED_NAME", "Candidate", "best_candidate", "binding", "clauses", "event_words"]
+__all__ = ["Candidate", "best_candidate", "binding", "clauses", "event_words"]
