@@ -464,6 +464,30 @@ def ordinals(text: str) -> list[Ordinal]:
     return out
 
 
+# ---- what a question asks for, and the forms that answer it ---------------------------------------
+
+DATE_IN_Q = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(?:(\d{1,2})日)?")
+ISSUE_IN_Q = re.compile(r"第\s*(\d+)\s*期")
+WH_SLOT = re.compile(r"什么时候|什么时间|何时|哪一?天|几月几日|几号|哪一?年|多少|(?<!哪)几[个天名人次项家户座处]?")
+GENERIC = frozenset({"工作", "情况", "问题", "活动", "方面", "相关", "有关"})
+PLURAL = re.compile(r"哪些|哪几|哪几位|有谁|都有谁|分别是谁")
+# the grain a 何时 question asks for, and the date forms that have it
+DATE_GRAIN_FORMS = {
+    "day": re.compile(r"\d{1,2}(?:日|号)|[上中下]旬|月底|月初"),
+    "month": re.compile(r"\d{1,2}月"),
+    "year": re.compile(r"\d{4}年"),
+}
+
+
+END_ASKED = re.compile(r"[到至]哪|截至|截止|持续到|到什么时候|结束|为止|到期")
+END_MARK = re.compile(r"[至到止]|截至|截止")
+# a place a 哪里 question is answered with: after 在/到/赴 …, before the event held there
+PLACE = re.compile(
+    rf"(?<![关由对位])(?:在|于|到|来到|赴|前往|走进|深入)(?P<place>[{H}\w（）()·]{{2,20}}?)"
+    rf"(?=召开|举行|举办|开展|进行|调研|检查|督导|视察|考察|察看|查看|走访|开幕|闭幕|参加|出席|、)"
+)
+
+
 # ---- synonyms of official language ----------------------------------------------------------------
 
 

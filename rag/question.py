@@ -13,9 +13,13 @@ from dataclasses import dataclass
 
 from .analyze import STOPWORDS, Analyzer, normalize
 from .lexicon import (
+    DATE_IN_Q,
     DISTRICT_NAME,
+    GENERIC,
+    ISSUE_IN_Q,
     NOT_ACTIONS,
     QUESTION_FILLER,
+    WH_SLOT,
     YEAR,
     Ordinal,
     date_grain,
@@ -44,17 +48,11 @@ _KIND_PATTERNS = [
     ("list", re.compile(r"哪些|哪几|有什么|什么要求|几点|包括什么|指什么|是什么")),
 ]
 PRONOUNS = re.compile(r"^(他|她|其|该同志|这位|那位|它|此人)|(?<=[，,])(他|她)|(他|她)(还|又|也|曾|在|参加|出席)")
-DATE_IN_Q = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(?:(\d{1,2})日)?")
-ISSUE_IN_Q = re.compile(r"第\s*(\d+)\s*期")
 QUESTION_PHRASES = re.compile(
     r"是谁|哪位|哪些地方|什么地方|哪些人|什么人|哪几点|哪几个|哪几项|哪些|哪几|哪个|哪里|哪儿|在哪|什么时候|什么时间|"
     r"哪一天|哪天|何时|几月几日|第几期|第几|多少|几[个天名人次项期家所条]|什么|怎么做|怎么办|怎么样|怎么|怎样|如何|为什么|"
     r"是否|有没有|吗|呢|\?|？"
 )
-
-
-WH_SLOT = re.compile(r"什么时候|什么时间|何时|哪一?天|几月几日|几号|哪一?年|多少|(?<!哪)几[个天名人次项家户座处]?")
-GENERIC = frozenset({"工作", "情况", "问题", "活动", "方面", "相关", "有关"})
 
 
 def _predicate(norm: str, analyzer: Analyzer, named: set[str]) -> str:

@@ -16,12 +16,16 @@ from dataclasses import dataclass
 
 from .analyze import normalize, to_simplified
 from .lexicon import (
+    DATE_GRAIN_FORMS,
     DATE_PHRASE,
     DATE_RANGE,
+    END_ASKED,
+    END_MARK,
     ORDINAL,
+    PLACE,
+    PLURAL,
     QUANTITY,
     QUANTITY_RANGE,
-    H,
     asked_classes,
     is_person_name,
     office_of,
@@ -35,7 +39,6 @@ from .question import QuestionInfo
 CLAUSE_BREAK = re.compile(r"[，,；;：:。！？!?]")
 # the clause a candidate stands in counts fully, the neighbouring ones less
 NEIGHBOUR_WEIGHT = 0.5
-PLURAL = re.compile(r"哪些|哪几|哪几位|有谁|都有谁|分别是谁")
 PREDICATE_WEIGHT = 2.0  # the event or measure asked about (整改 in 整改好了多少处) counts double
 FAR_WEIGHT = 0.25  # a word printed further away in the same sentence still frames it a little
 MIN_BINDING = 0.34  # share of the question's event-word weight printed around the candidate
@@ -171,22 +174,11 @@ def who_candidates(
     return out
 
 
-GRAIN = {
-    "day": re.compile(r"\d{1,2}(?:日|号)|[上中下]旬|月底|月初"),
-    "month": re.compile(r"\d{1,2}月"),
-    "year": re.compile(r"\d{4}年"),
-}
-
-
-END_ASKED = re.compile(r"[到至]哪|截至|截止|持续到|到什么时候|结束|为止|到期")
-END_MARK = re.compile(r"[至到止]|截至|截止")
-
-
 def when_candidates(
     info: QuestionInfo, sentence: str, weight: Callable[[str], float], items: Sequence[tuple[str, ...]]
 ) -> list[Candidate]:
     out = []
-    grain = GRAIN.get(info.date_grain)
+    grain = DATE_GRAIN_FORMS.get(info.date_grain)
     end_asked = bool(END_ASKED.search(normalize(info.text)))
     ranges = list(DATE_RANGE.finditer(sentence))
     inside = [(r.start(), r.end()) for r in ranges]
@@ -247,12 +239,6 @@ def num_candidates(
         b = binding(sentence, m.start(), m.end(), items, weight, before=0.6, after=0.3, predicate=info.predicate)
         out.append(Candidate(text, m.start(), m.end(), b, "num"))
     return out
-
-
-PLACE = re.compile(
-    rf"(?<![关由对位])(?:在|于|到|来到|赴|前往|走进|深入)(?P<place>[{H}\w（）()·]{{2,20}}?)"
-    rf"(?=召开|举行|举办|开展|进行|调研|检查|督导|视察|考察|察看|查看|走访|开幕|闭幕|参加|出席|、)"
-)
 
 
 def where_candidates(
