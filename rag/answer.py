@@ -155,10 +155,11 @@ def _topic(info: QuestionInfo) -> QuestionInfo:
     )
 
 
-def _score_sentences(index: Index, info: QuestionInfo, hits: Sequence[Hit], top: int) -> list[_Scored]:
+def _score_sentences(
+    index: Index, info: QuestionInfo, hits: Sequence[Hit], top: int, names: Sequence[str]
+) -> list[_Scored]:
     # for 谁 questions the passage must be about the topic; the asked action (主持) may be missing
     topic = _topic(info)
-    names = _person_names(index) if info.kind == "who" else []
     out = []
     top_score = max((h.score for h in hits[:top]), default=1.0) or 1.0
     for ref, h in enumerate(hits[:top], start=1):
@@ -285,12 +286,13 @@ def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSet
         text = f"{NOT_FOUND}关于{'、'.join(lacking)}的内容{said}（{note}）。"
         return Answer(query.text, text, True, tuple(hits), note=note)
     allowed_ids = {h.passage.id for h in allowed}
+    names = _person_names(index) if info.kind == "who" else []  # the index's harvested person names
 
     scored = [
         x
         for x in (
-            _score_sentences(index, info, hits, s.from_top + 2)
-            or _score_sentences(index, replace(info, district=""), hits, s.from_top + 2)
+            _score_sentences(index, info, hits, s.from_top + 2, names)
+            or _score_sentences(index, replace(info, district=""), hits, s.from_top + 2, names)
         )
         if x.hit.passage.id in allowed_ids
     ]
@@ -315,7 +317,6 @@ def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSet
             chosen = chosen[: max(s.max_sentences, len(per))]
             bound = 1.0
     if not first and typed:
-        names = _person_names(index) if info.kind == "who" else []
         # among the best sentences of passages on the topic, the one whose candidate is bound best
         found = None
         best_total = -1.0

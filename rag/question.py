@@ -105,7 +105,6 @@ class QuestionInfo:
     offices: tuple[str, ...] = ()  # offices the question names (区长): never answered with another office
     ordinals: tuple[Ordinal, ...] = ()  # 第六次, 第十三届: must be printed in the evidence
     years: tuple[str, ...] = ()  # 2016: must be printed in the evidence or be its issue's year
-    year_asked: bool = False  # 哪一年 / 哪年: a date without a year does not answer it
     entities: tuple[str, ...] = ()  # names of places, projects, works the index knows (鑫苑名城)
     date_grain: str = ""  # day (哪天), month (哪个月), year (哪一年) or "" (什么时候: any date phrase)
     predicate: str = ""  # the event or measure asked about (完工 in 什么时候完工, 总投资 in 总投资是多少)
@@ -115,7 +114,7 @@ class QuestionInfo:
         """subject (谁主持了…), office (区长是谁), person (宋洁是谁 / 担任什么职务) or ""."""
         if self.kind != "who":
             return ""
-        if self.subject or self.action:
+        if self.action:
             return "subject"
         if self.persons and not self.offices:
             return "person"
@@ -214,5 +213,4 @@ def analyze_question(text: str, analyzer: Analyzer, aliases: dict[str, list[str]
         entities=tuple(e for e in entities if not any(e != x and e in x for x in entities)),
         date_grain=date_grain(norm),
         predicate=_predicate(norm, analyzer, {*persons, *entities, district}),
-        year_asked=bool(re.search(r"哪一?年|什么年份|几几年|何年", norm)),
     )

@@ -231,20 +231,20 @@ class HybridRetriever:
         self.lexical = LexicalRetriever(index)
         self.weights = weights or FusionWeights()
 
-    def _office_holders(self, query: Query) -> set[int]:
+    def _office_holders(self, query: Query) -> tuple[set[int], np.ndarray | None]:
         """For a question about who holds an office: the allowed passages printing a name under that
         very office (区长李兵, not 副区长王喜峰), found through the index's postings of the office."""
         info = query.info
         if info.kind != "who" or not info.offices or info.persons:
-            return set()
+            return set(), None
         found: set[int] = set()
         for office in info.offices:
             for token in sorted({office, office[-2:]}):
                 found.update(int(r) for r in self.index.bm25.postings(normalize(token)))
         rows = sorted(found)
-        if len(rows) > self.weights.office_scan:
+        full = self.index.bm25.scores(query.tokens) if rows else None
+        if full is not None and len(rows) > self.weights.office_scan:
             # an archive names a 区长 in thousands of passages: read those closest to the question
-            full = self.index.bm25.scores(query.tokens)
             rows = sorted(rows, key=lambda i: -full[i])[: self.weights.office_scan]
         out = set()
         for i in rows:
@@ -253,16 +253,15 @@ class HybridRetriever:
                 continue
             if any(same_office(o, t.title) for o in info.offices for t in titled_names(to_simplified(p.text))):
                 out.add(i)
-        return out
+        return out, full
 
     def search(self, query: Query, k: int = 10) -> list[Hit]:
         w = self.weights
         qvec = self.dense.query_vector(query) if len(self.index) else None
         ds = self.dense.scores(query, w.pool, qvec)
         ls = self.lexical.scores(query, w.pool)
-        holders = self._office_holders(query)
-        if holders:  # 区长是谁: every passage that names a 区长 competes, however it ranks otherwise
-            full = self.index.bm25.scores(query.tokens)
+        holders, full = self._office_holders(query)
+        if holders and full is not None:  # 区长是谁: every passage naming a 区长 competes, however it ranks
             for i in holders:
                 ls.setdefault(i, float(full[i]))
         cand = set(ds) | set(ls)
