@@ -167,9 +167,10 @@ class Analyzer:
                 self._tok = tok
             return self._tok
 
-    def words(self, text: str) -> list[str]:
-        """Plain jieba segmentation of normalised text (for display and matching)."""
-        return [w for w in self._tokenizer().lcut(normalize(text)) if w.strip()]
+    def words(self, text: str, hmm: bool = True) -> list[str]:
+        """Plain jieba segmentation of normalised text (for display and matching); `hmm=False` keeps
+        jieba from joining leftover characters into new words (时去 in 督导安全生产时去了)."""
+        return [w for w in self._tokenizer().lcut(normalize(text), HMM=hmm) if w.strip()]
 
     def tokens(self, text: str) -> list[str]:
         """BM25 tokens: search-mode segmentation, punctuation and stopwords dropped."""

@@ -482,6 +482,14 @@ DATE_GRAIN_FORMS = {
 END_ASKED = re.compile(r"[到至]哪|截至|截止|持续到|到什么时候|结束|为止|到期")
 END_MARK = re.compile(r"[至到止]|截至|截止")
 # a place a 哪里 question is answered with: after 在/到/赴 …, before the event held there
+# a named road, village, estate or park in a question (滨河路, 河湾村, 东关小区): the evidence must print
+# it. Two characters before the suffix, none of them a function or generic word (那片旧小区, 各社区)
+_PLACE_CHAR = rf"(?:(?![哪什这那各全该每本老旧新某片个的些几多和与及在到去了是有城农乡镇区县市省条座处])[{H}])"
+_GENERIC_PLACES = "断头路|示范街|步行街|商业街|美食街|特色街|主干路|支路|背街|小巷|示范村|中心村|行政村|自然村|安置小区"
+NAMED_PLACE = re.compile(
+    rf"(?!(?:{_GENERIC_PLACES}))({_PLACE_CHAR}{{2}}(?:大道|大街|路|街(?![道区])|巷|村|小区|社区|家属院|水库|公园|广场))"
+)
+
 PLACE = re.compile(
     rf"(?<![关由对位])(?:在|于|到|来到|赴|前往|走进|深入)(?P<place>[{H}\w（）()·]{{2,20}}?)"
     rf"(?=召开|举行|举办|开展|进行|调研|检查|督导|视察|考察|察看|查看|走访|开幕|闭幕|参加|出席|、)"

@@ -213,6 +213,8 @@ DISTRICT_IN_TEXT = _re(rf"([{CJK}]{{2}}[区县])")
 TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
 PINYIN_LEFTOVER = rf"(?<=[{CJK}])\((?=[a-zü]*[{TONED}])[a-zü{TONED}]{{1,7}}\)"  # a pattern for re.sub
 ORG_SUFFIX = _re(r"(?:办|局|委|处|部|站|所|队|院|科|室|组|会|社|中心|街道|社区|公司)$")
+# 旧小区 (of 老旧小区), 城东社区: words that end like a district but never name one
+NOT_DISTRICT_ENDINGS = ("小区", "社区", "园区", "景区", "辖区", "片区", "校区", "厂区", "院区", "营区", "库区", "矿区")
 NOT_DISTRICTS = {
     "市区",
     "城区",
@@ -588,7 +590,7 @@ def _read_masthead(paras: list[tuple[str, str]]) -> tuple[_Masthead, int]:
 
 def _district_ok(d: str) -> bool:
     d = to_simplified(d)
-    return d not in NOT_DISTRICTS and d[1] not in "全我该本各此县市省"
+    return d not in NOT_DISTRICTS and d[-2:] not in NOT_DISTRICT_ENDINGS and d[1] not in "全我该本各此县市省届"
 
 
 def _guess_district(names: list[str], text: str) -> str:

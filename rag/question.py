@@ -9,6 +9,7 @@ evidence really covers the question or we should abstain.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .analyze import STOPWORDS, Analyzer, normalize
@@ -17,6 +18,7 @@ from .lexicon import (
     DISTRICT_NAME,
     GENERIC,
     ISSUE_IN_Q,
+    NAMED_PLACE,
     NOT_ACTIONS,
     QUESTION_FILLER,
     WH_SLOT,
@@ -130,7 +132,16 @@ def question_kind(text: str) -> str:
     return "what"
 
 
-def analyze_question(text: str, analyzer: Analyzer, aliases: dict[str, list[str]], districts: set[str]) -> QuestionInfo:
+def analyze_question(
+    text: str,
+    analyzer: Analyzer,
+    aliases: dict[str, list[str]],
+    districts: set[str],
+    known: Callable[[str], bool] | None = None,
+) -> QuestionInfo:
+    """`known` says whether the bulletins use a word: a word that only jieba's new-word guessing
+    made (时去, 人前, 改能: leftover characters joined) counts only when the bulletins use it or it
+    is shaped like a person's name."""
     norm = normalize(text)
     kind = question_kind(norm)
     expansions: list[str] = []
@@ -161,7 +172,11 @@ def analyze_question(text: str, analyzer: Analyzer, aliases: dict[str, list[str]
             district = d
             break
     words: list[str] = []
-    for w in analyzer.words(QUESTION_PHRASES.sub(" ", norm)):
+    plain = QUESTION_PHRASES.sub(" ", norm)
+    dictionary_cut = set(analyzer.words(plain, hmm=False))
+    for w in analyzer.words(plain):
+        if known is not None and w not in dictionary_cut and not is_person_name(w) and not known(w):
+            continue  # leftover characters jieba joined into a word nobody prints
         if w in STOPWORDS or w in QUESTION_FILLER or not re.search(r"[\w]", w) or (len(w) == 1 and not w.isdigit()):
             continue
         if district and (w in district or district in w):
@@ -182,6 +197,7 @@ def analyze_question(text: str, analyzer: Analyzer, aliases: dict[str, list[str]
     entities = [w for w in analyzer.user_words if len(w) >= 3 and not is_person_name(w) and w in norm]
     # a district or county the index does not know: the evidence must print it
     entities += [d for d in DISTRICT_NAME.findall(norm) if d not in districts and d != district]
+    entities += [p for p in NAMED_PLACE.findall(norm) if not any(p in e for e in entities)]
     persons += [w for w in analyzer.user_words if is_person_name(w) and w in norm and w not in persons]
     offices = [o for o in offices_in(norm) if not any(o != x and o in x for x in offices_in(norm))]
     action = ""

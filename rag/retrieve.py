@@ -83,7 +83,8 @@ def make_query(index: Index, text: str, filters: Filters | None = None) -> Query
             f"问题有 {len(text)} 个字，超过 {MAX_QUERY_CHARS} 字的上限，请缩短问题"
             f"（the question is {len(text)} characters long; the limit is {MAX_QUERY_CHARS}: ask a shorter question）"
         )
-    info = analyze_question(text, index.analyzer, index.aliases, index.districts)
+    vocab = index.bm25.vocab
+    info = analyze_question(text, index.analyzer, index.aliases, index.districts, known=lambda w: normalize(w) in vocab)
     norm = normalize(text)
     tokens = index.analyzer.tokens(norm + " " + " ".join(info.expansions))
     return Query(text=text, tokens=tuple(dict.fromkeys(tokens)), info=info, filters=filters or Filters())
