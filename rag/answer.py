@@ -28,6 +28,7 @@ from .answerability import Decider, Features, load_model
 from .chunk import split_sentences
 from .index import Index
 from .lexicon import (
+    ANAPHOR,
     DATE_PHRASE,
     DISTRICT_NAME,
     ORDINAL,
@@ -35,10 +36,11 @@ from .lexicon import (
     is_person_name,
     office_of,
     ordinals,
+    org_endings,
     same_office,
     titled_names,
 )
-from .models import Answer, Evidence, Hit
+from .models import Answer, Evidence, Hit, Passage
 from .question import QuestionInfo
 from .retrieve import Query
 from .slots import best_candidate
@@ -306,7 +308,8 @@ def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSet
     first = ""
     bound = 0.0
     quoted = False  # a typed question answered by quoting what the text does say
-    typed = info.kind in ("who", "when", "num", "where")
+    org = org_endings(normalize(info.text)) is not None and info.kind in ("list", "what")
+    typed = info.kind in ("who", "when", "num", "where") or org
     lead = best
     weight = _weigher(index)
     if info.who_mode == "office" and not info.district and not info.persons:
@@ -323,16 +326,16 @@ def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSet
         for x in scored[:10]:
             if x.score < best.score - 0.5:
                 break
-            if not x.topical:
+            if not x.topical or not _names_printed(info, x):
                 continue
             p = x.hit.passage
-            c = best_candidate(info, x.sentence, names, weight, f"{p.title} {p.text} {p.citation}", s.min_binding)
-            if c is not None and x.score + 0.5 * c.binding > best_total:
-                found, best_total = (x, c), x.score + 0.5 * c.binding
+            c = best_candidate(info, x.sentence, names, weight, _frame(p), s.min_binding)
+            if c is not None and x.score + BINDING_WEIGHT * c.binding > best_total:
+                found, best_total = (x, c), x.score + BINDING_WEIGHT * c.binding
         if found is not None:
             x, c = found
             note = _year_note(index, x.hit, c.text) if info.kind == "when" else ""
-            first = f"{c.text}{note} [{x.ref}]"
+            first = f"{x.sentence} [{x.ref}]" if c.kind == "org" else f"{c.text}{note} [{x.ref}]"
             bound = c.binding
             lead = x
             if x is not best:
@@ -348,10 +351,23 @@ def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSet
         ):  # nobody is said to do exactly that (主持): say so, and who the text does name
             first = f"{NOT_PRINTED}谁{info.action}；公报中写的是：{best.sentence} [{best.ref}]"
             quoted = True
+    if not first and info.kind in ("list", "what"):
+        # a sentence that only restates the question (我区举办职工技能培训班 for 培训都教些什么) says
+        # nothing about what was asked: take the best one that adds something
+        for x in scored[:10]:
+            if x.score < best.score - 0.3:
+                break
+            if x.topical and _adds(info, x.sentence):
+                lead = x
+                if x is not best:
+                    chosen = [x, *[y for y in chosen if y is not x][: s.max_sentences - 1]]
+                break
+        first = f"{lead.sentence} [{lead.ref}]"
     if not first:
         first = f"{best.sentence} [{best.ref}]"
+    lp = lead.hit.passage
     feats = Features(
-        coverage=max(coverage(index, _topic(info), h.passage.title + " " + h.passage.text)[0] for h in top),
+        coverage=coverage(index, _topic(info), f"{lp.title} {lp.text}")[0],
         sentence_coverage=coverage(index, info, lead.hit.passage.title + " " + lead.sentence)[0],
         dense=lead.hit.dense_score or 0.0,
         bound=bound,
@@ -371,6 +387,47 @@ def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSet
     text = first + "\n\n依据：\n" + "\n".join(quotes)
     note = f"{searched}；没有确切回答该问题的语句" if abstained else ""
     return Answer(query.text, text, abstained, tuple(hits), evidence=evidence, note=note, extra=extra)
+
+
+BINDING_WEIGHT = 1.0  # how much a candidate's binding counts against its sentence's score when choosing
+
+
+def _frame(p: Passage) -> str:
+    """What frames every sentence of a passage: its title, its first sentence and its citation (a word
+    printed only in another sentence, 农村 beside 城镇, tells sentences apart and does not frame)."""
+    sents = split_sentences(p.text)
+    return f"{p.title} {sents[0] if sents else ''} {p.citation}"
+
+
+def _names_printed(info: QuestionInfo, x: _Scored) -> bool:
+    """A project or place the question names is printed in the sentence that answers it, or in the
+    sentence before when this one refers back to it (该项目总投资…)."""
+    if not info.entities:
+        return True
+    hay = normalize(x.sentence)
+    missing = [e for e in info.entities if normalize(e) not in hay]
+    if not missing:
+        return True
+    if not ANAPHOR.match(x.sentence):
+        return False
+    sents = split_sentences(x.hit.passage.text)
+    i = next((k for k, t in enumerate(sents) if t == x.sentence), 0)
+    before = normalize(sents[i - 1]) if i > 0 else normalize(x.hit.passage.title)
+    return all(normalize(e) in before for e in missing)
+
+
+def _adds(info: QuestionInfo, sentence: str) -> bool:
+    """Whether the sentence says more than the question: enough characters left once the question's
+    words, dates and function characters are taken out."""
+    rest = normalize(sentence)
+    for forms in [(w,) for w in info.words] + list(info.groups):
+        for f in forms:
+            rest = rest.replace(normalize(f), " ")
+    rest = DATE_PHRASE.sub(" ", rest)
+    return len(re.findall(r"[\u4e00-\u9fff]", re.sub(r"[我区县市的了和在是为与及等将对]", "", rest))) >= MIN_NEW_CHARS
+
+
+MIN_NEW_CHARS = 8
 
 
 def _rule(s: AnswerSettings, f: Features, best_cov: float, hits: Sequence[Hit]) -> bool:

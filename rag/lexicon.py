@@ -374,6 +374,51 @@ QUANTITY_RANGE = re.compile(
 )
 ORDINAL = re.compile(rf"第(?P<num>[\d{CN_DIGITS}]+)(?P<unit>次|届|期|批|名|位|个|轮|季度|版|条|项|场|号)?")
 
+# 由75%提高到80%: the figure after 由/从 is what it was before the change; the question asks for the new one
+CHANGE_FROM_AFTER = re.compile(
+    r"\s*(?:提高|增加|增长|降低|下降|减少|缩短|扩大|提升|上升|调整|延长|压缩|上调|下调)(?:到|至|为)"
+)
+CHANGE_FROM_BEFORE = ("由", "从")
+ASKS_BEFORE = re.compile(r"原来|原先|之前|此前|以前|调整前|提高前|变化前|过去")
+
+# 哪个单位 / 哪家公司 / 哪所学校: an organisation of that kind must be printed (and is no answer when the
+# question already names it); the asked noun and the endings that can answer it
+ORG_ASKED = re.compile(
+    r"(?:哪|什么)(?:个|家|所|一个|一家|一所|些|几个|几家)?[\u4e00-\u9fff]{0,3}?"
+    r"(单位|部门|机构|机关|公司|企业|厂家|学校|大学|医院|银行|集团)"
+)
+_ORG_ENDINGS = {
+    "unit": "局|委|办|部|院|厅|处|中心|站|所|队|会|委员会|办公室|办事处|街道|公司|集团|企业|医院|学校|大学|银行|厂|社",
+    "company": "公司|集团|企业|厂|股份|银行|合作社|商会",
+    "school": "学校|大学|中学|小学|学院|幼儿园|党校",
+    "hospital": "医院|卫生院|卫生服务中心|卫生服务站|门诊部",
+    "bank": "银行|信用社",
+}
+_ORG_KIND = {
+    "单位": "unit",
+    "部门": "unit",
+    "机构": "unit",
+    "机关": "unit",
+    "公司": "company",
+    "企业": "company",
+    "厂家": "company",
+    "集团": "company",
+    "学校": "school",
+    "大学": "school",
+    "医院": "hospital",
+    "银行": "bank",
+}
+
+
+def org_endings(question: str) -> re.Pattern[str] | None:
+    """For a 哪个单位/哪家公司 question, the endings of a name that can answer it, else None."""
+    m = ORG_ASKED.search(question)
+    return re.compile(_ORG_ENDINGS[_ORG_KIND[m.group(1)]]) if m else None
+
+
+# a sentence that refers back to what the one before named (该项目总投资…)
+ANAPHOR = re.compile(r"^(?:该|此|其|这一?|这个|这些|上述|项目|工程)")
+
 # what a question's measure word asks for
 _MEASURE_TO_CLASS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"比例|百分之|增长|下降|比重|占比|率", ("percent",)),
