@@ -125,7 +125,11 @@ def _kind_bonus(info: QuestionInfo, sentence: str, person_names: Sequence[str] =
             return 0.3 if hit else 0.0
         if re.search(r"地方|地点|哪里|现场|哪些.{0,4}(社区|街道|村|项目|单位|企业|部门)", q):
             listed = "、" in sentence and re.search(r"到|来到|先后|查看|察看|走访|深入", sentence)
-            return 0.3 if listed else 0.0
+            if not listed:
+                return 0.0
+            # named places (县城北加油站、清水河大桥) rather than kinds of place (企业、工地)
+            items = [t for t in re.split(r"[、，,和及与]", sentence) if t]
+            return 0.3 if sum(len(t) for t in items) / len(items) >= 5 else 0.15
         return 0.15 if "、" in sentence else 0.0
     return 0.0
 
@@ -373,6 +377,7 @@ def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSet
         bound=bound,
         typed_unbound=float(typed and bound == 0.0 and not quoted),
         unknown=_unknown_share(index, info),
+        hedged=float(quoted),
     )
     model = s.model if s.model is not None else load_model()
     answer_it = s.always_answer or (model.answers(feats) if model is not None else _rule(s, feats, best_cov, hits))

@@ -4,15 +4,17 @@ A drafted answer (the short answer or the quoted sentence) is shown only when th
 probability of being right of at least the threshold chosen on the data; otherwise the answer
 says the bulletins do not state it and quotes what they do say. The features are:
 
-- coverage: how much of the question (IDF-weighted, aliases and synonyms counted) the best
-  passage prints;
+- coverage: how much of the question (IDF-weighted, aliases and synonyms counted) the passage the
+  answer comes from prints;
 - sentence coverage: the same for the sentence the answer quotes or is taken from, read under
   its article's headline;
 - dense: the embedding similarity of that passage to the question;
 - bound: for 谁/何时/多少/哪里 questions, how much of the question stands around the short
   answer in its clause (0 when there is none);
 - typed_unbound: 1 when such a question found no answer of its type;
-- unknown: the share of the question's weight in words the bulletins never use.
+- unknown: the share of the question's weight in words the bulletins never use;
+- hedged: 1 when the draft itself says what is not printed and quotes what is (公报中没有写明谁主持；
+  公报中写的是：…).
 
 `scripts/fit_answerability.py` fits it on the tune half of eval/suite.jsonl with 5-fold
 cross-validation and writes `data/answerability.json`; the README gives its figures.
@@ -26,7 +28,7 @@ from dataclasses import asdict, dataclass
 from functools import cache
 from importlib import resources
 
-FEATURES = ("coverage", "sentence_coverage", "dense", "bound", "typed_unbound", "unknown")
+FEATURES = ("coverage", "sentence_coverage", "dense", "bound", "typed_unbound", "unknown", "hedged")
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class Features:
     bound: float
     typed_unbound: float
     unknown: float
+    hedged: float = 0.0
 
     def vector(self) -> list[float]:
         return [float(getattr(self, n)) for n in FEATURES]

@@ -274,7 +274,7 @@ def where_candidates(
     return out
 
 
-ORG_STOP = set("由在对向与和及、的是为被经到从将把给让了等：:，,；;。“”\"")
+ORG_STOP = set('由在对向与和及、的是为被经到从将把给让了等：:，,；;。“”"')
 
 
 def org_candidates(
