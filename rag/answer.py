@@ -127,9 +127,12 @@ def _kind_bonus(info: QuestionInfo, sentence: str, person_names: Sequence[str] =
             listed = "、" in sentence and re.search(r"到|来到|先后|查看|察看|走访|深入", sentence)
             if not listed:
                 return 0.0
-            # named places (县城北加油站、清水河大桥) rather than kinds of place (企业、工地)
-            items = [t for t in re.split(r"[、，,和及与]", sentence) if t]
-            return 0.3 if sum(len(t) for t in items) / len(items) >= 5 else 0.15
+            # named places (县城北加油站、清水河大桥) rather than kinds of place (企业、工地): the inner
+            # items of the listing clause (the first carries the verb before it)
+            clause = next(c for c in re.split(r"[，,；;：:。]", sentence) if "、" in c)
+            items = [t for t in re.split(r"[、和及与]", clause) if t]
+            inner = items[1:-1] or items[-1:]
+            return 0.3 if sum(len(t) for t in inner) / len(inner) >= 4 else 0.15
         return 0.15 if "、" in sentence else 0.0
     return 0.0
 
@@ -409,7 +412,7 @@ def _names_printed(info: QuestionInfo, x: _Scored) -> bool:
     sentence before when this one refers back to it (该项目总投资…)."""
     if not info.entities:
         return True
-    hay = normalize(x.sentence)
+    hay = normalize(x.sentence + " " + _frame(x.hit.passage))  # the street a passage is about frames it
     missing = [e for e in info.entities if normalize(e) not in hay]
     if not missing:
         return True

@@ -97,7 +97,46 @@ class Rule:
         return json.dumps({"features": FEATURES, "kind": "rule", **asdict(self), **extra}, ensure_ascii=False, indent=1)
 
 
-Decider = Model | Rule
+@dataclass(frozen=True)
+class Both:
+    """Answer only when the rule and the logistic model both would: the cautious choice when each
+    alone lets through drafts the other catches."""
+
+    rule: Rule
+    model: Model
+
+    def answers(self, f: Features) -> bool:
+        return self.rule.answers(f) and self.model.answers(f)
+
+    def to_json(self, **extra: object) -> str:
+        return json.dumps(
+            {"features": FEATURES, "kind": "both", "rule": asdict(self.rule), "model": asdict(self.model), **extra},
+            ensure_ascii=False,
+            indent=1,
+        )
+
+
+Decider = Model | Rule | Both
+
+
+def _rule(data: dict) -> Rule:
+    return Rule(
+        float(data["min_coverage"]),
+        float(data["min_sentence_coverage"]),
+        float(data["min_dense"]),
+        bool(data["unbound_abstains"]),
+        float(data.get("min_bound", 0.0)),
+    )
+
+
+def _model(data: dict) -> Model:
+    return Model(
+        tuple(data["mean"]),
+        tuple(data["scale"]),
+        tuple(data["coef"]),
+        float(data["intercept"]),
+        float(data["threshold"]),
+    )
 
 
 @cache
@@ -110,20 +149,10 @@ def load_model() -> Decider | None:
     if tuple(data.get("features", ())) != FEATURES:
         return None  # fitted on other features: refit with scripts/fit_answerability.py
     if data.get("kind") == "rule":
-        return Rule(
-            float(data["min_coverage"]),
-            float(data["min_sentence_coverage"]),
-            float(data["min_dense"]),
-            bool(data["unbound_abstains"]),
-            float(data.get("min_bound", 0.0)),
-        )
-    return Model(
-        tuple(data["mean"]),
-        tuple(data["scale"]),
-        tuple(data["coef"]),
-        float(data["intercept"]),
-        float(data["threshold"]),
-    )
+        return _rule(data)
+    if data.get("kind") == "both":
+        return Both(_rule(data["rule"]), _model(data["model"]))
+    return _model(data)
 
 
 def rule_grid() -> list[Rule]:

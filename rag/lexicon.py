@@ -216,6 +216,8 @@ def offices_in(text: str) -> list[str]:
 # words of how people ask, not of what they ask about: never required in the evidence
 QUESTION_FILLER = frozenset(
     [
+        "原来",  # 原来是多少: which of a changed figure is asked (ASKS_BEFORE), no word to find
+        "原先",
         "这份",
         "报纸",
         "公报",

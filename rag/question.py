@@ -141,7 +141,7 @@ def analyze_question(
 ) -> QuestionInfo:
     """`known` says whether the bulletins use a word: a word that only jieba's new-word guessing
     made (时去, 人前, 改能: leftover characters joined) counts only when the bulletins use it or it
-    is shaped like a person's name."""
+    is shaped like a three-character name (a two-character guess such as 时去 often only looks like one)."""
     norm = normalize(text)
     kind = question_kind(norm)
     expansions: list[str] = []
@@ -175,7 +175,7 @@ def analyze_question(
     plain = QUESTION_PHRASES.sub(" ", norm)
     dictionary_cut = set(analyzer.words(plain, hmm=False))
     for w in analyzer.words(plain):
-        if known is not None and w not in dictionary_cut and not is_person_name(w) and not known(w):
+        if known is not None and w not in dictionary_cut and not (len(w) == 3 and is_person_name(w)) and not known(w):
             continue  # leftover characters jieba joined into a word nobody prints
         if w in STOPWORDS or w in QUESTION_FILLER or not re.search(r"[\w]", w) or (len(w) == 1 and not w.isdigit()):
             continue

@@ -351,7 +351,9 @@ def _best(
     if info.kind in ("when", "num") and info.predicate and not re.search(r"第几|排第|名次|排名", info.text):
         # the event or measure asked about (完工, 出席, 总投资) must stand around the answer
         pred = (info.predicate, *synonyms_of(info.predicate))
-        cands = [c for c in cands if _near(sentence, c, pred)]
+        ends = info.kind == "when" and bool(END_ASKED.search(normalize(info.text)))
+        # 持续到什么时候: a span's closing date answers it whatever verb the text uses
+        cands = [c for c in cands if _near(sentence, c, pred) or (ends and DATE_RANGE.fullmatch(c.text))]
         # the figure of 已完成整改41处 answers 整改了多少处, not the 46处 of the clause before it
         cands = [
             replace(c, binding=min(1.0, c.binding + OWN_CLAUSE_BONUS)) if _near(sentence, c, pred, 0) else c

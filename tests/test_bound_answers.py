@@ -16,7 +16,7 @@ import pytest
 
 from rag.analyze import Analyzer
 from rag.answer import NOT_FOUND, verify
-from rag.answerability import FEATURES, Features, Model, Rule, fit, load_model
+from rag.answerability import FEATURES, Both, Features, Model, Rule, fit, load_model
 from rag.lexicon import (
     DATE_RANGE,
     QUANTITY,
@@ -129,6 +129,60 @@ def test_binding_weighs_the_clause_of_the_candidate() -> None:
     assert near > far
 
 
+def test_a_changed_figure_answers_with_its_new_value() -> None:
+    info = _info("住院能报销多少")
+    c = best_candidate(info, "自8月1日起，住院报销比例由75%提高到80%；", (), _weight)
+    assert c is not None and c.text == "80%"
+    before = _info("住院报销比例原来是多少")
+    c = best_candidate(before, "自8月1日起，住院报销比例由75%提高到80%；", (), _weight)
+    assert c is not None and c.text == "75%"
+
+
+def test_the_measure_in_the_figures_own_clause_binds_it() -> None:
+    info = _info("今年的一般隐患已经整改好了多少处")
+    c = best_candidate(info, "共排查一般隐患46处，已完成整改41处，整改率89.1%。", (), _weight)
+    assert c is not None and c.text == "41处"
+
+
+def test_an_untitled_name_before_the_action_is_its_subject() -> None:
+    info = _info("谁汇报了马寨段的治理进展")
+    c = best_candidate(info, "谢金旺汇报了马寨段的治理工作推进情况。", (), _weight)
+    assert c is not None and c.text == "谢金旺"
+
+
+def test_an_organisation_question_needs_an_organisation_of_that_kind() -> None:
+    info = _info("黑木耳项目是哪家公司投资建设的")
+    c = best_candidate(info, "黑木耳精深加工项目由吉林长岭食品集团投资建设，总投资3.6亿元。", (), _weight)
+    assert c is not None and c.text == "吉林长岭食品集团"
+    builder = _info("新院区是哪家建筑公司承建的")
+    assert best_candidate(builder, "新院区总投资6.8亿元，于2021年3月开工建设。", (), _weight) is None
+
+
+def test_question_words_jieba_only_guessed_are_dropped() -> None:
+    known = {"督导", "安全生产", "地方"}.__contains__
+    info = analyze_question("林国栋督导安全生产时去了哪几个地方", Analyzer(["林国栋"]), {}, set(), known=known)
+    assert "时去" not in info.words and "林国栋" in info.persons
+
+
+def test_a_named_road_or_village_is_a_qualifier() -> None:
+    assert "滨河路" in _info("滨河路那片旧小区改造一共涉及多少户").entities
+    assert "河湾村" in _info("在金石镇河湾村大堤上守了二十天的老支书叫什么").entities
+    assert not _info("修断头路时怎么少影响周边老百姓").entities  # a kind of road, not a name
+    assert not _info("谁带队来上街区调研").entities  # 上街区 is a district
+
+
+def test_no_district_is_read_from_words_that_end_like_one() -> None:
+    from rag.ingest import RawBulletin
+    from rag.parse import parse_bulletin
+
+    text = (
+        "老旧小区改造惠民生\n\n本报讯 我区老旧小区改造全面铺开，旧小区换新颜。"
+        "老旧小区改造涉及居民1200户，十一届区委高度重视。\n"
+    )
+    bulletin = parse_bulletin(RawBulletin("x.txt", text, "utf-8", "0" * 64))
+    assert bulletin.district == ""
+
+
 # --- the failure classes on the seeds ----------------------------------------------------------
 
 
@@ -210,8 +264,16 @@ def test_rule_abstains_on_unbound_typed_questions() -> None:
 
 
 def test_logistic_fit_separates_separable_data() -> None:
-    x = [[c, c, 0.9, c, 0.0, 0.0] for c in (0.1, 0.2, 0.3, 0.7, 0.8, 0.9)]
+    x = [[c, c, 0.9, c, 0.0, 0.0, 0.0] for c in (0.1, 0.2, 0.3, 0.7, 0.8, 0.9)]
     m = fit(x, [0, 0, 0, 1, 1, 1])
     assert isinstance(m, Model)
     assert m.probability(Features(*x[0])) < 0.5 < m.probability(Features(*x[-1]))
-    assert math.isclose(sum(m.mean) / len(m.mean), sum(map(sum, x)) / 36, rel_tol=1e-6)
+    assert math.isclose(sum(m.mean) / len(m.mean), sum(map(sum, x)) / 42, rel_tol=1e-6)
+
+
+def test_both_answers_only_when_rule_and_model_agree() -> None:
+    x = [[c, c, 0.9, c, 0.0, 0.0, 0.0] for c in (0.1, 0.2, 0.3, 0.7, 0.8, 0.9)]
+    m = fit(x, [0, 0, 0, 1, 1, 1])
+    strict = Both(Rule(0.85, 0.0, 0.0, True, 0.0), m)
+    assert strict.answers(Features(*x[-1])) and not strict.answers(Features(*x[-2]))  # the rule refuses 0.8
+    assert not strict.answers(Features(*x[0]))
