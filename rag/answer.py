@@ -132,7 +132,7 @@ def _kind_bonus(info: QuestionInfo, sentence: str, person_names: Sequence[str] =
             clause = next(c for c in re.split(r"[，,；;：:。]", sentence) if "、" in c)
             items = [t for t in re.split(r"[、和及与]", clause) if t]
             inner = items[1:-1] or items[-1:]
-            return 0.3 if sum(len(t) for t in inner) / len(inner) >= 4 else 0.15
+            return 0.45 if sum(len(t) for t in inner) / len(inner) >= 4 else 0.15
         return 0.15 if "、" in sentence else 0.0
     return 0.0
 

@@ -451,7 +451,8 @@ def asked_classes(question: str) -> tuple[str, ...]:
         return ("people",)
     if out and out[0] in ("money", "percent"):
         return (out[0],)  # 几个项目总投资是多少: the sum asked for, not the number of projects
-    m = re.search(rf"(?:多少|几)({'|'.join(map(re.escape, _ALL_UNITS))})", question)
+    # the unit written right after 多少/几, unless it starts a longer word (多少年轻人 asks for people)
+    m = re.search(rf"(?:多少|几)({'|'.join(map(re.escape, _ALL_UNITS))})(?!轻|级|纪|龄|代|度)", question)
     if m:  # 几家 / 多少项 / 多少亩: the unit written in the question decides
         cls = unit_class(m.group(1))
         if cls and cls != "items":

@@ -217,6 +217,12 @@ def when_candidates(
             after=1.0 if bare else 0.7,
             predicate=info.predicate,
         )
+        if end_asked and m.re is DATE_RANGE:  # 持续到什么时候: the close of the span
+            last = list(DATE_PHRASE.finditer(text))
+            if last:
+                a0 = m.start() + last[-1].start()
+                out.append(Candidate(last[-1].group(0), a0, m.end(), min(1.0, b + 0.3), "when"))
+                continue
         if end_asked:  # 展到哪一天: the date the text closes with 至/到/截至
             b = min(1.0, b + 0.3) if END_MARK.search(sentence[max(0, m.start() - 3) : m.start()]) else b * 0.5
         out.append(Candidate(text, m.start(), m.end(), b, "when"))
@@ -353,7 +359,7 @@ def _best(
         pred = (info.predicate, *synonyms_of(info.predicate))
         ends = info.kind == "when" and bool(END_ASKED.search(normalize(info.text)))
         # 持续到什么时候: a span's closing date answers it whatever verb the text uses
-        cands = [c for c in cands if _near(sentence, c, pred) or (ends and DATE_RANGE.fullmatch(c.text))]
+        cands = [c for c in cands if _near(sentence, c, pred) or (ends and _closes_span(sentence, c))]
         # the figure of 已完成整改41处 answers 整改了多少处, not the 46处 of the clause before it
         cands = [
             replace(c, binding=min(1.0, c.binding + OWN_CLAUSE_BONUS)) if _near(sentence, c, pred, 0) else c
@@ -370,6 +376,11 @@ def _best(
             text = "、".join(dict.fromkeys(c.text for c in many))
             return Candidate(text, many[0].start, many[-1].end, best.binding, "who")
     return best
+
+
+def _closes_span(sentence: str, c: Candidate) -> bool:
+    """Whether the candidate is the closing date of a span printed in the sentence."""
+    return any(r.start() <= c.start and c.end == r.end() for r in DATE_RANGE.finditer(sentence))
 
 
 def _near(sentence: str, c: Candidate, forms: Sequence[str], reach: int = 1) -> bool:

@@ -144,6 +144,16 @@ def test_the_measure_in_the_figures_own_clause_binds_it() -> None:
     assert c is not None and c.text == "41处"
 
 
+def test_until_when_takes_the_close_of_the_span() -> None:
+    info = _info("本轮巡察要持续到什么时候")
+    c = best_candidate(info, "本轮巡察从2021年12月上旬到2022年1月中旬，分4个巡察组。", (), _weight)
+    assert c is not None and c.text == "2022年1月中旬"
+
+
+def test_a_word_after_the_slot_is_not_read_as_a_unit() -> None:
+    assert asked_classes("征兵体检来了多少年轻人") != ("duration",)
+
+
 def test_an_untitled_name_before_the_action_is_its_subject() -> None:
     info = _info("谁汇报了马寨段的治理进展")
     c = best_candidate(info, "谢金旺汇报了马寨段的治理工作推进情况。", (), _weight)
