@@ -390,6 +390,14 @@ def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSet
         asked = f"（{_asked(info)}）" if _asked(info) else ""
         first = f"{NOT_FOUND}能确切回答该问题{asked}的内容；与之最接近的是：「{best.sentence}」[{best.ref}]"
         chosen = [best]
+    if not abstained and chosen and chosen[0].ref != 1:
+        # the passage the answer rests on is listed first, the others keep their retrieval order
+        order = [chosen[0].ref] + [r for r in range(1, len(hits) + 1) if r != chosen[0].ref]
+        new_ref = {old: new for new, old in enumerate(order, start=1)}
+        hits = [hits[r - 1] for r in order]
+        first = re.sub(r"\[(\d+)\]", lambda m: f"[{new_ref.get(int(m.group(1)), int(m.group(1)))}]", first)
+        chosen = [replace(c, ref=new_ref[c.ref]) for c in chosen]
+        extra["lead_passage"] = "moved to the top: the answer rests on it"
     evidence = tuple(Evidence(c.sentence, c.ref, c.hit.passage.id) for c in chosen)
     quotes = [f"「{e.sentence}」[{e.ref}]" for e in evidence]
     text = first + "\n\n依据：\n" + "\n".join(quotes)

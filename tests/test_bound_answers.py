@@ -287,3 +287,15 @@ def test_both_answers_only_when_rule_and_model_agree() -> None:
     strict = Both(Rule(0.85, 0.0, 0.0, True, 0.0), m)
     assert strict.answers(Features(*x[-1])) and not strict.answers(Features(*x[-2]))  # the rule refuses 0.8
     assert not strict.answers(Features(*x[0]))
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["上街区十一届区委第一轮巡察动员会哪天开?", "二七区今年80个重大项目总投资是多少?", "宋洁是从哪所大学毕业的?"],
+)
+def test_the_passage_an_answer_rests_on_is_listed_first(qa: QA, question: str) -> None:
+    ans = qa.ask(question)
+    if not ans.abstained:
+        assert ans.evidence[0].ref == 1 and ans.hits[0].passage.id == ans.evidence[0].passage_id
+        assert "[1]" in first_line(ans.text)
+    assert not verify(ans)
