@@ -79,7 +79,8 @@ def ask_once(client: Any, url: str, question: str, timeout: float) -> tuple[bool
 def page_load(client: Any, url: str, timeout: float) -> int:
     """Run the page's load event as the browser does (queue join + event stream); bytes received."""
     config = client.get(f"{url}config", timeout=timeout).json()
-    fn = next(d["id"] for d in config["dependencies"] if any(t[1] == "load" for t in d["targets"]))
+    loads = [d for d in config["dependencies"] if any(t[1] == "load" for t in d["targets"]) and not d["inputs"]]
+    fn = max(loads, key=lambda d: len(d["outputs"]))["id"]  # the app's own (the history's reads the browser)
     session = secrets.token_hex(6)
     body = {"data": [], "fn_index": fn, "session_hash": session, "event_data": None, "trigger_id": None}
     r = client.post(f"{url}gradio_api/queue/join", json=body, timeout=timeout)

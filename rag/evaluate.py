@@ -3,6 +3,16 @@
 The run format and the metrics are those of `../shared/eval` (README.md and score.py). Where
 that scorer sits beside the QA file (or is given) we call it, so our numbers are its numbers;
 otherwise `score()` here implements the same definitions.
+
+A feedback file (the app's `feedback.jsonl`, lines with a `verdict`; ui/feedback.py) is replayed
+the same way: every question is asked again (under the filters it was asked with) and written to
+the run file. What is scored, with the built-in scorer: an answer marked 👍 (`verdict` "good")
+becomes a gold question whose answer key is the confirmed short answer (its [n] removed), with its
+quoted sentences as the evidence; a 👍 on "not found" (`kind` "none") is a question the bulletins
+do not answer. An answer marked 答案有误 ("wrong") has no gold answer, so it is not scored: it is
+replayed and counted, and the report says how many of those answers are now different from the one
+marked wrong (`wrong_now_different`) and how many are still the same (`wrong_still_same`); their
+notes say what the user expected, for whoever turns them into gold questions.
 """
 
 from __future__ import annotations
@@ -71,6 +81,18 @@ def read_questions(qa_file: Path, split: str = "") -> list[dict[str, Any]]:
     return questions
 
 
+def question_filters(q: dict[str, Any]) -> Filters:
+    """The filters a question was asked under (feedback lines carry them in `filters`), else none."""
+    f = q.get("filters")
+    if not isinstance(f, dict):
+        return Filters()
+    return Filters(
+        district=str(f.get("district") or ""),
+        date_from=str(f.get("date_from") or ""),
+        date_to=str(f.get("date_to") or ""),
+    )
+
+
 def run_eval(qa: QA, qa_file: Path, runs_out: Path, k: int = 10, split: str = "") -> list[dict[str, Any]]:
     questions = read_questions(qa_file, split)
     for n, q in enumerate(questions, start=1):
@@ -78,7 +100,7 @@ def run_eval(qa: QA, qa_file: Path, runs_out: Path, k: int = 10, split: str = ""
             raise RagError(f"{qa_file} question {n} has no string `id` and `question`")
     lines = []
     for q in questions:
-        lines.append(run_line(q["id"], qa.ask(q["question"], Filters(), k=k)))
+        lines.append(run_line(q["id"], qa.ask(q["question"], question_filters(q), k=k)))
     runs_out.parent.mkdir(parents=True, exist_ok=True)
     runs_out.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines), encoding="utf-8")
     return lines
@@ -146,11 +168,62 @@ def reference_scorer(qa_file: Path, explicit: Path | None = None) -> Callable[..
     return fn if callable(fn) else None
 
 
+_REF = re.compile(r"\s*\[\d{1,2}\]")
+
+
+def is_feedback(questions: list[dict[str, Any]]) -> bool:
+    """Whether these are the app's feedback lines (they carry a `verdict`)."""
+    return any("verdict" in q for q in questions)
+
+
+def feedback_gold(questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The scored questions of a feedback file: 👍 answers as gold questions (answer key: the
+    confirmed short answer), 👍 on "not found" as unanswerable ones; "wrong" lines are left out
+    (no gold answer). Lines without a verdict (ordinary QA lines) are kept as they are."""
+    gold = []
+    for q in questions:
+        verdict = q.get("verdict")
+        if verdict is None:
+            gold.append(q)
+        elif verdict == "good" and q.get("kind") == "none":
+            gold.append({**q, "kind": "none", "answer_keys": [], "evidence": [], "sources": []})
+        elif verdict == "good":
+            key = _REF.sub("", str(q.get("answer") or "")).strip()
+            if key:
+                gold.append({**q, "kind": q.get("kind") or "fact", "answer_keys": [key]})
+    return gold
+
+
+def feedback_report(questions: list[dict[str, Any]], runs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Counts of a feedback file's verdicts, and for the answers marked wrong whether the replay
+    now answers differently."""
+    good = [q for q in questions if q.get("verdict") == "good"]
+    wrong = [q for q in questions if q.get("verdict") == "wrong"]
+    now_different = 0
+    for q in wrong:
+        r = runs.get(q["id"], {})
+        old = _norm(_REF.sub("", str(q.get("answer") or "")))
+        new = _norm(_REF.sub("", str(r.get("answer") or "").split("\n", 1)[0]))
+        now_different += new != old
+    return {
+        "feedback_good": len(good),
+        "feedback_good_unanswerable": sum(q.get("kind") == "none" for q in good),
+        "feedback_wrong": len(wrong),
+        "wrong_now_different": now_different,
+        "wrong_still_same": len(wrong) - now_different,
+        "feedback_other": sum(1 for q in questions if "verdict" in q and q["verdict"] not in ("good", "wrong")),
+    }
+
+
 def score_run(
     qa_file: Path, runs: list[dict[str, Any]], scorer: Path | None = None, split: str = ""
 ) -> tuple[dict[str, Any], str]:
     qa = read_questions(qa_file, split)
     by_id = {r["id"]: r for r in runs}
+    if is_feedback(qa):
+        metrics = score(feedback_gold(qa), by_id)
+        metrics.update(feedback_report(qa, by_id))
+        return metrics, "feedback file: 👍 answers scored as gold, 答案有误 replayed and counted (built-in scorer)"
     ref = reference_scorer(qa_file, scorer)
     if ref is not None:
         return ref(qa, by_id), "reference scorer " + str(scorer or qa_file.parent / "score.py")

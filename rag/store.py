@@ -271,6 +271,11 @@ class Store:
             con.row_factory = sqlite3.Row
             return [dict(r) for r in con.execute(f"SELECT {LISTED_COLS} FROM bulletins ORDER BY source")]
 
+    def text_keys(self) -> dict[str, str]:
+        """text key -> source of every bulletin: what an upload compares a new file's text with."""
+        with self._con() as con:
+            return {k: src for src, k in con.execute("SELECT source, text_key FROM bulletins ORDER BY source DESC")}
+
     def stored_bulletins(self) -> dict[str, StoredBulletin]:
         """Every bulletin without its articles, in one query: what an update keeps."""
         with self._con() as con:

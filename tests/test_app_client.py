@@ -82,7 +82,7 @@ def test_ask_refuses_a_bad_date_with_a_message(client: Client) -> None:
 
 
 def test_ask_refuses_an_empty_question(client: Client) -> None:
-    with pytest.raises(AppError, match="empty"):
+    with pytest.raises(AppError, match="问题为空"):
         client.predict("  ", api_name="/ask")
 
 
@@ -114,7 +114,8 @@ def _page_load(url: str) -> list[Any]:
 
     with httpx.Client(timeout=60) as c:
         config = c.get(f"{url}config").json()
-        fn = next(d["id"] for d in config["dependencies"] if any(t[1] == "load" for t in d["targets"]))
+        loads = [d for d in config["dependencies"] if any(t[1] == "load" for t in d["targets"]) and not d["inputs"]]
+        fn = max(loads, key=lambda d: len(d["outputs"]))["id"]  # the app's own load event
         session = secrets.token_hex(6)
         body = {"data": [], "fn_index": fn, "session_hash": session, "event_data": None, "trigger_id": None}
         c.post(f"{url}gradio_api/queue/join", json=body).raise_for_status()
@@ -135,7 +136,7 @@ def test_page_load_fills_the_library_and_the_bulletin_list(app: RunningApp) -> N
     library_html, bulletin_sel, bulletin_list, remove_sel = data[1], data[3], data[4], data[5]
     assert all(name in library_html for name in seeds)
     assert bulletin_list.count('class="bcard"') == len(seeds)
-    assert bulletin_list.count("头条：") == len(seeds)
+    assert bulletin_list.count('class="blead"') == len(seeds)
     assert sorted(c[1] for c in bulletin_sel["choices"]) == seeds
     assert sorted(c[1] for c in remove_sel["choices"]) == seeds
 
@@ -374,3 +375,16 @@ def test_terms_are_highlighted_in_the_original_text() -> None:
     html = render.highlight_terms("ＡＢＣ公司与abc合作", ["abc"])
     assert html.count('<mark class="term">') == 2
     assert '<mark class="term">ＡＢＣ</mark>' in html
+
+
+def test_related_endpoint(client: Client) -> None:
+    """/related: the other articles on the topic or about the people of a citation's article."""
+    p = client.predict("二七区组织召开安委会第四次全体会议", api_name="/ask")["passages"][0]
+    items = client.predict(p["citation_id"], 3, api_name="/related")
+    assert 1 <= len(items) <= 3
+    for r in items:
+        assert CID.match(r["citation_id"]) and r["link"] == f"?cite={r['citation_id']}"
+        assert r["title"] and isinstance(r["shared_names"], list) and isinstance(r["score"], float)
+        assert client.predict(r["citation_id"], api_name="/lookup")["article"]["title"] == r["title"]
+    with pytest.raises(AppError):
+        client.predict("000000000000", api_name="/related")

@@ -15,6 +15,7 @@ from rag.models import Answer
 from rag.retrieve import Filters
 from rag.service import CitationView
 
+from .messages import reason_zh
 from .render import bulletin_href, cite_href, short_answer
 
 ALL_DISTRICTS = "全部"
@@ -114,7 +115,7 @@ def citation_dict(v: CitationView) -> dict[str, Any]:
 
 def report_dict(r: UpdateReport) -> dict[str, Any]:
     d = asdict(r)
-    d["failed"] = [{"file": s, "reason": why} for s, why in r.failed]
+    d["failed"] = [{"file": s, "reason": reason_zh(why)} for s, why in r.failed]
     return d
 
 
@@ -123,7 +124,7 @@ def report_lines(r: UpdateReport) -> list[str]:
     out = [f"新增：{s}" for s in r.added]
     out += [f"更新：{s}" for s in r.changed]
     out += [f"移除：{s}" for s in r.removed]
-    out += [f"跳过：{s}（{why}）" for s, why in r.failed]
+    out += [f"跳过：{s}（{reason_zh(why)}）" for s, why in r.failed]
     if r.nothing_changed and not r.failed:
         out.append("公报库没有变化，索引保持不变。")
     out.append(

@@ -19,8 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from rag.errors import BulletinError, RagError
+from rag.index import _text_key as text_key
 from rag.ingest import SUFFIXES, read_bytes
 from rag.parse import parse_bulletin
+
+from .messages import UPLOAD_EMPTY, reason_zh
 
 log = logging.getLogger(__name__)
 
@@ -116,9 +119,10 @@ class _Known:
     names: dict[str, str]  # lower-case name -> name
     shas: dict[str, str]  # sha256 -> name
     issues: dict[tuple[str, str, str], str]  # (district or publisher, issue no, issue date) -> name
+    texts: dict[str, str] = field(default_factory=dict)  # text key (rag.index) -> name
 
     @classmethod
-    def scan(cls, corpus_dir: Path, indexed: Iterable[dict[str, Any]]) -> _Known:
+    def scan(cls, corpus_dir: Path, indexed: Iterable[dict[str, Any]], texts: dict[str, str] | None = None) -> _Known:
         names: dict[str, str] = {}
         shas: dict[str, str] = {}
         for p in library_files(corpus_dir):
@@ -132,11 +136,13 @@ class _Known:
             if r.get("issue_no"):
                 key = (r.get("district") or r.get("publisher") or "", r["issue_no"], r.get("issue_date") or "")
                 issues.setdefault(key, r["source"])
-        return cls(names, shas, issues)
+        return cls(names, shas, issues, dict(texts or {}))
 
 
-def check_upload(name: str, data: bytes, known: _Known, max_bytes: int) -> tuple[str, tuple[str, str, str] | None]:
-    """Validate one upload; returns (sha256, issue key) or raises UploadRefused."""
+def check_upload(name: str, data: bytes, known: _Known, max_bytes: int) -> tuple[str, tuple[str, str, str] | None, str]:
+    """Validate one upload; returns (sha256, issue key, text key) or raises UploadRefused. Every
+    duplicate the indexer would skip is refused here, so an upload is never reported taken and
+    then left out of the index."""
     check_suffix(name)
     if len(data) > max_bytes:
         raise UploadRefused(
@@ -147,10 +153,12 @@ def check_upload(name: str, data: bytes, known: _Known, max_bytes: int) -> tuple
     sha = hashlib.sha256(data).hexdigest()
     if sha in known.shas:
         raise UploadRefused(name, f"与公报库里的 {known.shas[sha]} 内容完全相同，重复文件不再收录")
+    if not data.strip():
+        raise UploadRefused(name, UPLOAD_EMPTY)
     try:
         bulletin = parse_bulletin(read_bytes(data, name))
     except BulletinError as err:
-        raise UploadRefused(name, f"无法读取：{err.reason}") from err
+        raise UploadRefused(name, f"无法读取：{reason_zh(err.reason)}") from err
     key = None
     if bulletin.issue_no:
         key = (bulletin.district or bulletin.publisher, bulletin.issue_no, bulletin.issue_date)
@@ -158,7 +166,13 @@ def check_upload(name: str, data: bytes, known: _Known, max_bytes: int) -> tuple
             raise UploadRefused(
                 name, f"与公报库里的 {known.issues[key]} 是同一期（{bulletin.label}），重复的期次不再收录"
             )
-    return sha, key
+    tkey = text_key(bulletin)
+    if tkey in known.texts:
+        raise UploadRefused(
+            name,
+            f"与公报库里的 {known.texts[tkey]} 正文相同（只是文件、编码或期号不同），重复的公报不再收录",
+        )
+    return sha, key, tkey
 
 
 def write_atomic(target: Path, data: bytes) -> None:
@@ -181,10 +195,12 @@ def save_uploads(
     uploads: Sequence[tuple[str, Path]],
     max_mb: int,
     indexed: Iterable[dict[str, Any]] = (),
+    texts: dict[str, str] | None = None,
 ) -> UploadResult:
-    """Check each (original name, uploaded temp file) and write the good ones into the library."""
+    """Check each (original name, uploaded temp file) and write the good ones into the library;
+    texts: text key -> file of the indexed bulletins (`Store.text_keys`)."""
     corpus_dir.mkdir(parents=True, exist_ok=True)
-    known = _Known.scan(corpus_dir, indexed)
+    known = _Known.scan(corpus_dir, indexed, texts)
     max_bytes = max_mb * 1024 * 1024
     result = UploadResult()
     for name, path in uploads:
@@ -200,7 +216,7 @@ def save_uploads(
                 data = path.read_bytes()
             except OSError as e:
                 raise UploadRefused(name, f"上传的文件无法读取（{e.strerror or e}）：请重新上传") from e
-            sha, key = check_upload(name, data, known, max_bytes)
+            sha, key, tkey = check_upload(name, data, known, max_bytes)
             write_atomic(target, data)
         except UploadRefused as r:
             result.refused.append((r.name, r.reason))
@@ -208,6 +224,7 @@ def save_uploads(
             continue
         known.names[name.lower()] = name
         known.shas[sha] = name
+        known.texts[tkey] = name
         if key is not None:
             known.issues[key] = name
         result.saved.append(name)

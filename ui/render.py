@@ -201,7 +201,7 @@ def render_error(message: str) -> str:
 def render_turn(question: str, answer_html: str, filters_note: str = "") -> str:
     note = f'<div class="q-filters">{esc(filters_note)}</div>' if filters_note else ""
     return (
-        f'<div class="turn"><div class="q"><div class="bubble">{esc(question)}</div>{note}</div>'
+        f'<div class="turn"><div class="q"><div class="bubble">{esc(clip_question(question))}</div>{note}</div>'
         f'<div class="a">{answer_html}</div></div>'
     )
 
@@ -284,8 +284,31 @@ def render_cite_placeholder(message: str = "") -> str:
 # browse
 
 
-def render_bulletin(b: Bulletin, passages_of: dict[str, list[Passage]]) -> str:
-    """One bulletin: its masthead facts and every article, each with links to its passages."""
+def chip_labels(passages: Sequence[Passage]) -> list[str]:
+    """第N段 for each passage; passages sharing a paragraph (a long one is cut in two) are told
+    apart as 第2段（1/2）, 第2段（2/2）."""
+    spans = [
+        f"第{p.paragraph}段" if p.paragraph == p.paragraph_end else f"第{p.paragraph}–{p.paragraph_end}段"
+        for p in passages
+    ]
+    total = {x: spans.count(x) for x in spans}
+    seen: dict[str, int] = {}
+    out = []
+    for x in spans:
+        seen[x] = seen.get(x, 0) + 1
+        out.append(x if total[x] == 1 else f"{x}（{seen[x]}/{total[x]}）")
+    return out
+
+
+def clip_question(question: str, limit: int = 100) -> str:
+    """A long question (pasted text) shown in the chat: its start and how long it is."""
+    q = question.strip()
+    return q if len(q) <= limit else f"{q[:limit]}…（共 {len(q)} 字）"
+
+
+def render_bulletin(b: Bulletin, passages_of: dict[str, list[Passage]], note: str = "") -> str:
+    """One bulletin: its masthead facts and every article, each with links to its passages; note:
+    a line under the title (what tells apart a bulletin printing no issue or date)."""
     facts = _meta_table(
         [
             ("发布单位", esc(b.publisher or b.district)),
@@ -301,15 +324,7 @@ def render_bulletin(b: Bulletin, passages_of: dict[str, list[Passage]]) -> str:
     arts = []
     for a in b.articles:
         ps = passages_of.get(a.id, [])
-        chips = " ".join(
-            cite_link(
-                p.id,
-                f"第{p.paragraph}段" if p.paragraph == p.paragraph_end else f"第{p.paragraph}–{p.paragraph_end}段",
-                "chip",
-                p.citation,
-            )
-            for p in ps
-        )
+        chips = " ".join(cite_link(p.id, label, "chip", p.citation) for p, label in zip(ps, chip_labels(ps)))
         meta = " · ".join(x for x in (a.section, a.date, "、".join(a.reporters)) if x)
         body = "".join(f"<p>{esc(para.text)}</p>" for para in a.paragraphs)
         byline = f'<p class="byline">{esc(a.byline)}</p>' if a.byline else ""
@@ -324,8 +339,9 @@ def render_bulletin(b: Bulletin, passages_of: dict[str, list[Passage]]) -> str:
             f'<div class="chips">段落：{chips or "—"}</div>'
             f"<details><summary>展开全文</summary>{body}{byline}</details></li>"
         )
+    sub = f'<div class="bwhen">{esc(note)}</div>' if note else ""
     return (
-        f'<div class="bulletin-view"><h2>{esc(b.label)}</h2>{facts}{warn}'
+        f'<div class="bulletin-view"><h2>{esc(b.label)}</h2>{sub}{facts}{warn}'
         f'<ol class="articles">{"".join(arts)}</ol></div>'
     )
 

@@ -49,23 +49,24 @@ watch('value', () => {
   const m = element.querySelector('mark.cited');
   if (m) setTimeout(() => m.scrollIntoView({block: 'center', behavior: 'smooth'}), 150);
   const turns = element.querySelectorAll('.conversation .turn');
-  const box = element.closest('#conversation');
-  if (turns.length && box) {
+  if (turns.length && element.closest('#conversation')) {
+    // the page scrolls, not a panel inside it: bring the newest turn's start into sight
     const t = turns[turns.length - 1];
-    box.scrollTop += t.getBoundingClientRect().top - box.getBoundingClientRect().top - 8;
+    const top = t.getBoundingClientRect().top;
+    if (top < 0 || top > window.innerHeight - 120) window.scrollBy({top: top - 8, behavior: 'smooth'});
   }
 });
 """
 
 APP_CSS = """
-.gradio-container { max-width: 1280px !important; margin: 0 auto; }
+.gradio-container { max-width: 1280px !important; width: 100% !important; margin: 0 auto; }
 #app-header .app-header { display: flex; align-items: baseline; gap: 16px; flex-wrap: wrap;
   padding: 6px 2px 10px; border-bottom: 3px solid #b91c1c; margin-bottom: 4px; }
 .app-header .title { font-size: 28px; font-weight: 700; color: #b91c1c; letter-spacing: 2px; }
 .app-header .subtitle { color: #57534e; font-size: 14px; }
 .app-header .index-info { margin-left: auto; color: #78716c; font-size: 13px; }
 
-#conversation { min-height: 420px; max-height: 68vh; overflow-y: auto !important; border: 1px solid #e7e5e4;
+#conversation { min-height: 420px; border: 1px solid #e7e5e4;
   border-radius: 10px; padding: 14px; background: #fafaf9; }
 .empty-chat { text-align: center; color: #78716c; padding: 90px 20px; line-height: 1.9; }
 .empty-chat .big { font-size: 22px; color: #44403c; font-weight: 600; margin-bottom: 6px; }
@@ -114,7 +115,7 @@ span.quoted { text-decoration: underline; text-decoration-color: #f87171; text-u
 .side-note { font-size: 12px; color: #78716c; line-height: 1.6; }
 
 .cite-view { background: #fff; border: 1px solid #e7e5e4; border-radius: 10px; padding: 18px 24px;
-  max-height: 72vh; overflow-y: auto; }
+  }
 .cv-bulletin { display: flex; gap: 12px; align-items: baseline; color: #78716c; font-size: 13px;
   border-bottom: 1px solid #f5f5f4; padding-bottom: 6px; }
 .cv-bulletin .pub { color: #b91c1c; font-weight: 600; }
@@ -177,4 +178,35 @@ table.library tr.pending td { color: #92400e; background: #fffbeb; }
 .status.warn { background: #fffbeb; border: 1px solid #fde68a; color: #78350f; }
 .status.error { background: #fef2f2; border: 1px solid #fecaca; color: #7f1d1d; }
 .status .st-title { font-weight: 600; }
+.status.note { background: #f5f5f4; border: 1px solid #e7e5e4; color: #44403c; }
+
+.upload-guard:not(:empty) { color: #7f1d1d; background: #fef2f2; border-left: 3px solid #f87171; padding: 4px 10px;
+  font-size: 14px; margin-top: 4px; }
+/* the question box's hint (empty or too long question, bad date) */
+.ask-hint { color: #92400e; background: #fffbeb; border-left: 3px solid #f59e0b; padding: 4px 10px; font-size: 14px; }
+/* a pasted essay must not fill the chat: long questions are clipped (render.clip_question) */
+.turn .q .bubble { overflow-wrap: anywhere; }
+
+/* every tab as wide as the page: a tab's content does not shrink to fit its text */
+#tabs, #tabs > .tabitem, #tab-browse, #tab-library, #tab-cite, #tab-chat { width: 100%; box-sizing: border-box; }
+#browse-view, #library-table, #cite-view { width: 100%; }
+.list-bar { align-items: center; flex-wrap: wrap; }
+.pager-info { color: #57534e; font-size: 13px; margin: 4px 0 8px; }
+
+/* the library table on a phone: one small card a row, each cell with its heading */
+@media (max-width: 640px) {
+  table.library { border: none !important; }
+  table.library thead { display: none; }
+  table.library, table.library tbody, table.library tr { display: block; width: 100%; box-sizing: border-box; }
+  table.library tr { border: 1px solid #e7e5e4 !important; border-radius: 8px; margin: 0 0 8px; padding: 4px 0; }
+  table.library td { display: inline-block; max-width: 100%; box-sizing: border-box; border: none !important;
+    padding: 2px 10px !important; overflow-wrap: anywhere; }
+  table.library td.src, table.library td.who, table.library td.when { display: block; width: 100%; }
+  table.library td[data-label]::before { content: attr(data-label) "："; color: #78716c; }
+  table.library td.num { text-align: left; }
+  #conversation { min-height: 260px; padding: 8px; }
+  .cite-view { padding: 12px; }
+  ul.bcards { grid-template-columns: 1fr; }
+  .p-meta, .p-head { overflow-wrap: anywhere; }
+}
 """
