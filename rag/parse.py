@@ -5,9 +5,12 @@ of a heading group (over-headline, title, sub-headline), a dateline (本报讯 1
 paragraphs and a byline (记者 景静 / (记者 蔡肇娥 李郑阳)). Sections (■ 短讯, 简讯, 【...】) and
 ● items hold several short reports. Page layout often cuts a sentence with blank lines
 (项目建 / 设单位); we join such fragments but keep what was printed for display.
-Page chrome is never a title: page labels (第4版 综合) end the report before them and name the
-section after them; masthead lines (中共XX县委机关报) and a brief's distribution list (报：… 送：…)
-are dropped; on a page of briefs each dated headline-less paragraph is a report of its own.
+Page chrome is never a title: page labels (第4版 综合, with the page's 责任编辑：X on the line) end
+the report before them and name the section after them; masthead lines (中共XX县委机关报, the issue
+line with its edition 第58期 今日8版) and a brief's distribution list (报：… 送：…) are dropped; on a
+page of briefs each dated headline-less paragraph is a report of its own. A notice under a headline
+of its own (任免名单, 公告, 通告, 决定, 名单, 公示) is an article though no dateline opens it: its lead
+(…决定：), its 任命：/免去： lists and its signature (the issuing body, then the date) belong to it.
 """
 
 from __future__ import annotations
@@ -89,6 +92,11 @@ MASTHEAD_ISSUE = _re(
     r"(?P<issue>(?:\d{4}\s*年\s*)?第\s*\d+\s*期(?:\s*[(（]\s*总第\s*\d+\s*期\s*[)）])?|总第\s*\d+\s*期)"
 )
 MASTHEAD_PAGE = _re(r"第\s*[\d一二三四五六七八九十]{1,3}\s*版|[A-Z]\d{1,2}\s*版")
+# the edition printed beside the issue number (今日8版 / 本期共4版 / 今日十六版)
+MASTHEAD_EDITION = _re(r"(?:今日|今天|本期|本日|共)\s*(?:共\s*)?[\d一二三四五六七八九十]{1,3}\s*个?版")
+# the page's staff credits on a masthead or page-label line (责任编辑：X　美编：Y / 校对 X)
+STAFF_WORDS = r"(?:责任编辑|本版编辑|编辑|美编|美术编辑|版式|版式设计|组版|排版|校对|审读|值班主任|值班总编|图片编辑)"
+MASTHEAD_STAFF = _re(rf"{STAFF_WORDS}\s*[:：]?\s*[{CJK}·]{{2,4}}(?=$|\s|[|｜/、,，])")
 MASTHEAD_DATE = _re(
     r"(?P<year>\d{4})\s*年\s*(?P<month>\d{1,2})\s*月(?:\s*(?P<day>\d{1,2})\s*日)?"
     r"|(?P<year2>\d{4})[-./](?P<month2>\d{1,2})[-./](?P<day2>\d{1,2})"
@@ -193,8 +201,62 @@ SECTION_LINE = _re(
 # a page label printed over a page's reports (第2版　要闻 / 第4版 综合 / A3版 民生): page chrome that
 # ends the report before it and names the section of those after it, never a headline
 PAGE_LABEL = _re(
-    rf"^(?:第\s*[\d一二三四五六七八九十]{{1,3}}\s*版|[A-Z]\d{{1,2}}\s*版?)(?:\s*[:：·|｜]?\s*(?P<name>[{CJK}“”\"·]{{1,16}}))?$"
+    rf"^(?:第\s*[\d一二三四五六七八九十]{{1,3}}\s*版|[A-Z]\d{{1,2}}\s*版?)(?:\s*[:：·|｜]?\s*(?P<name>[{CJK}“”\"·]{{1,16}}))?"
+    # the page's staff credits printed on the same line (第1版 要闻　　责任编辑：X　美编：Y)
+    rf"(?:\s*[|｜]?\s*{STAFF_WORDS}\s*[:：]\s*[{CJK}·]{{2,4}}(?:[\s、]+[{CJK}·]{{2,4}})?)*\s*$"
 )
+PAGE_LABEL_MAX = 60
+# --- notices ---------------------------------------------------------------------------------------
+# a notice printed under a headline of its own (人大常委会任免名单 / 公告 / 通告 / 关于…的决定 / …名单 /
+# 公示): an article of its own, never a sub-heading of the report before it, though no dateline
+# follows it; its lead (…会议决定：), its 任命：/免去： lists and its signature belong to it
+NOTICE_TITLE = _re(
+    r"^(?:.{0,40}(?:任免名单|人事任免|任免事项|公告|通告|公示|启事)|.{4,40}(?:决定|决议|名单|通知))"
+    r"(?:[(（][^()（）]{1,20}[)）])?$"
+)
+NOTICE_NOT_IN_TITLE = re.compile(r"[，,。；;：:！？!?]")
+# lines of a notice's text that read like headlines: its closing formula (特此公告) and the lead-ins of
+# its lists (任命： / 免去：), which end it or lead into the lines under them
+NOTICE_TEXT_LINE = _re(
+    r"^特此(?:公告|通告|公示|通知|决定|函告|说明)[。！!]?$|^(?:任命|免去|免职|任职|撤销|接受辞职|批准|决定)[^：:]{0,6}[：:]$"
+)
+# the signature closing a notice (printed right-aligned): the issuing body over the date, or both
+# on one line; the date may be printed in Chinese numerals (二〇二四年三月二十日)
+SIGN_ORG = _re(
+    rf"[{CJK}（）()·]{{2,40}}(?:委员会|人民政府|政府|办公室|办公厅|指挥部|领导小组|办事处|党委|党组|委|局|办|处|院|会|部|中心)"
+)
+SIGN_DATE = _re(
+    r"(?P<year>\d{4}|[〇○零一二三四五六七八九]{4})\s*年\s*(?P<month>\d{1,2}|[一二三四五六七八九十]{1,2})\s*月"
+    r"\s*(?P<day>\d{1,2}|[一二三四五六七八九十]{1,3})\s*日"
+)
+CN_DIGITS = "〇一二三四五六七八九"
+
+
+def _is_notice_title(text: str) -> bool:
+    t = re.sub(r"\s+", "", text)
+    return not NOTICE_NOT_IN_TITLE.search(t) and NOTICE_TITLE.match(t) is not None and not NOTICE_TEXT_LINE.match(t)
+
+
+def _cn_number(s: str) -> int:
+    """12 / 十二 / 二十 / 二〇二四 as a number."""
+    if s.isdigit():
+        return int(s)
+    s = s.replace("○", "〇").replace("零", "〇")
+    if "十" in s:
+        tens, _, ones = s.partition("十")
+        return (CN_DIGITS.index(tens) if tens else 1) * 10 + (CN_DIGITS.index(ones) if ones else 0)
+    return int("".join(str(CN_DIGITS.index(c)) for c in s))
+
+
+def _sign_date(text: str) -> str | None:
+    """The date (YYYY-MM-DD, "" when out of range) of a line that is only a date, else None."""
+    m = SIGN_DATE.fullmatch(text)
+    if m is None:
+        return None
+    year, month, day = (_cn_number(m.group(k)) for k in ("year", "month", "day"))
+    return f"{year:04d}-{month:02d}-{day:02d}" if 1 <= month <= 12 and 1 <= day <= 31 else ""
+
+
 ITEM_LINE = re.compile(r"^[●○◆◇▲■□]\s*(?P<body>.+)$")
 TEASER_END = _re(r"^(?:详见|转)\s*[第]?[一二三四五六七八九十\d]{1,2}\s*版$")
 ARTICLE_START = _re(
@@ -261,7 +323,7 @@ class _Block:
     section: str = ""
     byline: str = ""
     date: str = ""  # meta: the date it gives (发布时间)
-    closer: bool = False  # meta: page chrome or an editor note that ends a report
+    closer: bool = False  # meta: page chrome or an editor note that ends a report; sign: the date line
     chrome: bool = False  # meta: web page chrome (上一篇 / 下一篇 / 【打印】), not an editor note
     page: bool = False  # section: a page label (第4版 综合)
 
@@ -277,6 +339,7 @@ class _Draft:
     series: bool = False  # under a 【series】 label: each heading group is a report of its own
     sealed: bool = False  # ended by a separator line or an editor note: text after it is another report
     meta_date: str = ""  # from a 发布时间 line
+    notice: bool = False  # under a notice's headline (任免名单 / 公告 / 公示 …)
 
 
 def _clean(line: str) -> str:
@@ -542,7 +605,7 @@ def _masthead_fields(line: str) -> dict[str, str] | None:
         if day:
             got["day"] = day
         rest = rest[: m.start()] + " " + rest[m.end() :]
-    for pat in (MASTHEAD_PAGE, MASTHEAD_WEEKDAY, MASTHEAD_LUNAR):
+    for pat in (MASTHEAD_PAGE, MASTHEAD_EDITION, MASTHEAD_STAFF, MASTHEAD_WEEKDAY, MASTHEAD_LUNAR):
         while m := pat.search(rest):
             rest = rest[: m.start()] + " " + rest[m.end() :]
     while (m := MASTHEAD_ORG.search(rest)) and MASTHEAD_SEPARATORS.match(rest[: m.start()]):
@@ -614,6 +677,10 @@ def _classify(paras: list[tuple[str, str]], masthead: _Masthead) -> list[_Block]
         if _is_separator(text):
             blocks.append(_Block("sep", text, raw))
             continue
+        page = PAGE_LABEL.match(text) if len(text) <= PAGE_LABEL_MAX else None
+        if page:
+            blocks.append(_Block("section", text, raw, section=page.group("name") or "", page=True))
+            continue
         if _is_meta(text):
             date = META_DATE.search(text)
             chrome = bool(CHROME_LINE.match(text))
@@ -627,10 +694,6 @@ def _classify(paras: list[tuple[str, str]], masthead: _Masthead) -> list[_Block]
                     chrome=chrome,
                 )
             )
-            continue
-        page = PAGE_LABEL.match(text) if len(text) <= 30 else None
-        if page:
-            blocks.append(_Block("section", text, raw, section=page.group("name") or "", page=True))
             continue
         fields = _masthead_fields(text)
         if (fields and set(fields) & {"year", "issue", "org"}) or (masthead.publisher and text == masthead.publisher):
@@ -682,11 +745,41 @@ def _classify(paras: list[tuple[str, str]], masthead: _Masthead) -> list[_Block]
             blocks.append(_Block("head", text, raw))
         else:
             blocks.append(_Block("body", text, raw))
+    _mark_signatures(blocks)
     return blocks
+
+
+def _mark_signatures(blocks: list[_Block]) -> None:
+    """Mark the signature closing a notice: after its text, the issuing body's name over a line
+    that is only a date (or both on one line), with no text of its own under it (a headline over
+    the date of a web page copy has its report under it)."""
+    text_kinds = ("body", "item", "numitem")
+    lines = ("head", *text_kinds)
+    for i, b in enumerate(blocks):
+        if b.kind not in ("meta", "head") or len(b.text) > 60 or i == 0 or blocks[i - 1].kind not in lines:
+            continue
+        if i + 1 < len(blocks) and blocks[i + 1].kind in ("body", "note"):
+            continue
+        prev = blocks[i - 1]
+        date = _sign_date(b.text)
+        if date is not None:
+            # under its text (or its list of names printed without punctuation, read as headlines)
+            if i >= 2 and prev.kind == "head" and SIGN_ORG.fullmatch(prev.text) and blocks[i - 2].kind in lines:
+                blocks[i - 1] = _Block("sign", prev.text, prev.raw)
+                blocks[i] = _Block("sign", b.text, b.raw, date=date, closer=True)
+            continue
+        one_line = re.match(rf"^(?P<org>.+?)\s+(?P<date>[\d{CN_DIGITS}○零].+)$", b.text)
+        if one_line and prev.kind in text_kinds and SIGN_ORG.fullmatch(one_line.group("org")):
+            date = _sign_date(one_line.group("date"))
+            if date is not None:
+                blocks[i] = _Block("sign", b.text, b.raw, date=date, closer=True)
 
 
 def _is_heading(text: str) -> bool:
     if len(text) > 60 or (_ends_terminal(text) and not text.startswith("“")):
+        return False
+    if (text.endswith(("：", ":")) and len(text) >= 12) or NOTICE_TEXT_LINE.match(text):
+        # a sentence leading into what follows (…会议于3月20日决定：), a notice's 任命： / 特此公告
         return False
     if ARTICLE_START.match(text) and INNER_PUNCT.search(text):
         return False
@@ -814,6 +907,16 @@ def _segment(blocks: list[_Block]) -> list[_Draft]:
                     pending_date = b.date
             i += 1
             continue
+        if b.kind == "sign":
+            if cur is not None and not cur.sealed and not cur.teaser:
+                # a notice's signature: the issuing body, then the date that ends the notice
+                cur.paras.append(Paragraph(b.text, b.raw))
+                if b.closer:
+                    cur.meta_date = cur.meta_date or b.date
+                    cur.closed = cur.sealed = True
+                i += 1
+                continue
+            b = blocks[i] = _Block("body", b.text, b.raw)
         if b.kind == "section" and b.text.startswith(("【", "[")):
             j, nk = _next_kind(blocks, i + 1, ("meta", "byline"))
             if nk in ("body", "note"):
@@ -836,6 +939,10 @@ def _segment(blocks: list[_Block]) -> list[_Draft]:
             continue
         if b.kind == "numitem" and not item_section:
             b = blocks[i] = _Block("body", b.raw.strip(), b.raw)
+        if b.kind in ("item", "numitem") and cur is not None and cur.notice and not cur.closed:
+            cur.paras.append(Paragraph(b.raw.strip(), b.raw))  # a listed name of a notice
+            i += 1
+            continue
         if b.kind in ("item", "numitem"):
             cur = open_draft([], item_section or pending_section)
             cur.paras.append(Paragraph(b.text, b.raw))
@@ -904,8 +1011,11 @@ def _segment(blocks: list[_Block]) -> list[_Draft]:
             assert nxt is not None
             # 3. 城关镇完成年度征兵体检: a numbered brief with a headline, among the items of a section
             numbered = bool(item_section) and NUMBERED_ITEM.match(heads[0][:PREFIX]) is not None if heads else False
+            # a notice's headline (not a sub-headline naming one) opens a notice of its own
+            notice = bool(heads) and _is_notice_title(_main_title(heads)[0])
             starts_new = (
-                numbered
+                notice
+                or numbered
                 or cur is None
                 or cur.closed
                 or bool(pending_section)
@@ -920,6 +1030,7 @@ def _segment(blocks: list[_Block]) -> list[_Draft]:
                 if numbered:
                     section = pending_section or item_section
                 cur = open_draft(heads, section, series=series)
+                cur.notice = notice
                 pending_section = ""
                 pending_series = False
                 if not numbered:

@@ -335,3 +335,97 @@ def test_box_rules_and_the_distribution_list_are_no_text() -> None:
     assert (b.publisher, b.issue_date) == ("今日柳林", "2022-09-30")
     assert heads(b) == ["县里召开秋季安全生产工作会议"]
     assert [p.text[:5] for p in b.articles[0].paragraphs] == ["9月28日"]
+
+
+def test_edition_lines_belong_to_the_masthead(parsed: dict[str, Bulletin]) -> None:
+    b = parsed["daily_notices.txt"]
+    assert b.masthead[-1] == "第112期（总第3390期） 今日4版"
+    assert heads(b)[0] == "区政府召开第四十二次常务会议"
+    # the page label with the page's staff credits names the section and is no text
+    assert b.articles[0].section == "要闻"
+    texts = [t for a in b.articles for t in (a.title, *a.subtitles, *(p.text for p in a.paragraphs))]
+    assert not [t for t in texts if re.search(r"今日\d版|第\d版|校对|邵雨桐", t)]
+    for line, issue in [
+        ("第7期（总第1207期）　本期共8版", "第7期（总第1207期）"),
+        ("今日十六版　第58期", "第58期"),
+        ("总第6217期　A1版　责任编辑：温岚", "总第6217期"),
+    ]:
+        paper = parse_text(f"澄川日报\n2024年3月22日　星期五\n{line}\n\n{NOTICE_AFTER_REPORT}")
+        assert (paper.issue_no, heads(paper)[0]) == (issue, "区政府召开第九次常务会议"), line
+
+
+NOTICE_AFTER_REPORT = """区政府召开第九次常务会议
+
+　　本报讯 3月20日，区政府召开第九次常务会议，研究春季农业生产工作。
+
+区人民政府公告
+（第2号）
+
+　　因城市道路改造，自4月1日起，滨河路（人民路至新华路段）封闭施工，请过往车辆绕行。
+
+　　特此公告。
+
+澄川区人民政府
+2024年3月21日
+"""
+
+
+def test_a_notice_under_its_headline_is_an_article_of_its_own(parsed: dict[str, Bulletin]) -> None:
+    arts = parsed["daily_notices.txt"].articles
+    notice = arts[1]
+    texts = [p.text for p in notice.paragraphs]
+    # its appointments and removals and its signature (the body, then the date) belong to it
+    assert texts[1].startswith("任命：") and texts[3].startswith("免去：")
+    assert texts[-2:] == ["松岚区人民代表大会常务委员会", "二〇二三年九月十五日"]
+    assert not [t for t in (p.text for p in arts[0].paragraphs) if "任命" in t or "常务委员会" in t]
+    # a signature on one line closes the 公示; the report after it is one of its own
+    assert arts[3].paragraphs[-1].text == "松岚区精神文明建设委员会办公室 2023年9月18日"
+    assert arts[4].paragraphs[0].text.startswith("记者从区文化和旅游局获悉")
+    b = parse_text(NOTICE_AFTER_REPORT)
+    assert heads(b) == ["区政府召开第九次常务会议", "区人民政府公告"]
+    assert b.articles[1].subtitles == ("（第2号）",)
+    assert [p.text[:4] for p in b.articles[1].paragraphs] == ["因城市道", "特此公告", "澄川区人", "2024"]
+    assert b.articles[1].date == "2024-03-21"
+    # a list printed without punctuation, 特此公告 without its full stop: still the notice's own lines
+    b = parse_text(NOTICE_AFTER_REPORT.replace("特此公告。", "特此公告") + UNPUNCTUATED_LIST)
+    assert heads(b) == ["区政府召开第九次常务会议", "区人民政府公告", "任免名单", "县里召开春季植树动员会"]
+    assert b.articles[1].paragraphs[-3].text == "特此公告"
+    assert [p.text for p in b.articles[2].paragraphs] == [
+        "任命：",
+        "张三为区财政局局长",
+        "李四为区审计局局长",
+        "免去：",
+        "王五的区财政局局长职务",
+        "区人大常委会",
+        "二〇二四年三月二十日",
+    ]
+    assert b.articles[2].date == "2024-03-20"
+
+
+UNPUNCTUATED_LIST = """
+任免名单
+
+任命：
+张三为区财政局局长
+李四为区审计局局长
+免去：
+王五的区财政局局长职务
+
+区人大常委会
+二〇二四年三月二十日
+
+县里召开春季植树动员会
+
+　　3月22日，县里召开春季植树动员会，部署全年国土绿化工作。
+"""
+
+
+def test_a_date_under_a_headline_is_no_signature() -> None:
+    # a web page copy prints the date under each headline: that headline has its report under it
+    text = (
+        "区政府召开第九次常务会议\n\n　　3月20日，区政府召开常务会议，研究春季农业生产工作。\n\n"
+        "全区春季农业生产推进会\n2024年3月21日\n\n　　3月21日，全区春季农业生产推进会召开，部署春耕备耕工作。\n"
+    )
+    b = parse_text(text)
+    assert heads(b) == ["区政府召开第九次常务会议", "全区春季农业生产推进会"]
+    assert len(b.articles[0].paragraphs) == 1
