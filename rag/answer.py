@@ -32,6 +32,7 @@ from .lexicon import (
     DATE_PHRASE,
     DISTRICT_NAME,
     ORDINAL,
+    PLURAL,
     QUANTITY,
     is_person_name,
     office_of,
@@ -43,7 +44,7 @@ from .lexicon import (
 from .models import Answer, Evidence, Hit, Passage
 from .question import QuestionInfo
 from .retrieve import Query
-from .slots import best_candidate
+from .slots import Candidate, best_candidate
 
 NOT_FOUND = "公报中没有找到"
 NOT_PRINTED = "公报中没有写明"
@@ -330,6 +331,7 @@ def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSet
         # among the best sentences of passages on the topic, the one whose candidate is bound best
         found = None
         best_total = -1.0
+        every: list[tuple[float, _Scored, Candidate]] = []
         for x in scored[:10]:
             if x.score < best.score - 0.5:
                 break
@@ -337,12 +339,22 @@ def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSet
                 continue
             p = x.hit.passage
             c = best_candidate(info, x.sentence, names, weight, _frame(p), s.min_binding)
-            if c is not None and x.score + BINDING_WEIGHT * c.binding > best_total:
+            if c is None:
+                continue
+            every.append((x.score + BINDING_WEIGHT * c.binding, x, c))
+            if x.score + BINDING_WEIGHT * c.binding > best_total:
                 found, best_total = (x, c), x.score + BINDING_WEIGHT * c.binding
-        if found is not None:
+        rivals = _other_districts(info, every, best_total) if found is not None else []
+        if found is not None and rivals:
+            # 第三次全体会议 of two districts' 安委会, the question naming neither: one answer for each
+            first = "；".join(f"{x.hit.passage.district}：{_short(index, info, x, c)}" for x, c in rivals)
+            chosen = [x for x, _ in rivals] + [y for y in chosen if y not in [x for x, _ in rivals]]
+            chosen = chosen[: max(s.max_sentences, len(rivals))]
+            bound = min(c.binding for _, c in rivals)
+            lead = rivals[0][0]
+        elif found is not None:
             x, c = found
-            note = _year_note(index, x.hit, c.text) if info.kind == "when" else ""
-            first = f"{x.sentence} [{x.ref}]" if c.kind == "org" else f"{c.text}{note} [{x.ref}]"
+            first = _short(index, info, x, c)
             bound = c.binding
             lead = x
             if x is not best:
@@ -404,6 +416,35 @@ def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSet
     note = f"{searched}；没有确切回答该问题的语句" if abstained else ""
     return Answer(query.text, text, abstained, tuple(hits), evidence=evidence, note=note, extra=extra)
 
+
+def _short(index: Index, info: QuestionInfo, x: _Scored, c: Candidate) -> str:
+    """The first line for a bound candidate: the candidate (a date with its issue when no year is
+    printed), or the whole sentence for an organisation or a list of places."""
+    if c.kind == "org" or (c.kind == "where" and PLURAL.search(normalize(info.text))):
+        return f"{x.sentence} [{x.ref}]"  # 哪几个地方 / 哪家公司: the sentence names them all
+    note = _year_note(index, x.hit, c.text) if info.kind == "when" else ""
+    return f"{c.text}{note} [{x.ref}]"
+
+
+def _other_districts(
+    info: QuestionInfo, every: Sequence[tuple[float, _Scored, Candidate]], best_total: float
+) -> list[tuple[_Scored, Candidate]]:
+    """When the question names no district and two districts' bulletins each hold an answer bound as
+    well as the best one (and scored nearly as high), the best of each district; else []."""
+    if info.district or info.persons:
+        return []
+    best_of: dict[str, tuple[float, _Scored, Candidate]] = {}
+    top_binding = max(c.binding for _, _, c in every)
+    for t, x, c in every:
+        d = x.hit.passage.district
+        if d and d not in best_of and c.binding >= top_binding - 0.05 and t >= best_total - DISTRICT_MARGIN:
+            best_of[d] = (t, x, c)
+    if len(best_of) < 2 or len({normalize(c.text) for _, _, c in best_of.values()}) < 2:
+        return []
+    return [(x, c) for _, x, c in sorted(best_of.values(), key=lambda v: -v[0])]
+
+
+DISTRICT_MARGIN = 0.15  # how close another district's answer must score to be given beside the best
 
 BINDING_WEIGHT = 1.0  # how much a candidate's binding counts against its sentence's score when choosing
 

@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 
 from .analyze import to_simplified
-from .lexicon import AFTER_NAME, NOT_NAMES, SURNAMES, TITLE_ALT, H
+from .lexicon import AFTER_NAME, APPOINTED, NOT_NAMES, REMOVED, SURNAMES, TITLE_ALT, H, is_person_name
 from .models import Bulletin
 
 NAME_AFTER_TITLE = re.compile(rf"(?:{TITLE_ALT})([{H}]{{2,3}}?)(?={AFTER_NAME})")
@@ -45,6 +45,9 @@ def user_words(bulletins: Iterable[Bulletin]) -> list[str]:
         for _, text in _texts(b):
             for m in NAME_AFTER_TITLE.finditer(text):
                 if m.group(1)[0] in SURNAMES:
+                    found[m.group(1)] += 1
+            for m in (*APPOINTED.finditer(text), *REMOVED.finditer(text)):  # 任免 lists: 覃雅雯为…局长
+                if is_person_name(m.group(1)):
                     found[m.group(1)] += 1
             for m in LEADER_LIST.finditer(text):
                 found.update(n for n in m.group(1).split("、") if n[0] in SURNAMES)

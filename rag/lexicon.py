@@ -22,6 +22,8 @@ SURNAMES = frozenset(
     "安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路"
     "游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全"
     "佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝乐鄂"
+    # rarer ones, printed often enough in district papers
+    "鄢冼蔺揭邰宓郜晏粟荆逯亓扈谌禹宫暴闻钮厉权綦寿蹇弓冀费卫景储晋"
 )
 
 # Offices, longest first so that 常务副区长 is read whole, never as 区长. An office and its deputy
@@ -154,16 +156,35 @@ def titled_names(text: str) -> list[TitledName]:
     return out
 
 
-def office_of(text: str, name: str) -> str:
+# 任免 lists and reports: 覃雅雯为澄湾区教育局局长 (appointed), 免去卢振声的澄湾区商务局局长职务 (removed)
+_POST = rf"[{H}]{{0,12}}?(?:{TITLE_ALT})"
+_HEAD = r"(?:^|(?<=[：:，,；;。、\s]))"
+APPOINTED = re.compile(rf"{_HEAD}([{H}]{{2,3}})(?:同志)?(?:为|任|担任)({_POST})(?=[；;，,。、\s]|职务|$)")
+REMOVED = re.compile(rf"(?:{_HEAD}|(?<=免去))([{H}]{{2,3}})(?:同志)?的({_POST})职务")
+
+
+def appointed(text: str) -> list[TitledName]:
+    """(post, name) of each appointment printed name first (覃雅雯为澄湾区教育局局长)."""
+    return [
+        TitledName(m.group(2), m.group(1), m.start(), m.end())
+        for m in APPOINTED.finditer(text)
+        if is_person_name(m.group(1))
+    ]
+
+
+def office_of(text: str, name: str, former: bool = False) -> str:
     """The title printed right before `name` (副区长王玉红 -> 副区长), or after it in brackets or
-    apposition (王玉红（副区长）, 王玉红同志任副区长), or ""."""
+    apposition (王玉红（副区长）, 王玉红同志任副区长, 覃雅雯为澄湾区教育局局长), or "". With `former`
+    (原来是什么职务), the post a 免去…职务 line takes from the person comes first."""
+    if former:
+        for r in REMOVED.finditer(text):
+            if r.group(1) == name:
+                return r.group(2)
     for t in titled_names(text):
         if t.name == name:
             return _with_org(text, t)
     # 王玉红（副区长） or 王玉红同志任副区长: the office in brackets or after 任/担任, never any words between
-    m = re.search(
-        rf"{re.escape(name)}(?:[（(]|同志?(?:任|担任|为)|(?:任|担任))((?:[{H}]{{0,6}}?)(?:{TITLE_ALT}))", text
-    )
+    m = re.search(rf"{re.escape(name)}(?:[（(]|(?:同志)?(?:任|担任|为))((?:[{H}]{{0,12}}?)(?:{TITLE_ALT}))", text)
     if m and not re.search(r"[，。；、]", m.group(1)):
         return m.group(1)
     return ""
@@ -369,7 +390,9 @@ UNIT_CLASSES: dict[str, tuple[str, ...]] = {
 _ALL_UNITS = sorted({u for us in UNIT_CLASSES.values() for u in us}, key=lambda w: (-len(w), w))
 NUM_CORE = rf"(?:\d+(?:[.,]\d+)*(?:万|亿|萬|億)?|[{CN_DIGITS}萬億]+)"
 _UNIT_ALT = "|".join(map(re.escape, _ALL_UNITS))
-QUANTITY = re.compile(rf"(?:近|约|超过|超|逾|共|达)?(?<![\d.])(?P<num>{NUM_CORE})(?P<mod>余|多)?(?P<unit>{_UNIT_ALT})")
+QUANTITY = re.compile(
+    rf"(?:近|(?<![签合公节预制契和])约|超过|超|逾|共|达)?(?<![\d.])(?P<num>{NUM_CORE})(?P<mod>余|多)?(?P<unit>{_UNIT_ALT})"
+)
 # 3元至5元, 3至5元, 20%-30%
 QUANTITY_RANGE = re.compile(
     rf"(?<![\d.])(?P<lo>{NUM_CORE})(?:{_UNIT_ALT})?{RANGE_SEP}(?P<num>{NUM_CORE})(?P<mod>余|多)?(?P<unit>{_UNIT_ALT})"
@@ -537,6 +560,26 @@ _GENERIC_PLACES = "断头路|示范街|步行街|商业街|美食街|特色街|�
 NAMED_PLACE = re.compile(
     rf"(?!(?:{_GENERIC_PLACES}))({_PLACE_CHAR}{{2}}(?:大道|大街|路|街(?![道区])|巷|村|小区|社区|家属院|水库|公园|广场))"
 )
+
+# a named institution or works in a question (区中医医院, 第二实验小学新校区, 澄湾港区二期码头): the
+# evidence must print it. The name runs back from its ending to a function word or verb; a leading
+# district is dropped. Projects (…项目/…工程) are left to the index's dictionary: their names run into
+# verbs and kinds (调研重点项目) too often to be read from the question alone
+_THING_ENDINGS = "医院|学校|小学|中学|校区|院区|公园|码头|大桥|产业园|博物馆|图书馆|体育馆"
+_THING_CHAR = rf"(?:(?![的是在把那这哪个该了和与及让给由从对向去看到往调研要求])[{H}])"
+NAMED_THING = re.compile(rf"{_THING_CHAR}{{2,10}}?(?:{_THING_ENDINGS})")
+
+
+def named_things(question: str) -> list[str]:
+    """Named institutions and works a question asks about, without a leading district
+    (澄湾区中医医院 -> 中医医院)."""
+    out = []
+    for m in NAMED_THING.finditer(question):
+        name = re.sub(rf"^(?:[{H}]{{2}}(?:区|县|市))?[区县市]?", "", m.group(0))
+        if len(re.sub(rf"(?:{_THING_ENDINGS})$", "", name)) >= 2:
+            out.append(name)
+    return out
+
 
 PLACE = re.compile(
     rf"(?<![关由对位])(?:在|于|到|来到|赴|前往|走进|深入)(?P<place>[{H}\w（）()·]{{2,20}}?)"

@@ -26,6 +26,7 @@ from .lexicon import (
     Ordinal,
     date_grain,
     is_person_name,
+    named_things,
     office_suffix,
     offices_in,
     ordinals,
@@ -49,6 +50,8 @@ _KIND_PATTERNS = [
     ("where", re.compile(r"哪里|在哪|什么地方|何地|地点|哪儿|什么场所|哪个地方")),
     ("list", re.compile(r"哪些|哪几|有什么|什么要求|几点|包括什么|指什么|是什么")),
 ]
+# an aspect particle inside a verb-object word (签了字, 开过会)
+ASPECT = re.compile(r"(?<=[\u4e00-\u9fff])[了过](?=[字会工资约])")
 PRONOUNS = re.compile(r"^(他|她|其|该同志|这位|那位|它|此人)|(?<=[，,])(他|她)|(他|她)(还|又|也|曾|在|参加|出席)")
 QUESTION_PHRASES = re.compile(
     r"是谁|哪位|哪些地方|什么地方|哪些人|什么人|哪几点|哪几个|哪几项|哪些|哪几|哪个|哪里|哪儿|在哪|什么时候|什么时间|"
@@ -61,6 +64,7 @@ def _predicate(norm: str, analyzer: Analyzer, named: set[str]) -> str:
     """The content word next to the question's slot (什么时候完工, 总投资是多少, 多少人出席): the
     word after it when there is one (after a figure's slot, the one after the measured noun), else
     the last one before it."""
+    norm = ASPECT.sub("", norm)  # 签了字 -> 签字, 开了会 -> 开会: the event as a word
     m = WH_SLOT.search(norm)
     if not m:
         return ""
@@ -198,6 +202,12 @@ def analyze_question(
     # a district or county the index does not know: the evidence must print it
     entities += [d for d in DISTRICT_NAME.findall(norm) if d not in districts and d != district]
     entities += [p for p in NAMED_PLACE.findall(norm) if not any(p in e for e in entities)]
+    # a named institution, unless a synonym group already stands for part of it (社区医院 ⇄ 社区卫生服务中心)
+    entities += [
+        t
+        for t in named_things(norm)
+        if not any(t in e or e in t for e in entities) and not any(c in t for c in covered)
+    ]
     persons += [w for w in analyzer.user_words if is_person_name(w) and w in norm and w not in persons]
     offices = [o for o in offices_in(norm) if not any(o != x and o in x for x in offices_in(norm))]
     action = ""

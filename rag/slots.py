@@ -29,6 +29,8 @@ from .lexicon import (
     PLURAL,
     QUANTITY,
     QUANTITY_RANGE,
+    REMOVED,
+    appointed,
     asked_classes,
     is_person_name,
     office_of,
@@ -138,19 +140,23 @@ def who_candidates(
     mode = info.who_mode
     out: list[Candidate] = []
     if mode == "person":
+        former = bool(ASKS_BEFORE.search(normalize(info.text)))
         for person in info.persons:
-            office = office_of(sentence, person)
+            office = office_of(sentence, person, former)
+            # 原来是什么职务: the post a 免去 line takes away; any other post printed is a weaker answer
+            strength = 0.5 if former and not any(m.group(1) == person for m in REMOVED.finditer(sentence)) else 1.0
             i = sentence.find(person)
             j = sentence.rfind(office, 0, i) if office else -1
             if office and j >= 0 and i - j - len(office) <= 1:
-                out.append(Candidate(sentence[j : i + len(person)], j, i + len(person), 1.0, "who"))
+                out.append(Candidate(sentence[j : i + len(person)], j, i + len(person), strength, "who"))
             elif office:
                 out.append(
-                    Candidate(sentence[i : i + len(person)] + "（" + office + "）", i, i + len(person), 1.0, "who")
+                    Candidate(sentence[i : i + len(person)] + "（" + office + "）", i, i + len(person), strength, "who")
                 )
         return out
     titled = [t for t in titled_names(sentence) if t.name not in info.persons]
     if mode == "office":
+        titled += [t for t in appointed(sentence) if t.name not in info.persons]
         for t in titled:
             if any(same_office(o, t.title) for o in info.offices):
                 b = binding(sentence, t.start, t.end, items, weight) if items else 1.0
@@ -326,6 +332,8 @@ def best_candidate(
         for f in event_words(info)
         if _credit(f, hay) > 0 or not ctx or _credit(f, ctx) == 0 or normalize(f[0]) in named
     ]
+    if info.predicate and not any(info.predicate in f for f in items):
+        items.append((info.predicate, *synonyms_of(info.predicate)))  # 签了字: a word the question's cut split
     if simple != sentence and len(simple) == len(sentence):
         c = _best(info, simple, names, weight, items, min_binding)
         if c is None or c.text != simple[c.start : c.end]:
@@ -360,15 +368,18 @@ def _best(
         ends = info.kind == "when" and bool(END_ASKED.search(normalize(info.text)))
         # 持续到什么时候: a span's closing date answers it whatever verb the text uses
         cands = [c for c in cands if _near(sentence, c, pred) or (ends and _closes_span(sentence, c))]
-        # the figure of 已完成整改41处 answers 整改了多少处, not the 46处 of the clause before it
-        cands = [
-            replace(c, binding=min(1.0, c.binding + OWN_CLAUSE_BONUS)) if _near(sentence, c, pred, 0) else c
-            for c in cands
-        ]
+        # the figure of 已完成整改41处 answers 整改了多少处, not the 46处 of the clause before it (the
+        # bonus also ranks two candidates that are both fully bound)
+        own = {id(c) for c in cands if _near(sentence, c, pred, 0)}
+        ranked = {id(c): c.binding + (OWN_CLAUSE_BONUS if id(c) in own else 0.0) for c in cands}
+        cands = [replace(c, binding=min(1.0, ranked[id(c)])) for c in cands]
+        rank = dict(zip([id(c) for c in cands], ranked.values(), strict=True))
+    else:
+        rank = {id(c): c.binding for c in cands}
     cands = [c for c in cands if c.binding >= min_binding]
     if not cands:
         return None
-    best = max(cands, key=lambda c: (c.binding, -c.start))
+    best = max(cands, key=lambda c: (rank[id(c)], -c.start))
     if info.kind == "who" and PLURAL.search(normalize(info.text)):
         # 哪些领导 / 哪几位: every person bound as well as the best one, in the order printed
         many = sorted((c for c in cands if c.binding >= best.binding - 0.1), key=lambda c: c.start)

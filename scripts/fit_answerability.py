@@ -7,7 +7,7 @@ logistic regression over the features (threshold chosen inside each training fol
 rule of a small grid (floors on coverage, sentence coverage, dense similarity and binding; abstain
 or not when a typed question has no bound answer). The cost counts a wrong answer 3 times an
 abstention on an answerable question (a wrong answer misleads, an abstention only disappoints).
-Only rules that keep answering the dev questions whose drafts are right are considered. The rule
+Only rules and thresholds that keep answering the dev questions whose drafts are right are considered. The rule
 is kept unless the logistic model's cross-validated cost is at least 10 % lower; the
 chosen kind is refitted on all the tuning drafts and written to rag/data/answerability.json with
 its figures.
@@ -74,9 +74,16 @@ def tally(rows: Sequence[Row], answers: Callable[[Features], bool]) -> dict[str,
     return {"cost": WRONG_COST * wrong + abstain, "wrong": wrong, "false_abstain": abstain, "right": right}
 
 
+def _dev_keeping(rows: Sequence[Row], grid: list[float], p: Callable[[Features], float]) -> list[float]:
+    """The thresholds that still answer each dev question whose draft is right (all, when none does)."""
+    dev_right = [f for q, f, y in rows if y and q.get("origin") == "dev"]
+    keeping = [t for t in grid if all(p(f) >= t for f in dev_right)]
+    return keeping or grid
+
+
 def best_logistic(rows: Sequence[Row]) -> Model:
     m = fit([f.vector() for _, f, _ in rows], [y for _, _, y in rows])
-    grid = [i / 100 for i in range(5, 96)]
+    grid = _dev_keeping(rows, [i / 100 for i in range(5, 96)], m.probability)
     t = min(grid, key=lambda t: (tally(rows, lambda f: m.probability(f) >= t)["cost"], -t))
     return replace(m, threshold=t)
 
@@ -98,7 +105,7 @@ def best_both(rows: Sequence[Row]) -> Decider:
     rule = best_rule(rows)
     assert not isinstance(rule, (Model, Both))
     m = fit([f.vector() for _, f, _ in rows], [y for _, _, y in rows])
-    grid = [i / 100 for i in range(5, 96)]
+    grid = _dev_keeping(rows, [i / 100 for i in range(5, 96)], m.probability)
     t = min(grid, key=lambda t: (tally(rows, lambda f: rule.answers(f) and m.probability(f) >= t)["cost"], t))
     return Both(rule, replace(m, threshold=t))
 
