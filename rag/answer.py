@@ -133,6 +133,8 @@ def _kind_bonus(info: QuestionInfo, sentence: str, person_names: Sequence[str] =
             clause = next(c for c in re.split(r"[，,；;：:。]", sentence) if "、" in c)
             items = [t for t in re.split(r"[、和及与]", clause) if t]
             inner = items[1:-1] or items[-1:]
+            if not inner:
+                return 0.15
             return 0.45 if sum(len(t) for t in inner) / len(inner) >= 4 else 0.15
         return 0.15 if "、" in sentence else 0.0
     return 0.0
@@ -407,7 +409,8 @@ def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSet
         order = [chosen[0].ref] + [r for r in range(1, len(hits) + 1) if r != chosen[0].ref]
         new_ref = {old: new for new, old in enumerate(order, start=1)}
         hits = [hits[r - 1] for r in order]
-        first = re.sub(r"\[(\d+)\]", lambda m: f"[{new_ref.get(int(m.group(1)), int(m.group(1)))}]", first)
+        # only the markers the code added (" [n]"), never a bracket printed in a quoted sentence
+        first = re.sub(r" \[(\d+)\]", lambda m: f" [{new_ref.get(int(m.group(1)), int(m.group(1)))}]", first)
         chosen = [replace(c, ref=new_ref[c.ref]) for c in chosen]
         extra["lead_passage"] = "moved to the top: the answer rests on it"
     evidence = tuple(Evidence(c.sentence, c.ref, c.hit.passage.id) for c in chosen)
@@ -433,12 +436,15 @@ def _other_districts(
     well as the best one (and scored nearly as high), the best of each district; else []."""
     if info.district or info.persons:
         return []
+    ranked = sorted(every, key=lambda v: -v[0])  # the best answer first, then each district's best
+    lead = ranked[0][2].binding
     best_of: dict[str, tuple[float, _Scored, Candidate]] = {}
-    top_binding = max(c.binding for _, _, c in every)
-    for t, x, c in every:
+    for t, x, c in ranked:
         d = x.hit.passage.district
-        if d and d not in best_of and c.binding >= top_binding - 0.05 and t >= best_total - DISTRICT_MARGIN:
+        if d and d not in best_of and c.binding >= lead - 0.05 and t >= best_total - DISTRICT_MARGIN:
             best_of[d] = (t, x, c)
+    if ranked[0][1].hit.passage.district not in best_of:
+        return []  # the best answer has no district to be named by
     if len(best_of) < 2 or len({normalize(c.text) for _, _, c in best_of.values()}) < 2:
         return []
     return [(x, c) for _, x, c in sorted(best_of.values(), key=lambda v: -v[0])]

@@ -159,7 +159,7 @@ def titled_names(text: str) -> list[TitledName]:
 # 任免 lists and reports: 覃雅雯为澄湾区教育局局长 (appointed), 免去卢振声的澄湾区商务局局长职务 (removed)
 _POST = rf"[{H}]{{0,12}}?(?:{TITLE_ALT})"
 _HEAD = r"(?:^|(?<=[：:，,；;。、\s]))"
-APPOINTED = re.compile(rf"{_HEAD}([{H}]{{2,3}})(?:同志)?(?:为|任|担任)({_POST})(?=[；;，,。、\s]|职务|$)")
+APPOINTED = re.compile(rf"{_HEAD}([{H}]{{2,3}}?)(?:同志)?(?:担任|为|任)({_POST})(?=[；;，,。、\s]|职务|$)")
 REMOVED = re.compile(rf"(?:{_HEAD}|(?<=免去))([{H}]{{2,3}})(?:同志)?的({_POST})职务")
 
 
@@ -183,8 +183,13 @@ def office_of(text: str, name: str, former: bool = False) -> str:
     for t in titled_names(text):
         if t.name == name:
             return _with_org(text, t)
-    # 王玉红（副区长） or 王玉红同志任副区长: the office in brackets or after 任/担任, never any words between
-    m = re.search(rf"{re.escape(name)}(?:[（(]|(?:同志)?(?:任|担任|为))((?:[{H}]{{0,12}}?)(?:{TITLE_ALT}))", text)
+    for t in appointed(text):
+        if t.name == name:
+            return t.title
+    # 王玉红（副区长） or 王玉红同志任副区长: the office in brackets or after 任/担任, never a 的 between
+    m = re.search(
+        rf"{re.escape(name)}(?:[（(]|同志(?:担任|任|为)|(?:担任|任))((?:(?!的)[{H}]){{0,12}}?(?:{TITLE_ALT}))", text
+    )
     if m and not re.search(r"[，。；、]", m.group(1)):
         return m.group(1)
     return ""
@@ -404,7 +409,7 @@ CHANGE_FROM_AFTER = re.compile(
     r"\s*(?:提高|增加|增长|降低|下降|减少|缩短|扩大|提升|上升|调整|延长|压缩|上调|下调)(?:到|至|为)"
 )
 CHANGE_FROM_BEFORE = ("由", "从")
-ASKS_BEFORE = re.compile(r"原来|原先|之前|此前|以前|调整前|提高前|变化前|过去")
+ASKS_BEFORE = re.compile(r"原来|原先|此前|以前|调整前|提高前|变化前|原任")
 
 # 哪个单位 / 哪家公司 / 哪所学校: an organisation of that kind must be printed (and is no answer when the
 # question already names it); the asked noun and the endings that can answer it
@@ -438,7 +443,12 @@ _ORG_KIND = {
 def org_endings(question: str) -> re.Pattern[str] | None:
     """For a 哪个单位/哪家公司 question, the endings of a name that can answer it, else None."""
     m = ORG_ASKED.search(question)
-    return re.compile(_ORG_ENDINGS[_ORG_KIND[m.group(1)]]) if m else None
+    if not m:
+        return None
+    endings = sorted(_ORG_ENDINGS[_ORG_KIND[m.group(1)]].split("|"), key=lambda e: (-len(e), e))
+    # 会 of 会议, 部 of 部署, 局 of 局长: a one-character ending must end the word
+    alts = [e if len(e) > 1 else f"{e}(?![议署理有员位门长面势限务])" for e in endings]
+    return re.compile("|".join(alts))
 
 
 # a sentence that refers back to what the one before named (该项目总投资…)
@@ -555,7 +565,11 @@ END_MARK = re.compile(r"[至到止]|截至|截止")
 # a place a 哪里 question is answered with: after 在/到/赴 …, before the event held there
 # a named road, village, estate or park in a question (滨河路, 河湾村, 东关小区): the evidence must print
 # it. Two characters before the suffix, none of them a function or generic word (那片旧小区, 各社区)
-_PLACE_CHAR = rf"(?:(?![哪什这那各全该每本老旧新某片个的些几多和与及在到去了是有城农乡镇区县市省条座处])[{H}])"
+_NOT_PLACE_CHARS = (
+    "哪什这那各全该每本老旧新某片个的些几多少和与及在到去了是有"  # function and generic words
+    "城农乡镇区县市省条座处所家名位户里公修建化驻"  # places of a kind, measure words, verbs
+)
+_PLACE_CHAR = rf"(?:(?![{_NOT_PLACE_CHARS}])[{H}])"
 _GENERIC_PLACES = "断头路|示范街|步行街|商业街|美食街|特色街|主干路|支路|背街|小巷|示范村|中心村|行政村|自然村|安置小区"
 NAMED_PLACE = re.compile(
     rf"(?!(?:{_GENERIC_PLACES}))({_PLACE_CHAR}{{2}}(?:大道|大街|路|街(?![道区])|巷|村|小区|社区|家属院|水库|公园|广场))"
@@ -566,7 +580,7 @@ NAMED_PLACE = re.compile(
 # district is dropped. Projects (…项目/…工程) are left to the index's dictionary: their names run into
 # verbs and kinds (调研重点项目) too often to be read from the question alone
 _THING_ENDINGS = "医院|学校|小学|中学|校区|院区|公园|码头|大桥|产业园|博物馆|图书馆|体育馆"
-_THING_CHAR = rf"(?:(?![的是在把那这哪个该了和与及让给由从对向去看到往调研要求])[{H}])"
+_THING_CHAR = rf"(?:(?![的是在把那这哪个该了和与及让给由从对向去看到往调研要求几多少所家座名位条户里公建])[{H}])"
 NAMED_THING = re.compile(rf"{_THING_CHAR}{{2,10}}?(?:{_THING_ENDINGS})")
 
 

@@ -51,7 +51,7 @@ _KIND_PATTERNS = [
     ("list", re.compile(r"哪些|哪几|有什么|什么要求|几点|包括什么|指什么|是什么")),
 ]
 # an aspect particle inside a verb-object word (签了字, 开过会)
-ASPECT = re.compile(r"(?<=[\u4e00-\u9fff])[了过](?=[字会工资约])")
+ASPECT = re.compile(r"(?<=[签开投完发办结交])[了过](?=[字会工资约])")
 PRONOUNS = re.compile(r"^(他|她|其|该同志|这位|那位|它|此人)|(?<=[，,])(他|她)|(他|她)(还|又|也|曾|在|参加|出席)")
 QUESTION_PHRASES = re.compile(
     r"是谁|哪位|哪些地方|什么地方|哪些人|什么人|哪几点|哪几个|哪几项|哪些|哪几|哪个|哪里|哪儿|在哪|什么时候|什么时间|"

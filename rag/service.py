@@ -70,7 +70,13 @@ class QA:
             v = current_version(self.settings.index_dir)
             if live is None or (v is not None and v.name != live.index.version):
                 index = load_index(self.settings.index_dir, self.embedder)
-                live = self._live = Live(index, HybridRetriever(index, self.embedder, self.weights))
+                retriever = HybridRetriever(index, self.embedder, self.weights)
+                # map the stored vectors now, under the lock: numpy reads a .npy header with
+                # ast.literal_eval, and CPython 3.11 can fail ("AST constructor recursion depth
+                # mismatch") when two threads parse at once, e.g. a filtered question mapping them
+                # lazily while another request loads a new version
+                retriever.dense.vectors()
+                live = self._live = Live(index, retriever)
             return live
 
     @property

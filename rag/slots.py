@@ -224,10 +224,10 @@ def when_candidates(
             predicate=info.predicate,
         )
         if end_asked and m.re is DATE_RANGE:  # 持续到什么时候: the close of the span
-            last = list(DATE_PHRASE.finditer(text))
-            if last:
-                a0 = m.start() + last[-1].start()
-                out.append(Candidate(last[-1].group(0), a0, m.end(), min(1.0, b + 0.3), "when"))
+            close = _close_of(text)
+            if close:
+                at = m.start() + text.rfind(close[1])
+                out.append(Candidate(close[0], at, at + len(close[1]), min(1.0, b + 0.3), "when"))
                 continue
         if end_asked:  # 展到哪一天: the date the text closes with 至/到/截至
             b = min(1.0, b + 0.3) if END_MARK.search(sentence[max(0, m.start() - 3) : m.start()]) else b * 0.5
@@ -332,7 +332,7 @@ def best_candidate(
         for f in event_words(info)
         if _credit(f, hay) > 0 or not ctx or _credit(f, ctx) == 0 or normalize(f[0]) in named
     ]
-    if info.predicate and not any(info.predicate in f for f in items):
+    if info.predicate and not any(info.predicate in f for f in event_words(info)):
         items.append((info.predicate, *synonyms_of(info.predicate)))  # 签了字: a word the question's cut split
     if simple != sentence and len(simple) == len(sentence):
         c = _best(info, simple, names, weight, items, min_binding)
@@ -387,6 +387,21 @@ def _best(
             text = "、".join(dict.fromkeys(c.text for c in many))
             return Candidate(text, many[0].start, many[-1].end, best.binding, "who")
     return best
+
+
+def _close_of(span: str) -> tuple[str, str] | None:
+    """The closing date of a span as it should be shown, and as printed: 2022年1月中旬 of
+    2021年12月上旬到2022年1月中旬; 3月15日 of 3月1日至15日 (the month carried over)."""
+    parts = re.split(r"至|到|—|－|-|~|～", span)
+    printed = parts[-1] if len(parts) > 1 else ""
+    if not printed:
+        return None
+    if DATE_PHRASE.fullmatch(printed) and ("月" in printed or "年" in printed):
+        return printed, printed
+    month = re.search(r"(\d{1,2}|[一二三四五六七八九十]{1,3})月", span)
+    if re.match(r"\d{1,2}日", printed) and month:
+        return f"{month.group(1)}月{printed}", printed
+    return None
 
 
 def _closes_span(sentence: str, c: Candidate) -> bool:

@@ -106,7 +106,7 @@ def best_both(rows: Sequence[Row]) -> Decider:
     assert not isinstance(rule, (Model, Both))
     m = fit([f.vector() for _, f, _ in rows], [y for _, _, y in rows])
     grid = _dev_keeping(rows, [i / 100 for i in range(5, 96)], m.probability)
-    t = min(grid, key=lambda t: (tally(rows, lambda f: rule.answers(f) and m.probability(f) >= t)["cost"], t))
+    t = min(grid, key=lambda t: (tally(rows, lambda f: rule.answers(f) and m.probability(f) >= t)["cost"], -t))
     return Both(rule, replace(m, threshold=t))
 
 

@@ -134,12 +134,19 @@ def test_conversation_exports_as_markdown_and_docx(page: Any, tmp_path: Path) ->
     _ask(pg, QUESTION)
     _ask(pg, "重点项目综合排名第几")
     pg.wait_for_function("() => !document.querySelector('#export-docx').disabled")
-    with pg.expect_download() as md_dl:
-        pg.locator("#export-md").click()
+    # the export files are rebuilt by a step that follows each answer: on a busy machine the first
+    # download may still be the one-question file, so download again until it holds both
     md_path = tmp_path / "conversation.md"
-    md_dl.value.save_as(md_path)
+    deadline = time.monotonic() + 60
+    while True:
+        with pg.expect_download() as md_dl:
+            pg.locator("#export-md").click()
+        md_dl.value.save_as(md_path)
+        md = md_path.read_text(encoding="utf-8")
+        if "## 2. " in md or time.monotonic() > deadline:
+            break
+        pg.wait_for_timeout(1000)
     assert md_dl.value.suggested_filename.endswith(".md")
-    md = md_path.read_text(encoding="utf-8")
     assert md.startswith("# 公报问答 对话记录")
     assert f"## 1. {QUESTION}" in md and "## 2. 重点项目综合排名第几" in md
     assert "**出处：**\n\n1. " in md

@@ -320,7 +320,8 @@ class Page:
         self.errors: list[str] = []
         self.pg.on("pageerror", lambda e: self.errors.append(str(e)))
         self.pg.goto(app.url + query)
-        self.pg.locator("#conversation .empty-chat, #conversation .conversation").first.wait_for()
+        # attached, not visible: a ?cite= or ?bulletin= link may already have switched to its tab
+        self.pg.locator("#conversation .empty-chat, #conversation .conversation").first.wait_for(state="attached")
         if not query:  # the page's load event has filled the library (tabs are drawn when opened)
             self.tab("公报库")
             self.pg.locator("#library-table .lib-summary").wait_for()
