@@ -347,3 +347,23 @@ def test_two_districts_answer_a_question_that_names_neither(index_copy: BuiltInd
     line = first_line(ans.text)
     assert "8月10日" in line and "9月22日" in line and "二七区" in line and "禾山县" in line, ans.text
     assert not verify(ans)
+
+
+@pytest.mark.parametrize(
+    "question", ["今年新建了几所学校", "去年新建了多少座公园", "今年修建了多少公里公路", "有多少干部驻村帮扶"]
+)
+def test_counting_words_are_no_named_place(question: str) -> None:
+    assert not _info(question).entities
+
+
+def test_appointment_patterns_read_names_whole() -> None:
+    from rag.lexicon import appointed, office_of
+
+    assert [(t.name, t.title) for t in appointed("王芳担任副区长，")] == [("王芳", "副区长")]
+    assert office_of("王玉红为前来调研的市长介绍情况", "王玉红") == ""
+
+
+def test_a_span_closing_on_a_bare_day_carries_its_month() -> None:
+    info = _info("春季义务植树活动持续到什么时候")
+    c = best_candidate(info, "春季义务植树活动从3月1日至15日开展。", (), _weight)
+    assert c is not None and c.text == "3月15日"
