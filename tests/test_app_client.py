@@ -388,3 +388,31 @@ def test_related_endpoint(client: Client) -> None:
         assert client.predict(r["citation_id"], api_name="/lookup")["article"]["title"] == r["title"]
     with pytest.raises(AppError):
         client.predict("000000000000", api_name="/related")
+
+
+def test_the_quoted_sentence_is_marked_inside_the_cited_passage() -> None:
+    ans, view = _evil_view()
+    first = f"本报讯 区长{EVIL}主持会议。"
+    # found: one mark, inside the highlighted passage, its text escaped
+    html = render.render_citation(view, "会议要求落实。")
+    assert html.count('<mark class="quoted">') == 1
+    assert '<mark class="cited"><mark class="quoted">会议要求落实。</mark></mark>' in html
+    html = render.render_citation(view, first)
+    assert html.count('<mark class="quoted">') == 1
+    assert f'<mark class="quoted">{render.esc(first)}</mark>' in html
+    assert "<script" not in html and "<img" not in html
+    # compared after the renderer's normalisation (NFKC): full-width punctuation still matches
+    assert render.render_citation(view, "会议要求落实．").count('<mark class="quoted">') == 0
+    assert render.render_citation(view, "会议要求落实｡").count('<mark class="quoted">') == 1
+    # not found (or no sentence, as with a plain ?cite=ID): nothing marked, the passage still is
+    for sentence in ("", "会议要求全面落实。", "<script>alert(3)</script>", "x" * 5000):
+        html = render.render_citation(view, sentence)
+        assert '<mark class="quoted">' not in html and '<mark class="cited">' in html
+        assert "<script" not in html
+    # the answer's links carry the quoted sentence, URL-encoded in the href
+    answer = render.render_answer(ans)
+    quoted = ans.evidence[0].sentence
+    assert f'data-quote="{render.esc(quoted)}"' in answer
+    assert render.esc(render.cite_href(view.passage.id, quoted)) in answer
+    assert render.cite_href("abc", "<a&b>") == "?cite=abc&quote=%3Ca%26b%3E"
+    assert render.cite_href("abc") == "?cite=abc"

@@ -240,3 +240,42 @@ def test_related_reports_open_another_article(page: Any) -> None:
         "(t) => { const h = document.querySelector('#cite-view .cite-view h2'); return h && h.textContent === t; }",
         arg=title,
     )
+
+
+IN_VIEW_JS = """(sel) => {
+  const m = document.querySelector(sel);
+  if (!m) return false;
+  const r = m.getBoundingClientRect();
+  return r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight;
+}"""
+
+
+def test_citation_marks_the_quoted_sentence_and_scrolls_to_it(page: Any, app: RunningApp) -> None:
+    pg = page
+    turn = _ask(pg, QUESTION)
+    ref = turn.locator(".short a.ref").first
+    sentence = ref.get_attribute("data-quote") or ""
+    cid = ref.get_attribute("data-cite") or ""
+    assert sentence and cid
+    assert f"「{sentence}」" in turn.locator(".evidence").inner_text()  # the sentence the answer quotes
+    ref.click()
+    view = pg.locator("#cite-view")
+    quoted = view.locator(".cite-view p.in-passage mark.cited mark.quoted")
+    quoted.wait_for()
+    assert view.locator("mark.quoted").count() == 1
+    assert quoted.inner_text() == sentence
+    pg.wait_for_function(IN_VIEW_JS, arg="#cite-view mark.quoted")  # scrolled into sight
+    box = quoted.bounding_box()
+    assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= pg.evaluate("window.innerHeight")
+    if pg.size_name == "desktop":
+        _shot(pg, "citation-sentence.png")
+    # a deep link carries the sentence too (URL-encoded); a plain ?cite=ID marks only the passage
+    href = ref.get_attribute("href") or ""
+    assert href.startswith(f"?cite={cid}&quote=")
+    pg.goto(app.url + href)
+    pg.locator("#cite-view .cite-view mark.quoted").wait_for()
+    assert pg.locator("#cite-view mark.quoted").inner_text() == sentence
+    pg.wait_for_function(IN_VIEW_JS, arg="#cite-view mark.quoted")
+    pg.goto(f"{app.url}?cite={cid}")
+    pg.locator("#cite-view .cite-view mark.cited").first.wait_for()
+    assert pg.locator("#cite-view mark.quoted").count() == 0

@@ -255,13 +255,15 @@ def build_app(qa: QA) -> gr.Blocks:
     def clear_chat():
         return render.render_conversation([]), [], "", ""
 
-    def open_citation(citation_id: str) -> tuple[Any, str]:
+    def open_citation(citation_id: str, sentence: str = "") -> tuple[Any, str]:
+        """The citation view; sentence: the one an answer quoted from the passage, to mark in it."""
         cid = (citation_id or "").strip().strip("[]")
         if not cid:
             return render.render_cite_placeholder(), cid
         try:
             view = qa.show(cid)
-            return render.render_citation(view) + related_view.citation_related(qa.index, view.passage), cid
+            html = render.render_citation(view, sentence or "")
+            return html + related_view.citation_related(qa.index, view.passage), cid
         except RagError as err:
             log.info("citation %r not shown: %s", cid, err)
             return render.render_cite_placeholder(messages.user_message(err, citation_id=cid)), cid
@@ -306,7 +308,7 @@ def build_app(qa: QA) -> gr.Blocks:
         """Clicks on citation and bulletin links inside the HTML views (see NAV_JS)."""
         data = evt._data if isinstance(evt._data, dict) else {}
         if data.get("cite"):
-            view, cid = open_citation(str(data["cite"]))
+            view, cid = open_citation(str(data["cite"]), str(data.get("quote") or ""))
             return gr.Tabs(selected="cite"), cid, view, gr.skip(), gr.skip()
         if data.get("bulletin"):
             bsel, bview, _ = browse_outputs(selected=str(data["bulletin"]))
@@ -331,14 +333,14 @@ def build_app(qa: QA) -> gr.Blocks:
         )
 
     def on_load(request: gr.Request):
-        """Fresh library facts for this page, and deep links: ?cite=ID or ?bulletin=FILE."""
+        """Fresh library facts for this page, and deep links: ?cite=ID (&quote=SENTENCE) or ?bulletin=FILE."""
         params = dict(request.query_params) if request is not None else {}
         header_html, lib_html, districts, bsel, bview, sources, lib_page, b_page = refresh()
         tab: Any = gr.skip()
         cite_id: Any = gr.skip()
         cite_view: Any = gr.skip()
         if params.get("cite"):
-            cite_view, cite_id = open_citation(params["cite"])
+            cite_view, cite_id = open_citation(params["cite"], params.get("quote") or "")
             tab = gr.Tabs(selected="cite")
         elif params.get("bulletin"):
             bsel, bview, b_page = browse_outputs(selected=params["bulletin"])

@@ -3,7 +3,9 @@
 Every piece of bulletin text goes through `esc` (or `marked`, which escapes), so a bulletin that
 contains <script>, HTML or Markdown shows it as text and injects nothing. Links carry
 `data-cite` / `data-bulletin` attributes that the page script turns into in-app navigation; their
-`href` (`?cite=ID`, `?bulletin=FILE`) makes them work as deep links in a new tab as well.
+`href` (`?cite=ID`, `?bulletin=FILE`) makes them work as deep links in a new tab as well. A link
+from an answer also carries the sentence the answer quoted from that passage (`data-quote`, and
+`&quote=…` URL-encoded in the href), which the citation view marks inside the cited passage.
 """
 
 from __future__ import annotations
@@ -25,18 +27,28 @@ def esc(text: object) -> str:
     return html.escape("" if text is None else str(text), quote=True)
 
 
-def cite_href(citation_id: str) -> str:
-    return "?cite=" + quote(citation_id, safe="")
+QUOTE_MAX_CHARS = 1000  # a longer "quote" (from a URL) is no sentence of a passage: ignored
+
+
+def cite_href(citation_id: str, sentence: str = "") -> str:
+    """?cite=ID, with &quote=SENTENCE (URL-encoded) when a quoted sentence is to be marked."""
+    href = "?cite=" + quote(citation_id, safe="")
+    return href + "&quote=" + quote(sentence, safe="") if sentence else href
 
 
 def bulletin_href(source: str) -> str:
     return "?bulletin=" + quote(source, safe="")
 
 
-def cite_link(citation_id: str, label: str, cls: str = "cite", title: str = "") -> str:
-    """A link that opens the citation view (in-app on click, or as a deep link)."""
+def cite_link(citation_id: str, label: str, cls: str = "cite", title: str = "", sentence: str = "") -> str:
+    """A link that opens the citation view (in-app on click, or as a deep link); sentence: the
+    sentence quoted from the passage, marked in the view."""
     t = f' title="{esc(title)}"' if title else ""
-    return f'<a class="{cls}" href="{esc(cite_href(citation_id))}" data-cite="{esc(citation_id)}"{t}>{esc(label)}</a>'
+    q = f' data-quote="{esc(sentence)}"' if sentence else ""
+    return (
+        f'<a class="{cls}" href="{esc(cite_href(citation_id, sentence))}" data-cite="{esc(citation_id)}"{q}{t}>'
+        f"{esc(label)}</a>"
+    )
 
 
 def bulletin_link(source: str, label: str, cls: str = "blink") -> str:
@@ -132,14 +144,16 @@ def short_answer(ans: Answer) -> str:
     return ans.text.split("\n\n", 1)[0].strip()
 
 
-def _refs_to_links(escaped: str, hits: Sequence[Hit]) -> str:
-    """Turn "[n]" in already-escaped text into citation links to hit n."""
+def _refs_to_links(escaped: str, hits: Sequence[Hit], quotes: dict[int, str] | None = None) -> str:
+    """Turn "[n]" in already-escaped text into citation links to hit n (carrying quotes[n], the
+    sentence the answer quoted from it)."""
+    quotes = quotes or {}
 
     def sub(m: re.Match[str]) -> str:
         n = int(m.group(1))
         if 1 <= n <= len(hits):
             p = hits[n - 1].passage
-            return cite_link(p.id, f"[{n}]", "ref", p.citation)
+            return cite_link(p.id, f"[{n}]", "ref", p.citation, quotes.get(n, ""))
         return m.group(0)
 
     return re.sub(r"\[(\d{1,2})\]", sub, escaped)
@@ -155,7 +169,8 @@ def render_hits(hits: Sequence[Hit], quoted: dict[str, list[str]] | None = None,
         terms = "、".join(f'<mark class="term">{esc(t)}</mark>' for t in h.matched_terms) or "—"
         cards.append(
             f'<li class="passage" data-ref="{n}">'
-            f'<div class="p-head"><span class="p-num">[{n}]</span> {cite_link(p.id, p.citation, "cite")}'
+            f'<div class="p-head"><span class="p-num">[{n}]</span> '
+            f"{cite_link(p.id, p.citation, 'cite', sentence=next(iter(quoted.get(p.id, [])), ''))}"
             f'<span class="score" title="检索得分：越高越相关">得分 {h.score:.3f}</span></div>'
             f'<div class="p-text">{highlight_passage(p.text, h.matched_terms, quoted.get(p.id, []))}</div>'
             f'<div class="p-meta">匹配词：{terms}<span class="sep">·</span>引用编号 '
@@ -174,13 +189,16 @@ def render_answer(ans: Answer) -> str:
         head = f'<div class="short abstain">{_refs_to_links(esc(short_answer(ans)), hits)}</div>'
         body = render_hits(hits, title="最接近的段落（不足以回答）") if hits else ""
         return f'<div class="answer abstained">{head}{body}</div>'
-    short = _refs_to_links(esc(short_answer(ans)), hits)
+    first_quote: dict[int, str] = {}
+    for e in ans.evidence:
+        first_quote.setdefault(e.ref, e.sentence)
+    short = _refs_to_links(esc(short_answer(ans)), hits, first_quote)
     quoted: dict[str, list[str]] = {}
     items = []
     for e in ans.evidence:
         quoted.setdefault(e.passage_id, []).append(e.sentence)
         p = hits[e.ref - 1].passage if 1 <= e.ref <= len(hits) else None
-        ref = cite_link(p.id, f"[{e.ref}]", "ref", p.citation) if p else f"[{e.ref}]"
+        ref = cite_link(p.id, f"[{e.ref}]", "ref", p.citation, e.sentence) if p else f"[{e.ref}]"
         src = f'<div class="ev-src">{esc(p.citation)}</div>' if p else ""
         items.append(f'<li><span class="quote">「{esc(e.sentence)}」</span>{ref}{src}</li>')
     evidence = f'<div class="evidence"><div class="label">依据</div><ul>{"".join(items)}</ul></div>' if items else ""
@@ -228,16 +246,67 @@ def _meta_table(rows: Sequence[tuple[str, str]]) -> str:
     return f'<table class="meta">{cells}</table>'
 
 
-def _paragraph_html(text: str, passage: Passage) -> str:
+def _cited_spans(text: str, passage: Passage) -> list[tuple[int, int]]:
+    """The parts of a paragraph's text that belong to the passage (sentence by sentence)."""
     sents = [s for s in split_sentences(text) if s in passage.text]
     spans = sentence_spans(text, sents)
     if not spans and text and text in passage.text:
         spans = [(0, len(text))]
-    return marked(text, spans, "mark", "cited")
+    return spans
 
 
-def render_citation(v: CitationView) -> str:
-    """The whole article of a citation, the cited passage highlighted, with its metadata."""
+def quote_span(text: str, spans: Sequence[tuple[int, int]], sentence: str) -> tuple[int, int] | None:
+    """Where the quoted sentence lies in text, inside one of the cited spans, comparing both after
+    the renderer's normalisation (NFKC, lower case; see term_spans); None where it does not."""
+    want = _normalised(sentence.strip())[0] if sentence and len(sentence) <= QUOTE_MAX_CHARS else ""
+    if not want:
+        return None
+    norm, back = _normalised(text)
+    j = norm.find(want)
+    while j >= 0:
+        a, b = back[j], back[j + len(want) - 1] + 1
+        if any(x <= a and b <= y for x, y in spans):
+            return a, b
+        j = norm.find(want, j + 1)
+    return None
+
+
+def cited_html(text: str, spans: Sequence[tuple[int, int]], quoted: tuple[int, int] | None = None) -> str:
+    """Escaped text, the cited spans in <mark class="cited">, and the quoted span (inside one of
+    them) in <mark class="quoted"> within it."""
+    out: list[str] = []
+    pos = 0
+    for a, b in sorted(spans):
+        if a < pos:
+            continue
+        out.append(esc(text[pos:a]))
+        if quoted and a <= quoted[0] and quoted[1] <= b:
+            qa, qb = quoted
+            inner = f'{esc(text[a:qa])}<mark class="quoted">{esc(text[qa:qb])}</mark>{esc(text[qb:b])}'
+        else:
+            inner = esc(text[a:b])
+        out.append(f'<mark class="cited">{inner}</mark>')
+        pos = b
+    out.append(esc(text[pos:]))
+    return "".join(out)
+
+
+def _passage_paragraphs(texts: Sequence[str], passage: Passage, sentence: str) -> list[str]:
+    """The HTML of the passage's paragraphs: cited parts highlighted, and the quoted sentence
+    marked once, in the first paragraph where it lies inside the passage (nowhere if in none)."""
+    out = []
+    found = False
+    for text in texts:
+        spans = _cited_spans(text, passage)
+        q = None if found else quote_span(text, spans, sentence)
+        found = found or q is not None
+        out.append(cited_html(text, spans, q))
+    return out
+
+
+def render_citation(v: CitationView, sentence: str = "") -> str:
+    """The whole article of a citation, the cited passage highlighted, with its metadata;
+    sentence: the one the answer quoted from the passage, marked inside it (if it is found there)."""
     p, a, b = v.passage, v.article, v.bulletin
     back = bulletin_link(p.source, "查看整期公报 →", "blink")
     header = f'<div class="cv-bulletin"><span class="pub">{esc(v.bulletin_label)}</span>{back}</div>'
@@ -249,7 +318,7 @@ def render_citation(v: CitationView) -> str:
     if a is None:
         rows += [("引用编号", f"<code>{esc(p.id)}</code>"), ("文件", esc(p.source))]
         lines = (b.masthead if b else ()) or (p.text,)
-        body = "".join(f"<p>{_paragraph_html(line, p)}</p>" for line in lines)
+        body = "".join(f"<p>{html}</p>" for html in _passage_paragraphs(lines, p, sentence))
         title = f"<h2>{esc(p.title or '报头')}</h2>"
         return f'<article class="cite-view">{header}{title}{_meta_table(rows)}{body}</article>'
     rows += [
@@ -261,10 +330,12 @@ def render_citation(v: CitationView) -> str:
         ("文件", esc(p.source)),
     ]
     subs = "".join(f'<div class="subtitle">{esc(s)}</div>' for s in a.subtitles)
+    inside_n = [n for n in range(1, len(a.paragraphs) + 1) if p.paragraph <= n <= p.paragraph_end]
+    inside_html = dict(zip(inside_n, _passage_paragraphs([a.paragraphs[n - 1].text for n in inside_n], p, sentence)))
     paras = []
     for n, para in enumerate(a.paragraphs, start=1):
-        inside = p.paragraph <= n <= p.paragraph_end
-        text_html = _paragraph_html(para.text, p) if inside else esc(para.text)
+        inside = n in inside_html
+        text_html = inside_html[n] if inside else esc(para.text)
         cls = ' class="in-passage"' if inside else ""
         paras.append(f'<p{cls} data-n="{n}"><span class="pn">{n}</span>{text_html}</p>')
     byline = f'<p class="byline">{esc(a.byline)}</p>' if a.byline else ""

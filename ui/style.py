@@ -33,21 +33,29 @@ def theme() -> gr.themes.Base:
 
 # Runs once per HTML view (`element` is the view). Clicks on citation / bulletin links become
 # `click` events with the id, which the app answers by opening the citation or browse tab; with a
-# modifier key the link's href (?cite=ID) opens in a new tab instead. In the citation view it
-# also scrolls the highlighted passage into sight whenever the view changes, and in the chat it
-# scrolls to the start of the newest turn (its short answer) rather than to the bottom.
+# modifier key the link's href (?cite=ID&quote=…) opens in a new tab instead. In the citation view
+# it also scrolls the quoted sentence (mark.quoted), or else the highlighted passage, to the middle
+# of the screen whenever the view changes, and in the chat it scrolls to the start of the newest
+# turn (its short answer) rather than to the bottom.
 NAV_JS = """
 element.addEventListener('click', (e) => {
   const a = e.target.closest('a[data-cite], a[data-bulletin]');
   if (!a || !element.contains(a)) return;
   if (e.ctrlKey || e.metaKey || e.shiftKey || e.altKey || e.button !== 0) return;
   e.preventDefault();
-  if (a.dataset.cite) trigger('click', {cite: a.dataset.cite});
+  if (a.dataset.cite) trigger('click', {cite: a.dataset.cite, quote: a.dataset.quote || ''});
   else trigger('click', {bulletin: a.dataset.bulletin});
 });
+// the quoted sentence (else the passage) to the middle of the screen, once the new value is
+// rendered and laid out (watch runs before the DOM is updated; the tab may still be hidden)
+const reveal = (tries) => {
+  const m = element.querySelector('mark.quoted') || element.querySelector('mark.cited');
+  if (m && m.getClientRects().length) m.scrollIntoView({block: 'center', behavior: 'smooth'});
+  else if (m && tries > 0) setTimeout(() => reveal(tries - 1), 100);
+};
+setTimeout(() => reveal(30), 150);  // a view mounted with its value (a tab opened the first time)
 watch('value', () => {
-  const m = element.querySelector('mark.cited');
-  if (m) setTimeout(() => m.scrollIntoView({block: 'center', behavior: 'smooth'}), 150);
+  setTimeout(() => reveal(30), 150);
   const turns = element.querySelectorAll('.conversation .turn');
   if (turns.length && element.closest('#conversation')) {
     // the page scrolls, not a panel inside it: bring the newest turn's start into sight
@@ -135,6 +143,9 @@ table.meta tr { border: none !important; background: none !important; }
 .cite-view .body p.in-passage { background: #fffbeb; border-radius: 4px; }
 .cite-view .pn { display: inline-block; width: 2em; color: #a8a29e; font-size: 12px; }
 mark.cited { background: #fde68a; color: inherit; padding: 2px 0; box-shadow: 0 0 0 2px #fde68a; }
+mark.cited mark.quoted { background: #fdba74; color: #1c1917; font-weight: 600; padding: 2px 0;
+  box-shadow: 0 0 0 2px #fdba74; text-decoration: underline; text-decoration-color: #b91c1c;
+  text-decoration-thickness: 2px; text-underline-offset: 4px; scroll-margin: 80px 0; }
 .byline { color: #57534e; text-align: right; font-size: 14px; }
 .placeholder { color: #78716c; padding: 40px 10px; text-align: center; }
 
