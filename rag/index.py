@@ -25,6 +25,7 @@ import re
 import secrets
 import shutil
 import sqlite3
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -203,6 +204,16 @@ class Index:
         self.aliases = harvest.load_aliases(folder)
         self.districts = {p.district for p in self.passages if p.district}
         self.issue_of = {b["source"]: b["issue_no"] for b in self.store.bulletins()}
+        self._derived: dict[str, Any] = {}
+        self._derived_lock = threading.Lock()
+
+    def derived(self, key: str, build: Callable[[], Any]) -> Any:
+        """A value computed from this version once, on first use (what related-article search reads):
+        it lives and dies with the loaded version, never in process-wide state."""
+        with self._derived_lock:
+            if key not in self._derived:
+                self._derived[key] = build()
+            return self._derived[key]
 
     @property
     def version(self) -> str:

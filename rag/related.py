@@ -16,10 +16,9 @@ Everything comes from the loaded index; nothing is embedded. What is read once p
 from __future__ import annotations
 
 import re
-import threading
 import unicodedata
-import weakref
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -69,28 +68,24 @@ class _Facts:
     vectors: np.ndarray  # passage vectors, row i = passage row i (memory-mapped where possible)
 
 
-_FACTS: weakref.WeakKeyDictionary[Index, _Facts] = weakref.WeakKeyDictionary()
-_LOCK = threading.Lock()
-
-
 def _facts(index: Index) -> _Facts:
-    with _LOCK:
-        facts = _FACTS.get(index)
-        if facts is None:
-            rows_of: dict[str, list[int]] = {}
-            for i, p in enumerate(index.passages):
-                if p.article_index >= 0:
-                    rows_of.setdefault(p.article_id, []).append(i)
-            bulletins = {
-                b["source"]: (
-                    b.get("publisher") or b.get("district") or "",
-                    b.get("issue_no") or "",
-                    b.get("issue_date") or "",
-                )
-                for b in index.store.bulletins()
-            }
-            facts = _FACTS[index] = _Facts(rows_of, bulletins, _vectors(index))
-        return facts
+    return cast(_Facts, index.derived("related", lambda: _read_facts(index)))
+
+
+def _read_facts(index: Index) -> _Facts:
+    rows_of: dict[str, list[int]] = {}
+    for i, p in enumerate(index.passages):
+        if p.article_index >= 0:
+            rows_of.setdefault(p.article_id, []).append(i)
+    bulletins = {
+        b["source"]: (
+            b.get("publisher") or b.get("district") or "",
+            b.get("issue_no") or "",
+            b.get("issue_date") or "",
+        )
+        for b in index.store.bulletins()
+    }
+    return _Facts(rows_of, bulletins, _vectors(index))
 
 
 def bulletin_facts(index: Index) -> dict[str, tuple[str, str, str]]:
