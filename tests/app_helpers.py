@@ -6,7 +6,9 @@ folder under a temporary directory, so the tests exercise exactly what a user st
 
 from __future__ import annotations
 
+import json
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -16,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -125,3 +128,41 @@ def running_app(
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=20)
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync"]
+
+
+@contextmanager
+def launched_chromium() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright (the caller skips when either is missing)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def page_load(url: str) -> tuple[list[Any], int]:
+    """The page's load event (private: not in the API) run as a browser runs it: its outputs and
+    the size of the message that carried them."""
+    import httpx
+
+    with httpx.Client(timeout=60) as c:
+        config = c.get(f"{url}config").json()
+        loads = [d for d in config["dependencies"] if any(t[1] == "load" for t in d["targets"]) and not d["inputs"]]
+        fn = max(loads, key=lambda d: len(d["outputs"]))["id"]  # the app's own (not the history's)
+        session = secrets.token_hex(6)
+        body = {"data": [], "fn_index": fn, "session_hash": session, "event_data": None, "trigger_id": None}
+        c.post(f"{url}gradio_api/queue/join", json=body).raise_for_status()
+        with c.stream("GET", f"{url}gradio_api/queue/data", params={"session_hash": session}) as events:
+            for line in events.iter_lines():
+                msg = json.loads(line[5:]) if line.startswith("data:") else {}
+                if msg.get("msg") == "process_completed":
+                    assert msg.get("success"), msg
+                    return list(msg["output"]["data"]), len(line.encode("utf-8"))
+    raise AssertionError("the load event did not complete")

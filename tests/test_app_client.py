@@ -8,16 +8,22 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
-from typing import Any
 
 import pytest
-from app_helpers import NEW_BULLETIN, NEW_BULLETIN_NAME, NEW_BULLETIN_QUESTION, SEEDS, RunningApp, running_app
+from app_helpers import (
+    NEW_BULLETIN,
+    NEW_BULLETIN_NAME,
+    NEW_BULLETIN_QUESTION,
+    SEEDS,
+    RunningApp,
+    page_load,
+    running_app,
+)
 
 from rag.errors import RagError
 from rag.models import Answer, Article, Bulletin, Evidence, Hit, Paragraph, Passage
@@ -108,31 +114,11 @@ def test_bulletins_lists_the_seeds(client: Client) -> None:
     assert all(r["n_articles"] > 0 and r["n_passages"] > 0 and r["indexed_at"] for r in rows)
 
 
-def _page_load(url: str) -> list[Any]:
-    """The page's load event (private: not in the API), run as the browser runs it."""
-    import httpx
-
-    with httpx.Client(timeout=60) as c:
-        config = c.get(f"{url}config").json()
-        loads = [d for d in config["dependencies"] if any(t[1] == "load" for t in d["targets"]) and not d["inputs"]]
-        fn = max(loads, key=lambda d: len(d["outputs"]))["id"]  # the app's own load event
-        session = secrets.token_hex(6)
-        body = {"data": [], "fn_index": fn, "session_hash": session, "event_data": None, "trigger_id": None}
-        c.post(f"{url}gradio_api/queue/join", json=body).raise_for_status()
-        with c.stream("GET", f"{url}gradio_api/queue/data", params={"session_hash": session}) as events:
-            for line in events.iter_lines():
-                msg = json.loads(line[5:]) if line.startswith("data:") else {}
-                if msg.get("msg") == "process_completed":
-                    assert msg.get("success"), msg
-                    return list(msg["output"]["data"])
-    raise AssertionError("the load event did not complete")
-
-
 def test_page_load_fills_the_library_and_the_bulletin_list(app: RunningApp) -> None:
     """The library table, the bulletin list and the file choices come with the page's load event
     (the page itself carries placeholders); each bulletin card has its lead title."""
     seeds = sorted(p.name for p in SEEDS.glob("*.txt"))
-    data = _page_load(app.url)
+    data, _ = page_load(app.url)
     library_html, bulletin_sel, bulletin_list, remove_sel = data[1], data[3], data[4], data[5]
     assert all(name in library_html for name in seeds)
     assert bulletin_list.count('class="bcard"') == len(seeds)

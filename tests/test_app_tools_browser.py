@@ -17,10 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from app_helpers import RunningApp, running_app
+from app_helpers import CHROMIUM, RunningApp, launched_chromium, running_app
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync"]
 TIMEOUT_MS = 60_000
 SIZES = {"desktop": (1360, 1000), "phone": (390, 844)}
 QUESTION = "谁主持了安委会会议"
@@ -40,13 +38,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    pytest.importorskip("playwright.sync_api")
+    with launched_chromium() as b:
+        yield b
 
 
 @pytest.fixture(params=sorted(SIZES))

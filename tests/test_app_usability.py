@@ -9,10 +9,8 @@ library-phone.png, chat-phone.png and ask-hint.png into DIR.
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import secrets
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -20,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from app_helpers import SEEDS, RunningApp, running_app
+from app_helpers import CHROMIUM, SEEDS, RunningApp, launched_chromium, page_load, running_app
 
 from rag.errors import (
     BulletinError,
@@ -36,8 +34,6 @@ from rag.service import QA
 from ui import catalog, messages, render
 from ui.gradio_zh import chinese_texts
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync"]
 TIMEOUT_MS = 60_000
 UPDATE_TIMEOUT_MS = 300_000
 DESKTOP = {"width": 1360, "height": 1000}
@@ -98,26 +94,6 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
 def client(app: RunningApp) -> Any:
     gradio_client = pytest.importorskip("gradio_client")
     return gradio_client.Client(app.url, verbose=False, download_files=False)
-
-
-def page_load(url: str) -> tuple[list[Any], int]:
-    """The page's load event as a browser runs it: its outputs and the size of the message."""
-    import httpx
-
-    with httpx.Client(timeout=60) as c:
-        config = c.get(f"{url}config").json()
-        loads = [d for d in config["dependencies"] if any(t[1] == "load" for t in d["targets"]) and not d["inputs"]]
-        fn = max(loads, key=lambda d: len(d["outputs"]))["id"]  # the app's own (not the history's)
-        session = secrets.token_hex(6)
-        body = {"data": [], "fn_index": fn, "session_hash": session, "event_data": None, "trigger_id": None}
-        c.post(f"{url}gradio_api/queue/join", json=body).raise_for_status()
-        with c.stream("GET", f"{url}gradio_api/queue/data", params={"session_hash": session}) as events:
-            for line in events.iter_lines():
-                msg = json.loads(line[5:]) if line.startswith("data:") else {}
-                if msg.get("msg") == "process_completed":
-                    assert msg.get("success"), msg
-                    return list(msg["output"]["data"]), len(line.encode("utf-8"))
-    raise AssertionError("the load event did not complete")
 
 
 def changed_issue(tmp: Path, name: str) -> Path:
@@ -300,13 +276,9 @@ def test_the_page_load_carries_one_page_of_each_list(app: RunningApp) -> None:
 def browser(app: RunningApp) -> Iterator[Any]:
     if not CHROMIUM.exists():
         pytest.skip("Debian chromium is not installed at /usr/bin/chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    pytest.importorskip("playwright.sync_api")
+    with launched_chromium() as b:
+        yield b
 
 
 class Page:

@@ -280,11 +280,8 @@ def cited_html(text: str, spans: Sequence[tuple[int, int]], quoted: tuple[int, i
         if a < pos:
             continue
         out.append(esc(text[pos:a]))
-        if quoted and a <= quoted[0] and quoted[1] <= b:
-            qa, qb = quoted
-            inner = f'{esc(text[a:qa])}<mark class="quoted">{esc(text[qa:qb])}</mark>{esc(text[qb:b])}'
-        else:
-            inner = esc(text[a:b])
+        inside = quoted is not None and a <= quoted[0] and quoted[1] <= b
+        inner = marked(text[a:b], [(quoted[0] - a, quoted[1] - a)] if quoted and inside else [], cls="quoted")
         out.append(f'<mark class="cited">{inner}</mark>')
         pos = b
     out.append(esc(text[pos:]))
