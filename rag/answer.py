@@ -78,8 +78,21 @@ def _idf(index: Index, token: str) -> float:
 
 def coverage(index: Index, info: QuestionInfo, text: str) -> tuple[float, list[str]]:
     """IDF-weighted share of the question's content words found in `text`, and the missing ones."""
+    got, total, _, missing = _covered(index, info, text)
+    return (got / total if total else 0.0), missing
+
+
+def known_coverage(index: Index, info: QuestionInfo, text: str) -> float:
+    """Coverage over the question's words that the bulletins use at all: an everyday word no
+    bulletin prints (看病, 带的队) says nothing about whether this text answers (paraphrases)."""
+    got, total, unknown, _ = _covered(index, info, text)
+    return got / (total - unknown) if total - unknown > 0 else 0.0
+
+
+def _covered(index: Index, info: QuestionInfo, text: str) -> tuple[float, float, float, list[str]]:
+    """(weight found, total weight, weight of missing words no passage uses, missing words)."""
     hay = normalize(text)
-    total = got = 0.0
+    total = got = unknown = 0.0
     missing: list[str] = []
     items: list[tuple[str, tuple[str, ...]]] = [(w, (w,)) for w in info.words]
     items += [(g[0], g) for g in info.groups]
@@ -95,8 +108,10 @@ def coverage(index: Index, info: QuestionInfo, text: str) -> tuple[float, list[s
             got += 0.6 * weight  # every part is there, if not side by side
         elif len(forms) == 1 and len(label) == 2 and label[0] in hay and label[1] in hay:
             got += 0.3 * weight  # 夜查: 夜 and 查 both printed
+        elif all(_df(index, f) == 0 for f in forms):
+            unknown += weight
         missing.append(label)
-    return (got / total if total else 0.0), missing
+    return got, total, unknown, missing
 
 
 def _person_names(index: Index) -> list[str]:
@@ -390,6 +405,7 @@ def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSet
     feats = Features(
         coverage=coverage(index, _topic(info), f"{lp.title} {lp.text}")[0],
         sentence_coverage=coverage(index, info, lead.hit.passage.title + " " + lead.sentence)[0],
+        known_coverage=known_coverage(index, _topic(info), f"{lp.title} {lp.text}"),
         dense=lead.hit.dense_score or 0.0,
         bound=bound,
         typed_unbound=float(typed and bound == 0.0 and not quoted),

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import sys
@@ -34,7 +35,7 @@ from rag.retrieve import Filters  # noqa: E402
 from rag.service import QA  # noqa: E402
 
 EVAL = REPO / "eval"
-WORK = EVAL / ".work"
+WORK = Path(os.environ.get("EVAL_WORK") or EVAL / ".work")  # a second checkout or helper can use its own
 METRICS = ("Hit@1", "Hit@5", "MRR@10", "AnswerAcc", "AnswerAccFull", "Abstain", "FalseAbstain", "Wrong")
 
 
