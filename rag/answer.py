@@ -31,9 +31,11 @@ from .lexicon import (
     ANAPHOR,
     DATE_PHRASE,
     DISTRICT_NAME,
+    NAME_ASKED,
     ORDINAL,
     PLURAL,
     QUANTITY,
+    QUOTED_TERM,
     is_person_name,
     office_of,
     ordinals,
@@ -44,7 +46,7 @@ from .lexicon import (
 from .models import Answer, Evidence, Hit, Passage
 from .question import QuestionInfo
 from .retrieve import Query
-from .slots import Candidate, best_candidate
+from .slots import Candidate, best_candidate, event_words
 
 NOT_FOUND = "公报中没有找到"
 NOT_PRINTED = "公报中没有写明"
@@ -210,8 +212,8 @@ def _per_district(index: Index, info: QuestionInfo, scored: list[_Scored]) -> li
     weight = _weigher(index)
     for s in scored:
         d = s.hit.passage.district
-        if not d or d in best:
-            continue
+        if not d or d in best or not _names_printed(info, s):
+            continue  # the 院长 of the institution asked about, not of any other
         c = best_candidate(info, s.sentence, (), weight)
         if c is not None:
             best[d] = (c.text, s)
@@ -333,11 +335,13 @@ def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSet
     first = ""
     bound = 0.0
     quoted = False  # a typed question answered by quoting what the text does say
+    term_found = False  # a 叫什么 question answered by a sentence printing a quoted term
     org = org_endings(normalize(info.text)) is not None and info.kind in ("list", "what")
     typed = info.kind in ("who", "when", "num", "where") or org
     lead = best
     weight = _weigher(index)
-    if info.who_mode == "office" and not info.district and not info.persons:
+    if info.who_mode == "office" and not info.district and not info.persons and not event_words(info):
+        # 区长是谁: the office alone, in every district (院长 of a named institute is not this)
         per = _per_district(index, info, scored)
         if len(per) >= 2:
             first = "；".join(f"{d}：{n} [{sc.ref}]" for d, n, sc in per)
@@ -387,6 +391,18 @@ def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSet
         ):  # nobody is said to do exactly that (主持): say so, and who the text does name
             first = f"{NOT_PRINTED}谁{info.action}；公报中写的是：{best.sentence} [{best.ref}]"
             quoted = True
+    if not first and info.kind == "what" and not info.offices and NAME_ASKED.search(normalize(info.text)):
+        # 叫什么 / 什么书: the best sentence on the topic that prints a quoted or titled term, or none
+        named = next(
+            (x for x in scored[:10] if x.score >= best.score - 0.5 and x.topical and QUOTED_TERM.search(x.sentence)),
+            None,
+        )
+        typed = True
+        if named is not None:
+            lead, term_found = named, True
+            first = f"{named.sentence} [{named.ref}]"
+            if named is not best:
+                chosen = [named, *[y for y in chosen if y is not named][: s.max_sentences - 1]]
     if not first and info.kind in ("list", "what"):
         # a sentence that only restates the question (我区举办职工技能培训班 for 培训都教些什么) says
         # nothing about what was asked: take the best one that adds something
@@ -408,7 +424,7 @@ def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSet
         known_coverage=known_coverage(index, _topic(info), f"{lp.title} {lp.text}"),
         dense=lead.hit.dense_score or 0.0,
         bound=bound,
-        typed_unbound=float(typed and bound == 0.0 and not quoted),
+        typed_unbound=float(typed and bound == 0.0 and not quoted and not term_found),
         unknown=_unknown_share(index, info),
         hedged=float(quoted),
     )
@@ -425,8 +441,7 @@ def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSet
         order = [chosen[0].ref] + [r for r in range(1, len(hits) + 1) if r != chosen[0].ref]
         new_ref = {old: new for new, old in enumerate(order, start=1)}
         hits = [hits[r - 1] for r in order]
-        # only the markers the code added (" [n]"), never a bracket printed in a quoted sentence
-        first = re.sub(r" \[(\d+)\]", lambda m: f" [{new_ref.get(int(m.group(1)), int(m.group(1)))}]", first)
+        first = _renumber(first, new_ref)
         chosen = [replace(c, ref=new_ref[c.ref]) for c in chosen]
         extra["lead_passage"] = "moved to the top: the answer rests on it"
     evidence = tuple(Evidence(c.sentence, c.ref, c.hit.passage.id) for c in chosen)
@@ -434,6 +449,53 @@ def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSet
     text = first + "\n\n依据：\n" + "\n".join(quotes)
     note = f"{searched}；没有确切回答该问题的语句" if abstained else ""
     return Answer(query.text, text, abstained, tuple(hits), evidence=evidence, note=note, extra=extra)
+
+
+def combine(question: str, parts: Sequence[Answer]) -> Answer:
+    """One answer to a question that asks two things: each part's first line in turn (①…；②…), the
+    passages of the first part then the new ones of the next, each quote renumbered to its passage.
+    It counts as answered only when every part is."""
+    if len(parts) == 1:
+        return parts[0]
+    if all(a.abstained for a in parts):
+        return replace(parts[0], question=question)  # nothing found for any part: one "not found"
+    shorts = [re.sub(r"\s*\[\d+\]", "", a.text.split("\n", 1)[0]) for a in parts]
+    if any(not a.abstained and shorts.index(t) < i for i, (a, t) in enumerate(zip(parts, shorts, strict=True))):
+        # two different asks answered with the same words: the later part found nothing of its own
+        parts = [
+            a
+            if shorts.index(t) == i
+            else replace(a, abstained=True, text=f"{NOT_FOUND}单独回答这一问的内容", evidence=())
+            for i, (a, t) in enumerate(zip(parts, shorts, strict=True))
+        ]
+    hits: list[Hit] = []
+    where: dict[str, int] = {}
+    lines: list[str] = []
+    evidence: list[Evidence] = []
+    for n, a in enumerate(parts):
+        new_ref: dict[int, int] = {}
+        for old, h in enumerate(a.hits, start=1):
+            if h.passage.id not in where:
+                hits.append(h)
+                where[h.passage.id] = len(hits)
+            new_ref[old] = where[h.passage.id]
+        first = a.text.split("\n", 1)[0]
+        first = _renumber(first, new_ref)
+        lines.append("①②③④⑤"[n] + first if n < 5 else first)
+        evidence += [replace(e, ref=new_ref[e.ref]) for e in a.evidence if e.ref in new_ref]
+    evidence = list(dict.fromkeys(evidence))
+    quotes = [f"「{e.sentence}」[{e.ref}]" for e in evidence]
+    text = "；".join(lines) + ("\n\n依据：\n" + "\n".join(quotes) if quotes else "")
+    abstained = any(a.abstained for a in parts)
+    note = "；".join(a.note for a in parts if a.note)
+    extra = {"parts": json.dumps([a.question for a in parts], ensure_ascii=False)}
+    return Answer(question, text, abstained, tuple(hits), evidence=tuple(evidence), note=note, extra=extra)
+
+
+def _renumber(text: str, new_ref: dict[int, int]) -> str:
+    """The markers the code added (" [n]", and 「…」[n] after a quote), never a bracket printed
+    inside a quoted sentence."""
+    return re.sub(r"(?<=[ 」])\[(\d+)\]", lambda m: f"[{new_ref.get(int(m.group(1)), int(m.group(1)))}]", text)
 
 
 def _short(index: Index, info: QuestionInfo, x: _Scored, c: Candidate) -> str:

@@ -1,6 +1,7 @@
 """Words the index learns from its own bulletins, and the alias dictionary.
 
-- user words: person names after titles (区长苏建设), names in 区领导 lists, reporters,
+- user words: person names after titles (区长苏建设), names in 区领导 lists and in award lists
+  (最美网格员：孟佳怡（鹤鸣社区）), reporters,
   quoted and book-titled terms (“断头路”, 《兴衰之鉴》) and project/place names. jieba gets them
   as a user dictionary so that 苏建设 is not cut into 苏 / 建设.
 - aliases: the maintained file `rag/data/aliases.txt` (short = full, ...) plus pairs found in the
@@ -23,6 +24,9 @@ from .models import Bulletin
 
 NAME_AFTER_TITLE = re.compile(rf"(?:{TITLE_ALT})([{H}]{{2,3}}?)(?={AFTER_NAME})")
 LEADER_LIST = re.compile(rf"(?:区领导|市领导|领导)((?:[{H}]{{2,3}}、)+[{H}]{{2,3}})(?=等|陪同|参加|出席|，|,|。|分别)")
+# the entries of an award or 公示 list: a name after a label or a comma of the list, its unit in brackets
+# (最美网格员：孟佳怡（鹤鸣社区）、丁卫东（临江社区）)
+LISTED_NAME = re.compile(rf"(?<=[：:、])([{H}]{{2,3}})(?=[(（][^()（）]{{2,20}}[)）])")
 QUOTED = re.compile(rf"[“《]([{H}A-Za-z0-9]{{2,10}})[”》]")
 PLACE = re.compile(rf"(?:在|到|来到|对|赴)([{H}]{{2,5}}?(?:项目|河|路|村|社区|街道|小区|水库|市场|游园|大厦|公园))")
 # the items of an enumeration closed by 等 (郑州CSD国际时尚商贸中心、花花牛项目(二期)、鑫苑名城等40个项目)
@@ -47,6 +51,9 @@ def user_words(bulletins: Iterable[Bulletin]) -> list[str]:
                 if m.group(1)[0] in SURNAMES:
                     found[m.group(1)] += 1
             for m in (*APPOINTED.finditer(text), *REMOVED.finditer(text)):  # 任免 lists: 覃雅雯为…局长
+                if is_person_name(m.group(1)):
+                    found[m.group(1)] += 1
+            for m in LISTED_NAME.finditer(text):
                 if is_person_name(m.group(1)):
                     found[m.group(1)] += 1
             for m in LEADER_LIST.finditer(text):

@@ -105,6 +105,19 @@ _OFFICES = (
     "社长",
     "总编辑",
     "网格员",
+    "理事长",
+    "副理事长",
+    "会长",
+    "副会长",
+    "行长",
+    "经理",
+    "负责人",
+    "党支部书记",
+    "支部书记",
+    "村委会主任",
+    "居委会主任",
+    "园长",
+    "院长助理",
 )
 OFFICES = tuple(sorted(set(_OFFICES), key=lambda w: (-len(w), w)))
 TITLE_ALT = "|".join(OFFICES)
@@ -113,6 +126,7 @@ TITLE_ALT = "|".join(OFFICES)
 AFTER_NAME = (
     "提出|指出|要求|强调|表示|带队|带领|主持|参加|出席|一行|对|在|到|等|和|与|作|汇报|陪同|率|宣布|传达|讲话|说|"
     "就|深入|实地|先后|调研|督导|督查|检查|听取|介绍|走访|看望|慰问|会见|莅临|为|向|来到|前往|同志|"
+    "一边|正在|告诉|认为|坦言|感慨|笑着|希望|也|还|又|已|将|是|"
     "、|，|,|。|；|;|：|:|（|\\(|“|\\s|$"
 )
 TITLED_NAME = re.compile(rf"({TITLE_ALT})([{H}]{{2,3}}?)(?={AFTER_NAME})")
@@ -296,6 +310,7 @@ QUESTION_FILLER = frozenset(
         "哪家",
         "地方",
         "已经",
+        "开始",  # 什么时候开始施行: the event is 施行
         "得",
         "给",
         "让",
@@ -403,6 +418,7 @@ QUANTITY_RANGE = re.compile(
     rf"(?<![\d.])(?P<lo>{NUM_CORE})(?:{_UNIT_ALT})?{RANGE_SEP}(?P<num>{NUM_CORE})(?P<mod>余|多)?(?P<unit>{_UNIT_ALT})"
 )
 ORDINAL = re.compile(rf"第(?P<num>[\d{CN_DIGITS}]+)(?P<unit>次|届|期|批|名|位|个|轮|季度|版|条|项|场|号)?")
+SESSION = re.compile(rf"(?<![第\d{CN_DIGITS}])(?P<term>[{CN_DIGITS}]{{1,3}})届(?:(?P<sitting>[{CN_DIGITS}]{{1,3}})次)?")
 
 # 由75%提高到80%: the figure after 由/从 is what it was before the change; the question asks for the new one
 CHANGE_FROM_AFTER = re.compile(
@@ -538,10 +554,21 @@ class Ordinal:
 
 def ordinals(text: str) -> list[Ordinal]:
     out = []
+    taken: list[tuple[int, int]] = []
     for m in ORDINAL.finditer(text):
         v = cn_to_int(m.group("num"))
         if v is not None:
             out.append(Ordinal(v, m.group("unit") or "", m.group(0)))
+            taken.append(m.span())
+    # a session written without 第: 区政协十届十四次常委会议, 县十七届人大 (届 is always an ordinal; 次 only
+    # after a 届, since 召开三次会议 counts)
+    for m in SESSION.finditer(text):
+        if any(a < m.end() and m.start() < b for a, b in taken):
+            continue
+        for key, unit in (("term", "届"), ("sitting", "次")):
+            v = cn_to_int(m.group(key)) if m.group(key) else None
+            if v is not None:
+                out.append(Ordinal(v, unit, m.group(key) + unit))
     return out
 
 
@@ -552,6 +579,12 @@ ISSUE_IN_Q = re.compile(r"第\s*(\d+)\s*期")
 WH_SLOT = re.compile(r"什么时候|什么时间|何时|哪一?天|几月几日|几号|哪一?年|多少|(?<!哪)几[个天名人次项家户座处]?")
 GENERIC = frozenset({"工作", "情况", "问题", "活动", "方面", "相关", "有关"})
 PLURAL = re.compile(r"哪些|哪几|哪几位|有谁|都有谁|分别是谁")
+# a question asking for a name (叫什么, 什么书, 定为什么年, 什么称号): its answer is a quoted or
+# book-titled term (“城市更新攻坚年”, 《兴衰之鉴》), never a sentence that merely mentions the topic
+NAME_ASKED = re.compile(
+    r"叫什么|叫啥|名字|名称|什么(?:书|电影|影片|片子|剧|节目|称号|荣誉|奖项?|主题|口号|品牌|商标|年|文件|条例|办法|工程|行动|模式)"
+)
+QUOTED_TERM = re.compile(r"“[^“”]{2,24}”|《[^《》]{2,30}》|「[^「」]{2,24}」|\"[^\"]{2,24}\"")
 # the grain a 何时 question asks for, and the date forms that have it
 DATE_GRAIN_FORMS = {
     "day": re.compile(r"\d{1,2}(?:日|号)|[上中下]旬|月底|月初"),

@@ -88,6 +88,14 @@ MASTHEAD_MISC = _re(
 MASTHEAD_LATIN = re.compile(r"^[A-Z][A-Z .'·-]{2,40}$")
 # 中共XX区委主管主办 / XX县融媒体中心主办 / 中共XX县委机关报 / XX报社出版: several on one line
 MASTHEAD_ORG = _re(rf"(?P<publisher>[{CJK}（）()·]{{2,30}}?)(?:(?:编印|主办|出版|主管|承办|协办)+|机关报)")
+# 主办单位：中共XX区委员会　出版：XX区融媒体中心 / 主办：XX区人民政府办公室　承办：…: the label first
+MASTHEAD_ORG_LABEL = _re(
+    rf"(?:(?:主办|主管|出版|承办|协办|编印|编辑出版)(?:单位)?)\s*[:：]\s*(?P<publisher>[{CJK}（）()·]{{2,30}})"
+)
+# the front page's table of contents (本期导读：… （2版）), however long: masthead, never a report
+MASTHEAD_TEASER = _re(r"^(?:本期|今日)?导读\s*[:：]")
+# the name of the web site a news column was copied from (XX区人民政府门户网站): masthead, never a title
+SITE_NAME = _re(rf"^[{CJK}·]{{2,20}}(?:门户网站|政府网站|政务网|官方网站|官网)$")
 MASTHEAD_ISSUE = _re(
     r"(?P<issue>(?:\d{4}\s*年\s*)?第\s*\d+\s*期(?:\s*[(（]\s*总第\s*\d+\s*期\s*[)）])?|总第\s*\d+\s*期)"
 )
@@ -172,12 +180,22 @@ CHROME_LINE = _re(
     # the distribution list closing a work brief: 报：区委办公室… / 送：… / 发：… / 抄送：…
     r"|^(?:报|送|发|抄\s*送|抄\s*报|报\s*送|分\s*送)\s*[:：][^。！？]{0,80}$"
 )
+# a web site's navigation: breadcrumbs (首页 > 新闻中心 > 区县动态 / 当前位置：…) and the footer's links
+# (首页 | 网站地图 | 联系我们)
+SITE_CHROME = _re(
+    r"^(?:首页|网站首页)\s*[>＞»›|｜/]"
+    r"|^(?:当前位置|您的位置|你的位置|您现在的位置|所在位置)\s*[:：]"
+    r"|^(?:网站地图|联系我们|关于我们|网站声明|设为首页|加入收藏)(?:\s*[|｜]\s*[^|｜]{1,8})+$"
+)
+SITE_CHROME_MAX = 80
 PRINT_RUN = _re(r"^[(（]?\s*共印\s*\d+\s*份\s*[)）]?$")
 # editor notes closing a report: (责任编辑：X) / （编辑：X） / (柳溪在线编辑:X) / 【责任编辑:X】 / 编辑：X
 EDITOR_LINE = _re(
     rf"^[(（【\[]\s*[{CJK}]{{0,8}}?(?:责任编辑|编辑|审核|校对|编审|终审|值班编辑)\s*[:：]?\s*[^()（）【】\[\]。]{{1,30}}[)）】\]]$"
     r"|^(?:责任编辑|编\s*辑|审\s*核|校\s*对|一\s*审|二\s*审|三\s*审|终\s*审|总监制|监\s*制)\s*[:：].{0,30}$"
 )
+# the source a web page names (来源：XX区融媒体中心): the publisher of a column whose pages all name it
+META_SOURCE = _re(rf"(?:^|\s)(?:来源|稿件来源|信息来源|文章来源)\s*[:：]\s*(?P<source>[{CJK}（）()·]{{2,30}})(?=\s|$)")
 META_DATE = re.compile(r"(?P<year>\d{4})\s*[-年/.]\s*(?P<month>\d{1,2})\s*[-月/.]\s*(?P<day>\d{1,2})")
 SEPARATOR_LINE = re.compile(r"^[\s\-—–_=＝＊*※~～·•.。…#＃\u2500-\u257f]{3,}$")  # box drawing: ━━━ ═══
 # photo captions: 图为… / ▲ 图为…（记者 X 摄） / …记者 X 摄
@@ -191,7 +209,7 @@ LEAD_TAG = _re(rf"^(?:(?:编者按|【编者按】|编者的话)\s*[:：]?\s*|{A
 SUBHEAD_LINE = _re(
     r"^(?:[一二三四五六七八九十]{1,3}、|[(（][一二三四五六七八九十]{1,3}[)）]|第[一二三四五六七八九十]{1,3}部分)"
 )
-NUMBERED_ITEM = re.compile(r"^(?:\d{1,2}[.．、]|[(（]\d{1,2}[)）])\s*(?P<body>(?:\d{1,2}月|[^\d\s]).+)$")
+NUMBERED_ITEM = re.compile(r"^(?:\d{1,2}[.．、]|[(（]\d{1,2}[)）])\s*(?P<body>(?:\d{1,2}月|\d{4}年|[^\d\s]).+)$")
 
 SECTION_LINE = _re(
     r"^(?:[■□◆◇▲△★☆]\s*)?(?P<name>短讯|简讯|快讯|要闻|动态|图片新闻|要闻简报|一句话新闻)$"
@@ -214,6 +232,10 @@ NOTICE_TITLE = _re(
     r"^(?:.{0,40}(?:任免名单|人事任免|任免事项|公告|通告|公示|启事)|.{4,40}(?:决定|决议|名单|通知))"
     r"(?:[(（][^()（）]{1,20}[)）])?$"
 )
+# the caption of the list a notice announces (拟表彰对象名单（按姓氏笔画排序）) under its lead (…现予以公示。 /
+# …名单如下：): part of the notice, never the headline of another one
+LIST_CAPTION = _re(r"^.{0,30}(?:名单|名册|名录|一览表|明细表|汇总表)(?:[(（][^()（）]{1,20}[)）])?$")
+LIST_LEAD = _re(r"(?:公示|公布|公告|如下|名单)[。：:]$")
 NOTICE_NOT_IN_TITLE = re.compile(r"[，,。；;：:！？!?]")
 # lines of a notice's text that read like headlines: its closing formula (特此公告) and the lead-ins of
 # its lists (任命： / 免去：), which end it or lead into the lines under them
@@ -365,6 +387,8 @@ def _is_byline(text: str) -> bool:
 def _is_meta(text: str) -> bool:
     if len(text) <= 16 and PRINT_RUN.match(text):
         return True
+    if len(text) <= SITE_CHROME_MAX and SITE_CHROME.match(text):
+        return True
     if len(text) > 120 or not any(c in text for c in ":：【[-"):
         return False
     return bool(
@@ -413,6 +437,26 @@ SECTION_SYMBOL_LEAD = re.compile(r"[■□◆◇▲△★☆]\s*")
 # hard-wrapped text (a PDF copy): most lines have the same width; a full line runs on into the next
 WRAP_MIN_LINES = 6
 WRAP_SHARE = 0.35
+# text hard-wrapped at varying widths (a PDF copy, lines of 18–26 characters cut mid-word): most
+# lines are narrow and most of them stop in mid-sentence; such a line runs on into the next
+RAGGED_WIDTH = 40.0  # three lines in four are at most this wide
+RAGGED_CUT_SHARE = 0.6  # and this share of them stop in mid-sentence, with the next line right under
+# a name printed with its characters spaced out (澜 桥 报 / 简  讯): read without the spaces
+SPACED_OUT = re.compile(rf"^[{CJK}](?:[ \u3000]+[{CJK}]){{1,7}}$")
+# --- page turns of a printed paper -------------------------------------------------------------------
+# the page number at the foot of a page (—4— / - 4 - / 第4页 / 4/8)
+PAGE_NUMBER = re.compile(
+    r"^(?:[—\-–－]{1,2}\s*\d{1,3}\s*[—\-–－]{1,2}|第\s*\d{1,3}\s*页(?:\s*[/，,]?\s*共\s*\d{1,3}\s*页)?|\d{1,3}\s*/\s*\d{1,3})$"
+)
+# a jump marker: the report goes on on another page (下转第2版 / （上接第1版） / 转第3版): never text
+JUMP_MARK = _re(
+    r"[(（]\s*(?:下转|上接|接上|转下|转|接)\s*第?\s*[\d一二三四五六七八九十]{1,3}\s*版\s*[)）]"
+    r"|^(?:下转|上接|接上|转下)\s*第?\s*[\d一二三四五六七八九十]{1,3}\s*版$"
+)
+# the staff credits at the foot of a page (责任编辑：X　校对：Y), alone on their line
+STAFF_LINE = _re(rf"^(?:{STAFF_WORDS}\s*[:：]?\s*[{CJK}·]{{2,4}}[\s|｜/、,，]*)+$")
+# what a running page header holds besides its date and page: the paper's name and the page's name
+RUNNING_HEADER_WORD = re.compile(rf"^[{CJK}·“”\"]{{1,14}}$")
 
 
 class _Run:
@@ -421,6 +465,7 @@ class _Run:
     not the paragraph's: a 10 MB text with no punctuation is one paragraph of thousands of lines."""
 
     __slots__ = (
+        "after_text",
         "caption",
         "captions",
         "core_end",
@@ -434,7 +479,8 @@ class _Run:
         "terminal",
     )
 
-    def __init__(self, clean: str, raw: str) -> None:
+    def __init__(self, clean: str, raw: str, after_text: bool = False) -> None:
+        self.after_text = after_text  # printed right under a paragraph that ends a sentence
         self.parts = [clean]
         self.raws = [raw]
         self.length = len(clean)
@@ -497,16 +543,30 @@ def _stands_alone(b: str) -> bool:
     )
 
 
-def _looks_cut(a: _Run, b: str, full: float | None = None) -> bool:
+LABELLED_LINE = re.compile(rf"^[{CJK}]{{2,6}}[:：]")
+
+
+def _looks_cut(a: _Run, b: str, full: float | None = None, ragged: bool = False) -> bool:
     """Whether paragraph `a` was cut by the page layout and continues in `b`; `full` is the width
-    of a full line of hard-wrapped text (None when the text is not hard-wrapped)."""
-    if a.ends_terminal() or a.is_byline() or _is_byline(b) or a.trailing_byline() or a.caption:
+    of a full line of hard-wrapped text (None when the text is not hard-wrapped), `ragged` says the
+    text was hard-wrapped at varying widths."""
+    # in wrapped text a line ending a clause of a list (…怎么改的意见；) goes on in the next one
+    list_clause = ragged and a.core_end != "" and a.core_end in "；;"
+    if (a.ends_terminal() and not list_clause) or a.trailing_byline() or a.caption:
+        return False
+    if _is_byline(b) and not (ragged and _reads_on(b)):
+        return False
+    if a.is_byline() and not (ragged and _reads_on(a.text())):
         return False
     if a.is_section() or _stands_alone(b) or _is_meta(a.parts[-1]) or _is_separator(a.parts[-1]):
         return False
+    if ragged:
+        return _ragged_goes_on(a, b)
     if full is not None and a.last_width >= full and not SUBHEAD_LINE.match(b[:PREFIX]):
         return True  # a full line of hard-wrapped text runs on into the next one
-    if ARTICLE_START.match(b):
+    if ARTICLE_START.match(b) or (not a.punct and LABELLED_LINE.match(b[:PREFIX])):
+        # a dateline; a labelled line (公示时间：… / 联系电话：…) under a line with no punctuation (a
+        # flattened table's rows, a headline)
         return False
     if len(b) <= 60 and not INNER_TERMINAL.search(b) and not _ends_terminal(b):
         # `b` reads as a headline (short, no sentence in it): never glue it to the paragraph before,
@@ -523,6 +583,29 @@ def _looks_cut(a: _Run, b: str, full: float | None = None) -> bool:
     if a.punct and a.length >= 25:
         return True
     return a.length >= 45
+
+
+def _reads_on(text: str) -> bool:
+    """A line of wrapped text opening with 记者 / 来源 that goes on as a sentence (记者在刚刚完工的织锦路
+    看到，…): no byline, which has no comma outside its brackets."""
+    return not text.startswith(("(", "（")) and re.search(r"[，,]", text) is not None
+
+
+def _ragged_goes_on(a: _Run, b: str) -> bool:
+    """In text hard-wrapped at varying widths, whether the line `b` goes on with paragraph `a`, which
+    does not end a sentence: it does unless `b` plainly starts something new (a dateline, a
+    sub-headline, a page label, a masthead line) or `a` is a headline (a line of its own, no
+    punctuation in it, after a blank line or a headline: a numbered one anywhere)."""
+    if AGENCY_START.match(b[:60]) or SUBTITLE_DASH.match(b) or SUBHEAD_LINE.match(b[:PREFIX]):
+        return False
+    if NOTICE_TEXT_LINE.match(b) or (len(b) <= PAGE_LABEL_MAX and PAGE_LABEL.match(b)):
+        return False
+    if (len(a.parts) == 1 and _masthead_fields(a.parts[0]) is not None) or _masthead_fields(b) is not None:
+        return False
+    if len(a.parts) == 1 and not a.punct and (not a.after_text or NUMBERED_ITEM.match(a.parts[0][:PREFIX])):
+        # a headline: only text that cannot open a line of its own (党，… / 、…) goes on with it
+        return bool(CONTINUATION_START.match(b)) or b[0] in SOFT_PUNCT
+    return True
 
 
 def _wrap_width(lines: list[str]) -> float | None:
@@ -543,12 +626,91 @@ def _wrap_width(lines: list[str]) -> float | None:
     return None
 
 
+def _ragged_wrap(lines: list[str]) -> bool:
+    """Whether the text was hard-wrapped at varying widths (`lines` with their blank lines): most
+    lines are narrow and stop in mid-sentence with the next line right under them (a text of one
+    paragraph a line has long lines, ends most of them with a 。 and prints a list under blank lines);
+    page metadata and masthead lines are not counted."""
+    cut = 0
+    widths: list[float] = []
+    for k, line in enumerate(lines):
+        # page metadata and web page chrome (上一篇：… / 发布日期：…) are short lines of any text
+        if (w := _width(line)) >= 10 and not _is_meta(line) and _masthead_fields(line) is None:
+            widths.append(w)
+            cut += k + 1 < len(lines) and lines[k + 1] != "" and not _ends_terminal(line)
+    widths.sort()
+    if len(widths) < 4 * WRAP_MIN_LINES or widths[len(widths) * 3 // 4] > RAGGED_WIDTH:
+        return False
+    return cut >= RAGGED_CUT_SHARE * len(widths)
+
+
+def _is_running_header(text: str) -> bool:
+    """A running page header (澜桥报　2024年5月17日　第2版　要闻): the date and the page, with at most
+    the paper's and the page's names beside them."""
+    if len(text) > PAGE_LABEL_MAX:
+        return False
+    date, page = MASTHEAD_DATE.search(text), MASTHEAD_PAGE.search(text)
+    if date is None or page is None or not (date.group("day") or date.group("day2")):
+        return False
+    rest = text
+    for pat in (MASTHEAD_DATE, MASTHEAD_PAGE, MASTHEAD_ISSUE, MASTHEAD_WEEKDAY, MASTHEAD_LUNAR):
+        rest = pat.sub(" ", rest)
+    words = [w for w in re.split(r"[\s|｜/·]+", rest) if w]
+    return len(words) <= 2 and all(RUNNING_HEADER_WORD.match(w) for w in words)
+
+
+def _drop_page_turns(lines: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Take out the page chrome a printed paper repeats at each page turn (the footer's staff credits
+    and page number, the next page's running header) and the jump markers (下转第2版 / 上接第1版), so
+    that a report running over the turn goes on. A page turn reads as a blank line; the footer's
+    staff credits stay (ending the report above them) unless a jump marker or a cut sentence says
+    that the report goes on."""
+    out: list[tuple[str, str]] = []
+    i = 0
+    while i < len(lines):
+        clean = lines[i][0]
+        if not clean or not (STAFF_LINE.match(clean) or _page_chrome(clean)):
+            out.append(lines[i])
+            i += 1
+            continue
+        j = i
+        while j < len(lines) and (not lines[j][0] or STAFF_LINE.match(lines[j][0]) or _page_chrome(lines[j][0])):
+            j += 1
+        group = [c for c, _ in lines[i:j] if c]
+        if not any(PAGE_NUMBER.match(c) or _is_running_header(c) for c in group):
+            out.extend(lines[i:j])  # an editor's credits closing a report, not a page turn
+            i = j
+            continue
+        before = next((c for c, _ in reversed(out) if c), "")
+        goes_on = any(JUMP_MARK.search(c) for c in group) or (before != "" and not _ends_terminal(before))
+        out.append(("", ""))
+        if not goes_on:
+            out.extend(line for line in lines[i:j] if line[0] and STAFF_LINE.match(line[0]))
+        i = j
+    return out
+
+
+def _page_chrome(text: str) -> bool:
+    return bool(PAGE_NUMBER.match(text) or JUMP_MARK.fullmatch(text.strip("（）() ")) or _is_running_header(text))
+
+
+def _strip_jump_marks(line: tuple[str, str]) -> tuple[str, str]:
+    clean, raw = line
+    if not JUMP_MARK.search(clean):
+        return line
+    return JUMP_MARK.sub("", clean).strip(), JUMP_MARK.sub("", raw).strip()
+
+
 def _paragraphs(text: str) -> list[tuple[str, str]]:
     """Split text into (repaired, raw) paragraphs: one per printed line, cut lines joined. A photo
     caption printed inside a cut sentence is taken out of it and follows the paragraph."""
     text = re.sub(PINYIN_LEFTOVER, "", text)
     lines = [(_clean(line), line.strip()) for line in text.split("\n")]
+    lines = [(re.sub(r"[ \u3000]+", "", c), r) if SPACED_OUT.match(c) else (c, r) for c, r in lines]
+    if any(JUMP_MARK.search(c) or PAGE_NUMBER.match(c) for c, _ in lines):
+        lines = [_strip_jump_marks(line) for line in _drop_page_turns(lines)]
     full = _wrap_width([c for c, _ in lines if c])
+    ragged = full is None and _ragged_wrap([c for c, _ in lines])
     runs: list[_Run] = []
     pending_blank = False
     for clean, raw in lines:
@@ -559,10 +721,11 @@ def _paragraphs(text: str) -> list[tuple[str, str]]:
             runs[-1].captions.append((clean, raw))
             pending_blank = False
             continue
-        if runs and _looks_cut(runs[-1], clean, full):
+        if runs and _looks_cut(runs[-1], clean, full, ragged):
             runs[-1].join(clean, raw, "\n\n" if pending_blank else "\n")
         else:
-            runs.append(_Run(clean, raw))
+            after_text = bool(runs) and not pending_blank and runs[-1].ends_terminal() and runs[-1].punct
+            runs.append(_Run(clean, raw, after_text))
         pending_blank = False
     out: list[tuple[str, str]] = []
     for r in runs:
@@ -585,9 +748,11 @@ class _Masthead:
 def _masthead_fields(line: str) -> dict[str, str] | None:
     """The fields of a masthead line made only of masthead pieces (date, weekday, issue, page,
     publisher), or None when it holds anything else."""
+    if MASTHEAD_TEASER.match(line):
+        return {}
     if len(line) > MASTHEAD_LINE_MAX:
         return None
-    if MASTHEAD_MISC.search(line) or MASTHEAD_LATIN.match(line):
+    if MASTHEAD_MISC.search(line) or MASTHEAD_LATIN.match(line) or SITE_NAME.match(line):
         return {}
     if re.fullmatch(r"\d{1,2}", line):
         return None
@@ -609,6 +774,9 @@ def _masthead_fields(line: str) -> dict[str, str] | None:
         while m := pat.search(rest):
             rest = rest[: m.start()] + " " + rest[m.end() :]
     while (m := MASTHEAD_ORG.search(rest)) and MASTHEAD_SEPARATORS.match(rest[: m.start()]):
+        got.setdefault("org", m.group("publisher").strip())
+        rest = " " + rest[m.end() :]
+    while (m := MASTHEAD_ORG_LABEL.search(rest)) and MASTHEAD_SEPARATORS.match(rest[: m.start()]):
         got.setdefault("org", m.group("publisher").strip())
         rest = " " + rest[m.end() :]
     if rest == line or not MASTHEAD_SEPARATORS.match(rest):
@@ -683,7 +851,7 @@ def _classify(paras: list[tuple[str, str]], masthead: _Masthead) -> list[_Block]
             continue
         if _is_meta(text):
             date = META_DATE.search(text)
-            chrome = bool(CHROME_LINE.match(text))
+            chrome = bool(CHROME_LINE.match(text) or SITE_CHROME.match(text))
             blocks.append(
                 _Block(
                     "meta",
@@ -697,6 +865,9 @@ def _classify(paras: list[tuple[str, str]], masthead: _Masthead) -> list[_Block]
             continue
         fields = _masthead_fields(text)
         if (fields and set(fields) & {"year", "issue", "org"}) or (masthead.publisher and text == masthead.publisher):
+            blocks.append(_Block("meta", text, raw))  # a running page header, a masthead line
+            continue
+        if fields == {} and (SITE_NAME.match(text) or MASTHEAD_TEASER.match(text)):
             blocks.append(_Block("meta", text, raw))  # a running page header, a masthead line
             continue
         sec = SECTION_LINE.match(text) if len(text) <= 40 else None
@@ -1009,6 +1180,18 @@ def _segment(blocks: list[_Block]) -> list[_Draft]:
                     cur = t
                 continue
             assert nxt is not None
+            if (
+                cur is not None
+                and cur.notice
+                and not cur.sealed
+                and cur.paras
+                and len(heads) == 1
+                and LIST_CAPTION.match(heads[0])
+                and LIST_LEAD.search(cur.paras[-1].text)
+            ):
+                cur.paras.append(Paragraph(heads[0], group[0].raw))  # the caption of the notice's list
+                cur.closed = False
+                continue
             # 3. 城关镇完成年度征兵体检: a numbered brief with a headline, among the items of a section
             numbered = bool(item_section) and NUMBERED_ITEM.match(heads[0][:PREFIX]) is not None if heads else False
             # a notice's headline (not a sub-headline naming one) opens a notice of its own
@@ -1131,6 +1314,17 @@ def _lead_paragraph(paras: list[Paragraph]) -> str:
     return paras[0].text
 
 
+def _column_source(blocks: list[_Block]) -> tuple[str, str] | None:
+    """(publisher, date) of a copy of a web site's news column with no masthead: the source all its
+    pages name (来源：XX区融媒体中心), two pages at least, and the date of its latest page."""
+    sources = {m.group("source") for b in blocks if b.kind == "meta" and (m := META_SOURCE.search(b.text))}
+    dates = [b.date for b in blocks if b.kind == "meta" and b.date]
+    pages = sum(1 for b in blocks if b.kind == "meta" and META_SOURCE.search(b.text))
+    if len(sources) != 1 or pages < 2 or not dates:
+        return None
+    return sources.pop(), max(dates)
+
+
 def parse_bulletin(raw: RawBulletin) -> Bulletin:
     """Parse one decoded bulletin; raises BulletinError if no article can be found."""
     paras = _paragraphs(raw.text)
@@ -1152,6 +1346,9 @@ def parse_bulletin(raw: RawBulletin) -> Bulletin:
     issue_date = ""
     if mast.year:
         issue_date = f"{mast.year}-{int(mast.month):02d}" + (f"-{int(mast.day):02d}" if mast.day else "")
+    publisher = mast.publisher
+    if not publisher and not issue_date and (column := _column_source(blocks)):
+        publisher, issue_date = column
     articles: list[Article] = []
     warnings: list[str] = []
     for d in drafts:
@@ -1187,7 +1384,7 @@ def parse_bulletin(raw: RawBulletin) -> Bulletin:
         source=raw.source,
         sha256=raw.sha256,
         encoding=raw.encoding,
-        publisher=mast.publisher,
+        publisher=publisher,
         district=district,
         issue_date=issue_date,
         issue_no=mast.issue,

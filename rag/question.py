@@ -60,6 +60,30 @@ QUESTION_PHRASES = re.compile(
 )
 
 
+ASKS = re.compile(r"多少|几|哪|什么|谁|何时|啥|怎么|如何")
+PART_END = re.compile(r"[？?；;]|，(?=[^，]*(?:多少|几|哪|什么|谁|何时|啥))")
+TOPIC_TAIL = re.compile(r"(?:是|的|有|为|要|能|会|都|一共|大概|总共)+$")
+
+
+def sub_questions(text: str) -> list[str]:
+    """A question that asks two things ("一季度GDP是多少？增长了多少", "哪天开始施行？有效期几年") as
+    two questions, the second given the first one's topic when it names none of its own; one
+    question is returned as it is."""
+    parts = [p.strip() for p in PART_END.split(text) if p and p.strip()]
+    asking = [p for p in parts if ASKS.search(p)]
+    if len(parts) < 2 or len(asking) < 2 or len(asking) != len(parts):
+        return [text]
+    first = parts[0]
+    m = ASKS.search(first)
+    topic = TOPIC_TAIL.sub("", first[: m.start()] if m else first)
+    out = [first]
+    for p in parts[1:]:
+        at = ASKS.search(p)
+        own = re.sub(r"[^\u4e00-\u9fff]", "", p[: at.start()] if at else p)
+        out.append(p if len(own) >= 6 or not topic else topic + p)
+    return out
+
+
 def _predicate(norm: str, analyzer: Analyzer, named: set[str]) -> str:
     """The content word next to the question's slot (什么时候完工, 总投资是多少, 多少人出席): the
     word after it when there is one (after a figure's slot, the one after the measured noun), else
@@ -114,6 +138,9 @@ class QuestionInfo:
     entities: tuple[str, ...] = ()  # names of places, projects, works the index knows (鑫苑名城)
     date_grain: str = ""  # day (哪天), month (哪个月), year (哪一年) or "" (什么时候: any date phrase)
     predicate: str = ""  # the event or measure asked about (完工 in 什么时候完工, 总投资 in 总投资是多少)
+    # whether the bulletins print the predicate (or a synonym) at all: an everyday verb no bulletin
+    # uses (打算, 见面 in 跟选民见面) cannot stand beside any answer, so it binds nothing
+    predicate_known: bool = True
 
     @property
     def who_mode(self) -> str:
@@ -210,6 +237,7 @@ def analyze_question(
     ]
     persons += [w for w in analyzer.user_words if is_person_name(w) and w in norm and w not in persons]
     offices = [o for o in offices_in(norm) if not any(o != x and o in x for x in offices_in(norm))]
+    predicate = _predicate(norm, analyzer, {*persons, *entities, district})
     action = ""
     if kind == "who":
         # a question that asks for the subject ("谁主持了…", "由谁主持", "带队的是谁") names the action
@@ -238,5 +266,6 @@ def analyze_question(
         years=tuple(YEAR.findall(norm)),
         entities=tuple(e for e in entities if not any(e != x and e in x for x in entities)),
         date_grain=date_grain(norm),
-        predicate=_predicate(norm, analyzer, {*persons, *entities, district}),
+        predicate=predicate,
+        predicate_known=known is None or not predicate or any(known(f) for f in (predicate, *synonyms_of(predicate))),
     )

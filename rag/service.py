@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .answer import AnswerSettings, compose
+from .answer import AnswerSettings, combine, compose
 from .config import Settings
 from .embed import Embedder, make_embedder
 from .errors import CitationNotFoundError, IndexMissingError, RagError
@@ -22,6 +22,7 @@ from .followup import resolve
 from .generate import LLMSettings, generate
 from .index import FORMAT_VERSION, Index, Progress, UpdateReport, current_version, load_index, read_manifest, sync
 from .models import Answer, Article, Bulletin, Passage
+from .question import sub_questions
 from .retrieve import Filters, FusionWeights, HybridRetriever, clean_text, make_query
 
 
@@ -101,9 +102,12 @@ class QA:
         live = self.live()  # one version for the whole question
         idx, retriever = live.index, live.retriever
         asked = resolve(question, history, idx.analyzer.user_words) if history else question
-        query = make_query(idx, asked, filters)
-        hits = retriever.search(query, k or max(self.settings.top_k, 10))
-        ans = compose(idx, query, hits, self.answer_settings)
+        parts = []
+        for part in sub_questions(asked):  # "GDP是多少？增长了多少": each asked in turn
+            query = make_query(idx, part, filters)
+            hits = retriever.search(query, k or max(self.settings.top_k, 10))
+            parts.append(compose(idx, query, hits, self.answer_settings))
+        ans = combine(asked, parts)
         if asked != question:
             ans = replace(ans, extra={**ans.extra, "resolved_question": asked})
         llm = LLMSettings(self.settings.llm_endpoint, self.settings.llm_model, self.settings.llm_api_key)

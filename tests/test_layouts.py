@@ -429,3 +429,100 @@ def test_a_date_under_a_headline_is_no_signature() -> None:
     b = parse_text(text)
     assert heads(b) == ["区政府召开第九次常务会议", "全区春季农业生产推进会"]
     assert len(b.articles[0].paragraphs) == 1
+
+
+# --- a PDF copy hard-wrapped at varying widths, with page turns; a government portal's column ------
+DATA = Path(__file__).resolve().parent / "data"
+PAGE_CHROME = re.compile(r"责任编辑|校对|—\d—|第\d版|下转|上接|柳岸报|LIUAN|CN\s*41|总第|导读|星期")
+PORTAL_CHROME = re.compile(r"门户网站|首页|网站地图|上一篇|下一篇|发布日期|浏览次数|字号|打印本页|分享到|主办：")
+
+
+@pytest.fixture(scope="module")
+def pdf_pages() -> Bulletin:
+    return parse_bulletin(read_bulletin(DATA / "pdf_ragged_pages.txt"))
+
+
+@pytest.fixture(scope="module")
+def portal() -> Bulletin:
+    return parse_bulletin(read_bulletin(DATA / "portal_column.txt"))
+
+
+def all_texts(b: Bulletin) -> list[str]:
+    return [t for a in b.articles for t in (a.title, *a.subtitles, *(p.text for p in a.paragraphs))]
+
+
+def test_a_spaced_out_masthead_with_its_pinyin_and_contents_line_is_read(pdf_pages: Bulletin) -> None:
+    b = pdf_pages
+    assert (b.publisher, b.district, b.issue_date, b.issue_no) == ("柳岸报", "柳岸县", "2023-10-20", "总第902期")
+    assert b.masthead[0] == "柳岸报" and b.masthead[-1].startswith("本期导读：")
+    assert not [t for t in all_texts(b) if PAGE_CHROME.search(t)]
+
+
+def test_a_pdf_copy_wrapped_at_varying_widths_is_one_paragraph_a_paragraph(pdf_pages: Bulletin) -> None:
+    assert heads(pdf_pages) == [
+        "县政府召开第十八次常务会议",
+        "柳岸县与北原农业大学共建实践基地",
+        "老街菜市场改造完工",
+        "县图书馆新增自助借还设备",
+        "2023年度柳岸县“最美家庭”名单公布",
+    ]
+    first = [p.text for p in pdf_pages.articles[0].paragraphs]
+    assert first[0] == (
+        "本报讯（记者 韩秋岭）10月18日，县长田牧原主持召开县政府第十八次常务会议，"
+        "研究部署冬季供暖、农村道路养护等工作。"
+    )
+    # a clause list (…稳定供暖；要…) and a sentence opening with 记者 go on in the next line
+    assert first[1].startswith("会议指出") and first[1].endswith("做好极端天气应急预案。")
+    assert first[2] == "记者在县热力公司看到，检修人员正在逐段排查老旧管道，更换阀门和保温层。"
+    assert len(first) == 5
+    for a in pdf_pages.articles:
+        assert all(p.text.endswith(("。", "”")) for p in a.paragraphs), [p.text[-10:] for p in a.paragraphs]
+
+
+def test_over_and_sub_headlines_are_subtitles_of_the_headline(pdf_pages: Bulletin) -> None:
+    a = pdf_pages.articles[0]
+    assert a.title == "县政府召开第十八次常务会议"
+    assert a.subtitles == ("聚焦民生实事 提升群众获得感", "——研究部署冬季供暖和农村道路养护工作")
+    assert a.reporters == ("韩秋岭",)
+
+
+def test_a_report_runs_on_over_a_page_turn(pdf_pages: Bulletin) -> None:
+    jumped = [p.text for p in pdf_pages.articles[1].paragraphs]  # (下转第2版) … (上接第1版)
+    assert len(jumped) == 3 and jumped[1].startswith("县农业农村局负责人介绍")
+    cut = [p.text for p in pdf_pages.articles[2].paragraphs]  # cut mid-sentence by the page turn
+    assert len(cut) == 1 and "年底前再完成2个乡镇菜市场的升级改造，进一步方便群众日常生活。" in cut[0]
+    assert "\n\n" in pdf_pages.articles[2].paragraphs[0].raw and "—2—" not in pdf_pages.articles[2].paragraphs[0].raw
+
+
+def test_numbered_briefs_lose_their_number_and_keep_their_section(pdf_pages: Bulletin) -> None:
+    briefs = pdf_pages.articles[3:]
+    assert [a.section for a in briefs] == ["简讯", "简讯"]
+    assert [a.paragraphs[0].text[:4] for a in briefs] == ["近日，县", "日前，县"]
+    assert all(len(a.paragraphs) == 1 for a in briefs)
+
+
+def test_a_portal_column_has_no_site_chrome_in_its_articles(portal: Bulletin) -> None:
+    assert heads(portal) == ["河湾乡举办秋季农产品展销会", "关于2023年度柳岸县“优秀志愿者”拟表彰人选的公示"]
+    assert not [t for t in all_texts(portal) if PORTAL_CHROME.search(t)]
+    # every page names the same source: the column's publisher, dated by its latest page
+    assert (portal.publisher, portal.issue_date, portal.issue_no) == ("柳岸县融媒体中心", "2023-10-19", "")
+    assert portal.masthead == ("柳岸县人民政府门户网站",)
+    assert [a.date for a in portal.articles] == ["10-18", "2023-10-18"]
+
+
+def test_a_notice_and_the_list_it_announces_are_one_article(portal: Bulletin) -> None:
+    texts = [p.text for p in portal.articles[1].paragraphs]
+    assert texts[0].endswith("现予以公示。")
+    assert texts[1] == "拟表彰人选名单（按姓氏笔画排序）"
+    assert texts[2].startswith("序号 姓名 单位 1 马小川") and texts[2].endswith("城关镇南关村")
+    assert texts[3].startswith("公示时间：")
+    assert texts[-2:] == ["柳岸县志愿服务工作领导小组办公室", "2023年10月18日"]
+
+
+def test_a_column_of_pages_from_several_sources_has_no_publisher() -> None:
+    page = "{t}\n来源：{s}  发布时间：2023-05-0{d} 09:00\n{t}的工作于5月{d}日完成，共有{d}个单位参加。\n"
+    b = parse_text(
+        page.format(t="城东街道召开安全会议", s="城东街道", d=1) + page.format(t="县里举行培训", s="县人社局", d=2)
+    )
+    assert (b.publisher, b.issue_date) == ("", "")
+    assert heads(b) == ["城东街道召开安全会议", "县里举行培训"]
