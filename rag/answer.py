@@ -22,31 +22,40 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 
-from .analyze import normalize
+from .analyze import normalize, to_simplified
 from .answerability import Decider, Features, load_model
 from .chunk import split_sentences
 from .index import Index
 from .lexicon import (
     ANAPHOR,
+    APPOINTED,
     DATE_PHRASE,
     DISTRICT_NAME,
     NAME_ASKED,
+    NATIONAL,
+    NATIONAL_PRINTED,
+    NEWLY_APPOINTED,
     ORDINAL,
+    PERIODS,
     PLURAL,
     QUANTITY,
     QUOTED_TERM,
+    SIDE_ASKED,
+    SIDE_MARKS,
     is_person_name,
     office_of,
     ordinals,
     org_endings,
     same_office,
+    synonyms_of,
     titled_names,
 )
 from .models import Answer, Evidence, Hit, Passage
 from .question import QuestionInfo
 from .retrieve import Query
-from .slots import Candidate, best_candidate, event_words
+from .slots import Candidate, best_candidate, clauses, event_words
 
 NOT_FOUND = "公报中没有找到"
 NOT_PRINTED = "公报中没有写明"
@@ -236,6 +245,9 @@ def _qualifiers_missing(index: Index, info: QuestionInfo, h: Hit) -> list[str]:
     for y in info.years:
         if y not in hay and not p.date.startswith(y):
             missing.append(f"{y}年")
+    for period in _periods(normalize(info.text)):
+        if not any(normalize(f) in hay for f in (period, *synonyms_of(period))):
+            missing.append(period)  # a figure for 前三季度 does not answer 上半年
     for name in (*info.persons, *info.entities):
         if normalize(name) in hay:
             continue
@@ -243,6 +255,34 @@ def _qualifiers_missing(index: Index, info: QuestionInfo, h: Hit) -> list[str]:
             continue  # a district named by its paper (石桥县 in 石桥报) rather than in the article
         missing.append(name)
     return missing
+
+
+def _periods(question: str) -> list[str]:
+    """The periods a question names (前三季度 rather than the 三季度 inside it)."""
+    found = [p for p in PERIODS if p in question]
+    return [p for p in found if not any(p != q and p in q for q in found)]
+
+
+def _fits_asked_side(info: QuestionInfo, sentence: str, c: Candidate) -> bool:
+    """ "新任的…局长" is answered by an appointment; "企业那边是谁签的" by a name whose clause prints
+    the company; "全国劳模" by a sentence that prints the national level."""
+    q = normalize(info.text)
+    if NATIONAL.search(q) and not NATIONAL_PRINTED.search(sentence):
+        return False
+    if info.kind == "who" and NEWLY_APPOINTED.search(q) and not APPOINTED.search(to_simplified(sentence)):
+        return False
+    side = SIDE_ASKED.search(q)
+    if info.kind == "who" and side:
+        at = next(((a, b) for a, b in clauses(sentence) if a <= c.start < b), (0, len(sentence)))
+        # the party the name stands for: its part of the clause (甲与乙签署: 甲 or 乙, not both)
+        part, k = "", at[0]
+        for piece in re.split(r"(与|和|同)", sentence[at[0] : at[1]]):
+            if k <= c.start < k + len(piece):
+                part = piece
+            k += len(piece)
+        if not re.search(SIDE_MARKS[side.group(1)], to_simplified(part)):
+            return False
+    return True
 
 
 def _printed_instead(info: QuestionInfo, hits: Sequence[Hit]) -> str:
@@ -359,7 +399,15 @@ def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSet
             if not x.topical or not _names_printed(info, x):
                 continue
             p = x.hit.passage
-            c = best_candidate(info, x.sentence, names, weight, _frame(p), s.min_binding)
+            c = best_candidate(
+                info,
+                x.sentence,
+                names,
+                weight,
+                _frame(p),
+                s.min_binding,
+                accept=partial(_fits_asked_side, info, x.sentence),
+            )
             if c is None:
                 continue
             every.append((x.score + BINDING_WEIGHT * c.binding, x, c))

@@ -173,7 +173,9 @@ def titled_names(text: str) -> list[TitledName]:
 # 任免 lists and reports: 覃雅雯为澄湾区教育局局长 (appointed), 免去卢振声的澄湾区商务局局长职务 (removed)
 _POST = rf"[{H}]{{0,12}}?(?:{TITLE_ALT})"
 _HEAD = r"(?:^|(?<=[：:，,；;。、\s]))"
-APPOINTED = re.compile(rf"{_HEAD}([{H}]{{2,3}}?)(?:同志)?(?:担任|为|任)({_POST})(?=[；;，,。、\s]|职务|$)")
+APPOINTED = re.compile(
+    rf"(?:{_HEAD}|(?<=任命))([{H}]{{2,3}}?)(?:同志)?(?:担任|为|任)({_POST})(?=[；;，,。、\s]|职务|$)"
+)
 REMOVED = re.compile(rf"(?:{_HEAD}|(?<=免去))([{H}]{{2,3}})(?:同志)?的({_POST})职务")
 
 
@@ -424,7 +426,7 @@ SESSION = re.compile(rf"(?<![第\d{CN_DIGITS}])(?P<term>[{CN_DIGITS}]{{1,3}})届
 CHANGE_FROM_AFTER = re.compile(
     r"\s*(?:提高|增加|增长|降低|下降|减少|缩短|扩大|提升|上升|调整|延长|压缩|上调|下调)(?:到|至|为)"
 )
-CHANGE_FROM_BEFORE = ("由", "从")
+CHANGE_FROM_LEAD = re.compile(r"[由从][^，,；;。\d]{0,6}$")  # 由 / 由每人每月 before the old value
 ASKS_BEFORE = re.compile(r"原来|原先|此前|以前|调整前|提高前|变化前|原任")
 
 # 哪个单位 / 哪家公司 / 哪所学校: an organisation of that kind must be printed (and is no answer when the
@@ -579,6 +581,30 @@ ISSUE_IN_Q = re.compile(r"第\s*(\d+)\s*期")
 WH_SLOT = re.compile(r"什么时候|什么时间|何时|哪一?天|几月几日|几号|哪一?年|多少|(?<!哪)几[个天名人次项家户座处]?")
 GENERIC = frozenset({"工作", "情况", "问题", "活动", "方面", "相关", "有关"})
 PLURAL = re.compile(r"哪些|哪几|哪几位|有谁|都有谁|分别是谁")
+# the period a figure is for: 上半年 is not 前三季度 (each with its written forms, from synonyms.txt)
+PERIODS = ("一季度", "二季度", "三季度", "四季度", "上半年", "下半年", "前三季度", "全年")
+# a national honour or level asked about must be printed as such (省劳动模范 is no 全国劳动模范)
+NATIONAL = re.compile(r"全国|国家级")
+NATIONAL_PRINTED = re.compile(r"全国|国家")
+# "新任的…局长": only an appointment answers it
+NEWLY_APPOINTED = re.compile(r"新任|新上任|刚上任|新任命|刚任命|接任")
+# the side of an agreement asked about (企业那边是谁签的字): what the answer's clause must print
+SIDE_ASKED = re.compile(r"(企业|公司|厂家|学校|大学|高校|校方|医院|院方|银行|政府|区里|县里)(?:方|那边|一方|那方|这边)")
+SIDE_MARKS = {
+    "企业": r"公司|集团|企业|董事长|总经理|厂长|负责人",
+    "公司": r"公司|集团|企业|董事长|总经理|负责人",
+    "厂家": r"公司|集团|企业|厂|董事长|总经理",
+    "学校": r"大学|学院|学校|校长",
+    "大学": r"大学|学院|校长",
+    "高校": r"大学|学院|校长",
+    "校方": r"大学|学院|学校|校长",
+    "医院": r"医院|院长",
+    "院方": r"医院|院长",
+    "银行": r"银行|行长",
+    "政府": r"区长|县长|镇长|区政府|县政府|区委|县委",
+    "区里": r"区长|区政府|区委",
+    "县里": r"县长|县政府|县委",
+}
 # a question asking for a name (叫什么, 什么书, 定为什么年, 什么称号): its answer is a quoted or
 # book-titled term (“城市更新攻坚年”, 《兴衰之鉴》), never a sentence that merely mentions the topic
 NAME_ASKED = re.compile(

@@ -20,6 +20,7 @@ from .lexicon import (
     ISSUE_IN_Q,
     NAMED_PLACE,
     NOT_ACTIONS,
+    PERIODS,
     QUESTION_FILLER,
     WH_SLOT,
     YEAR,
@@ -104,7 +105,8 @@ def _predicate(norm: str, analyzer: Analyzer, named: set[str]) -> str:
             or w in QUESTION_FILLER
             or w in GENERIC
             or any(w in n or n in w for n in named if n)
-            or not re.search(r"[\u4e00-\u9fff]", w)
+            or any(w in p for p in PERIODS if p in norm)  # 前三季度 says when, not what
+            or not re.search(r"[\u4e00-\u9fff]|^[a-z]{2,}$", w)  # gdp is a measure
         ):
             continue
         if start >= m.end():
@@ -199,7 +201,7 @@ def analyze_question(
             covered.add(w)
     district = ""
     for d in sorted(districts, key=lambda d: (-len(d), d)):
-        if d and (d in norm or (len(d) > 2 and d[:-1] + "区" in norm)):
+        if d and (d in norm or (len(d) > 2 and d[:-1] in norm)):  # 檀溪 for 檀溪县
             district = d
             break
     words: list[str] = []

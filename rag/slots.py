@@ -18,7 +18,7 @@ from .analyze import normalize, to_simplified
 from .lexicon import (
     ASKS_BEFORE,
     CHANGE_FROM_AFTER,
-    CHANGE_FROM_BEFORE,
+    CHANGE_FROM_LEAD,
     DATE_GRAIN_FORMS,
     DATE_PHRASE,
     DATE_RANGE,
@@ -275,11 +275,11 @@ def num_candidates(
         if m.group("unit") == "年" and re.fullmatch(r"(?:19|20)\d\d", m.group("num")):
             continue  # a year, not a number of years
         if (
-            sentence[max(0, m.start() - 1) : m.start()] in CHANGE_FROM_BEFORE
+            CHANGE_FROM_LEAD.search(sentence[max(0, m.start() - 8) : m.start()])
             and CHANGE_FROM_AFTER.match(sentence[m.end() :])
             and not ASKS_BEFORE.search(q)
         ):
-            continue  # 由75%提高到80%: 75% is what it was
+            continue  # 由75%提高到80%, 由每人每月830元提高到870元: the first is what it was
         if classes and unit_class(m.group("unit")) not in classes:
             continue  # 个 is no investment, 人 no sum of money
         b = binding(sentence, m.start(), m.end(), items, weight, before=0.6, after=0.3, predicate=info.predicate)
@@ -332,6 +332,7 @@ def best_candidate(
     weight: Callable[[str], float],
     context: str = "",
     min_binding: float = MIN_BINDING,
+    accept: Callable[[Candidate], bool] | None = None,
 ) -> Candidate | None:
     """The bound candidate of the kind asked for, or None. `context` is the rest of the passage
     (title, text, citation): a question word printed there but not in the sentence frames the
@@ -349,11 +350,11 @@ def best_candidate(
     if info.predicate and not any(info.predicate in f for f in event_words(info)):
         items.append((info.predicate, *synonyms_of(info.predicate)))  # 签了字: a word the question's cut split
     if simple != sentence and len(simple) == len(sentence):
-        c = _best(info, simple, names, weight, items, min_binding)
+        c = _best(info, simple, names, weight, items, min_binding, accept)
         if c is None or c.text != simple[c.start : c.end]:
             return c  # an answer the code composed (王玉红（副区长）, 甲、乙) is shown in simplified form
         return Candidate(sentence[c.start : c.end], c.start, c.end, c.binding, c.kind)
-    return _best(info, sentence, names, weight, items, min_binding)
+    return _best(info, sentence, names, weight, items, min_binding, accept)
 
 
 def _best(
@@ -363,6 +364,7 @@ def _best(
     weight: Callable[[str], float],
     items: Sequence[tuple[str, ...]],
     min_binding: float,
+    accept: Callable[[Candidate], bool] | None = None,
 ) -> Candidate | None:
     if info.kind == "who":
         cands = who_candidates(info, sentence, names, weight, items)
@@ -383,7 +385,8 @@ def _best(
         and not re.search(r"第几|排第|名次|排名", info.text)
     ):
         # the event or measure asked about (完工, 出席, 总投资) must stand around the answer
-        pred = (info.predicate, *synonyms_of(info.predicate))
+        group = next((g for g in info.groups if info.predicate in g), ())  # gdp: 地区生产总值 too
+        pred = (info.predicate, *synonyms_of(info.predicate), *group)
         ends = info.kind == "when" and bool(END_ASKED.search(normalize(info.text)))
         # 持续到什么时候: a span's closing date answers it whatever verb the text uses
         cands = [c for c in cands if _near(sentence, c, pred) or (ends and _closes_span(sentence, c))]
@@ -395,7 +398,7 @@ def _best(
         rank = dict(zip([id(c) for c in cands], ranked.values(), strict=True))
     else:
         rank = {id(c): c.binding for c in cands}
-    cands = [c for c in cands if c.binding >= min_binding]
+    cands = [c for c in cands if c.binding >= min_binding and (accept is None or accept(c))]
     if not cands:
         return None
     best = max(cands, key=lambda c: (rank[id(c)], -c.start))

@@ -33,7 +33,7 @@ from rag.lexicon import (
 )
 from rag.question import QuestionInfo, analyze_question
 from rag.service import QA
-from rag.slots import best_candidate, binding
+from rag.slots import Candidate, best_candidate, binding
 
 
 def first_line(text: str) -> str:
@@ -433,3 +433,41 @@ def test_known_coverage_ignores_words_no_bulletin_prints(qa: QA) -> None:
     info = analyze_question("宋洁夜查时带的队伍叫啥玩意儿", idx.analyzer, idx.aliases, idx.districts)
     text = "11月29日夜，区委书记宋洁带队夜查大气污染防治工作。"
     assert known_coverage(idx, info, text) > coverage(idx, info, text)[0]
+
+
+def test_the_period_of_a_figure_is_a_qualifier(qa: QA) -> None:
+    assert "73.2亿元" in first_line(qa.ask("二七区上半年省市重点项目累计完成投资多少").text)
+    ans = qa.ask("二七区前三季度省市重点项目累计完成投资多少")  # only 上半年 is printed
+    assert ans.abstained and "前三季度" in first_line(ans.text), ans.text
+
+
+def test_the_new_value_of_a_change_through_a_measure_phrase() -> None:
+    from rag.lexicon import CHANGE_FROM_LEAD
+
+    assert CHANGE_FROM_LEAD.search("城市低保标准由每人每月") and CHANGE_FROM_LEAD.search("报销比例由")
+    assert not CHANGE_FROM_LEAD.search("全年累计发放")
+
+
+def test_the_side_asked_for_and_new_appointments(qa: QA) -> None:
+    from functools import partial
+
+    from rag.answer import _fits_asked_side
+    from rag.lexicon import appointed
+
+    idx = qa.index
+    info = analyze_question("签约仪式上企业那边是谁签的字", idx.analyzer, idx.aliases, idx.districts)
+    sentence = "区长顾明澈与华兴科技有限公司董事长王建国代表双方签约。"
+    fits = partial(_fits_asked_side, info, sentence)
+    c = best_candidate(info, sentence, ["顾明澈", "王建国"], lambda w: 1.0, accept=fits)
+    assert c is not None and "王建国" in c.text and "顾明澈" not in c.text
+    info = analyze_question("新任的区发改局局长是谁", idx.analyzer, idx.aliases, idx.districts)
+    assert not _fits_asked_side(info, "区发改局局长卢振声出席会议。", Candidate("区发改局局长卢振声", 0, 9, 1.0, "who"))
+    assert [t.name for t in appointed("任免名单（9月11日会议通过）任命宁思远为麓湖区发展和改革局局长；")] == ["宁思远"]
+
+
+def test_a_district_named_without_its_suffix(qa: QA) -> None:
+    idx = qa.index
+    info = analyze_question("二七今年重大项目总投资多少", idx.analyzer, idx.aliases, idx.districts)
+    assert info.district == "二七区"
+    info = analyze_question("上街区前三季度GDP是多少", idx.analyzer, idx.aliases, idx.districts)
+    assert info.predicate == "gdp"  # the measure, not the period
