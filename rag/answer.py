@@ -33,6 +33,7 @@ from .lexicon import (
     APPOINTED,
     DATE_PHRASE,
     DISTRICT_NAME,
+    ENUMERATED,
     NAME_ASKED,
     NATIONAL,
     NATIONAL_PRINTED,
@@ -451,6 +452,18 @@ def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSet
             first = f"{named.sentence} [{named.ref}]"
             if named is not best:
                 chosen = [named, *[y for y in chosen if y is not named][: s.max_sentences - 1]]
+    if not first and info.kind == "list" and PLURAL.search(normalize(info.text)):
+        # 哪些/哪几: the best sentence on the topic that lists several things, or none
+        listing = next(
+            (x for x in scored[:10] if x.score >= best.score - 0.5 and x.topical and ENUMERATED.search(x.sentence)),
+            None,
+        )
+        typed = True
+        if listing is not None:
+            lead, term_found = listing, True
+            first = f"{listing.sentence} [{listing.ref}]"
+            if listing is not best:
+                chosen = [listing, *[y for y in chosen if y is not listing][: s.max_sentences - 1]]
     if not first and info.kind in ("list", "what"):
         # a sentence that only restates the question (我区举办职工技能培训班 for 培训都教些什么) says
         # nothing about what was asked: take the best one that adds something

@@ -1,6 +1,6 @@
 """Words the index learns from its own bulletins, and the alias dictionary.
 
-- user words: person names after titles (区长苏建设), names in 区领导 lists and in award lists
+- user words: person names after titles and roles (区长苏建设, 教师邵语桐), names in 区领导 lists and in award lists
   (最美网格员：孟佳怡（鹤鸣社区）), reporters,
   quoted and book-titled terms (“断头路”, 《兴衰之鉴》) and project/place names. jieba gets them
   as a user dictionary so that 苏建设 is not cut into 苏 / 建设.
@@ -19,10 +19,10 @@ from importlib import resources
 from pathlib import Path
 
 from .analyze import to_simplified
-from .lexicon import AFTER_NAME, APPOINTED, NOT_NAMES, REMOVED, SURNAMES, TITLE_ALT, H, is_person_name
+from .lexicon import AFTER_NAME, APPOINTED, NOT_NAMES, REMOVED, ROLES, SURNAMES, TITLE_ALT, H, is_person_name
 from .models import Bulletin
 
-NAME_AFTER_TITLE = re.compile(rf"(?:{TITLE_ALT})([{H}]{{2,3}}?)(?={AFTER_NAME})")
+NAME_AFTER_TITLE = re.compile(rf"(?:{TITLE_ALT}|{'|'.join(ROLES)})([{H}]{{2,3}}?)(?={AFTER_NAME})")
 LEADER_LIST = re.compile(rf"(?:区领导|市领导|领导)((?:[{H}]{{2,3}}、)+[{H}]{{2,3}})(?=等|陪同|参加|出席|，|,|。|分别)")
 # the entries of an award or 公示 list: a name after a label or a comma of the list, its unit in brackets
 # (最美网格员：孟佳怡（鹤鸣社区）、丁卫东（临江社区）)

@@ -120,13 +120,43 @@ _OFFICES = (
     "院长助理",
 )
 OFFICES = tuple(sorted(set(_OFFICES), key=lambda w: (-len(w), w)))
+# what a person is called in a report without holding an office (教师邵语桐, 种粮大户彭满仓): the
+# index learns the names that follow them
+ROLES = (
+    "教师",
+    "老师",
+    "医生",
+    "护士",
+    "村民",
+    "居民",
+    "志愿者",
+    "党员",
+    "民警",
+    "辅警",
+    "消防员",
+    "退役军人",
+    "种粮大户",
+    "养殖户",
+    "劳动模范",
+    "劳模",
+    "工匠",
+    "技师",
+    "企业家",
+    "创业者",
+    "选手",
+    "学生",
+    "代表",
+    "委员",
+    "负责人",
+)
 TITLE_ALT = "|".join(OFFICES)
 
 # what follows a name printed after its title: a verb of the report or punctuation
 AFTER_NAME = (
     "提出|指出|要求|强调|表示|带队|带领|主持|参加|出席|一行|对|在|到|等|和|与|作|汇报|陪同|率|宣布|传达|讲话|说|"
     "就|深入|实地|先后|调研|督导|督查|检查|听取|介绍|走访|看望|慰问|会见|莅临|为|向|来到|前往|同志|"
-    "一边|正在|告诉|认为|坦言|感慨|笑着|希望|也|还|又|已|将|是|"
+    "一边|正在|告诉|认为|坦言|感慨|笑着|希望|也|还|又|已|将|是|所作|所做|受|代表|作为|分别|亲自|现场|详细|"
+    "今年|去年|近年|多年|常年|从|自|每|平时|"
     "、|，|,|。|；|;|：|:|（|\\(|“|\\s|$"
 )
 TITLED_NAME = re.compile(rf"({TITLE_ALT})([{H}]{{2,3}}?)(?={AFTER_NAME})")
@@ -348,6 +378,10 @@ DISTRICT_NAME = re.compile(
 )
 
 
+# 几点开门 asks a time of day; 几点要求 asks for a list
+TIME_ASKED = re.compile(r"几点(?!要求|意见|建议|措施|做法|经验|体会|希望|内容|打算|思考|启示)")
+
+
 def date_grain(question: str) -> str:
     if re.search(r"哪一?年|什么年份|几几年|何年", question):
         return "year"
@@ -355,6 +389,8 @@ def date_grain(question: str) -> str:
         return "month"
     if re.search(r"哪天|哪一天|几号|几日|几月几日|哪日|日期|什么日子", question):
         return "day"
+    if TIME_ASKED.search(question):
+        return "time"
     return ""
 
 
@@ -367,6 +403,8 @@ DATE_PHRASE = re.compile(
     r"|\d{4}年\d{1,2}月"
     r"|\d{4}年(?:底|初|年底|上半年|下半年)?"
     r"|(?:今年|明年|年底前|年内|月底前|本月底|春节前|国庆前)"
+    r"|(?:[上下中]午|晚上|早上|凌晨)?\d{1,2}[:：]\d{2}"  # 14:30, for 几点
+    r"|(?:[上下中]午|晚上|早上|凌晨)\d{1,2}(?:时|点)(?:\d{1,2}分|半)?"
 )
 RANGE_SEP = r"(?:至|到|—|－|~|～|-)"
 # 12月1日至12月31日, 12月1日至31日, 2021年12月上旬至2022年1月中旬: one answer, never half of it
@@ -493,7 +531,7 @@ def asked_classes(question: str) -> tuple[str, ...]:
     """The unit classes a quantity question can be answered with; () when any figure may do. The
     measure is read next to 多少/几 (…能报销多少 is no count of the 医院 named earlier)."""
     out: list[str] = []
-    slot = re.search(r"多少|几", question)
+    slot = re.search(r"多少", question) or re.search(r"几", question)  # 几个项目总投资是多少 asks 多少
     near = question[max(0, slot.start() - 8) : slot.end() + 8] if slot else question
     for pat, classes in _MEASURE_TO_CLASS:
         if re.search(pat, near):
@@ -503,7 +541,10 @@ def asked_classes(question: str) -> tuple[str, ...]:
     if out and out[0] in ("money", "percent"):
         return (out[0],)  # 几个项目总投资是多少: the sum asked for, not the number of projects
     # the unit written right after 多少/几, unless it starts a longer word (多少年轻人 asks for people)
-    m = re.search(rf"(?:多少|几)({'|'.join(map(re.escape, _ALL_UNITS))})(?!轻|级|纪|龄|代|度)", question)
+    m = re.search(
+        rf"(?:多少|几)({'|'.join(map(re.escape, _ALL_UNITS))})(?!轻|级|纪|龄|代|度)",
+        question[slot.start() :] if slot else question,
+    )
     if m:  # 几家 / 多少项 / 多少亩: the unit written in the question decides
         cls = unit_class(m.group(1))
         if cls and cls != "items":
@@ -581,6 +622,8 @@ ISSUE_IN_Q = re.compile(r"第\s*(\d+)\s*期")
 WH_SLOT = re.compile(r"什么时候|什么时间|何时|哪一?天|几月几日|几号|哪一?年|多少|(?<!哪)几[个天名人次项家户座处]?")
 GENERIC = frozenset({"工作", "情况", "问题", "活动", "方面", "相关", "有关"})
 PLURAL = re.compile(r"哪些|哪几|哪几位|有谁|都有谁|分别是谁")
+# a sentence that lists several things (哪些/哪几 questions want one): items with 、, or 一是…, ①…, （一）…
+ENUMERATED = re.compile(r"[\u4e00-\u9fff”》）)]、[\u4e00-\u9fff“《]|一是|首先|其一|[①②③]|（[一二三]）|\([1-3]\)")
 # the period a figure is for: 上半年 is not 前三季度 (each with its written forms, from synonyms.txt)
 PERIODS = ("一季度", "二季度", "三季度", "四季度", "上半年", "下半年", "前三季度", "全年")
 # a national honour or level asked about must be printed as such (省劳动模范 is no 全国劳动模范)
@@ -613,6 +656,7 @@ NAME_ASKED = re.compile(
 QUOTED_TERM = re.compile(r"“[^“”]{2,24}”|《[^《》]{2,30}》|「[^「」]{2,24}」|\"[^\"]{2,24}\"")
 # the grain a 何时 question asks for, and the date forms that have it
 DATE_GRAIN_FORMS = {
+    "time": re.compile(r"\d{1,2}[:：]\d{2}|\d{1,2}(?:时|点)"),
     "day": re.compile(r"\d{1,2}(?:日|号)|[上中下]旬|月底|月初"),
     "month": re.compile(r"\d{1,2}月"),
     "year": re.compile(r"\d{4}年"),

@@ -22,6 +22,7 @@ from .lexicon import (
     NOT_ACTIONS,
     PERIODS,
     QUESTION_FILLER,
+    ROLES,
     WH_SLOT,
     YEAR,
     Ordinal,
@@ -43,7 +44,13 @@ _KIND_PATTERNS = [
         "who",
         re.compile(r"谁|哪位|哪些人|什么人|何人|哪个领导|姓名|叫什么名|什么职务|什么职位|担任什么|什么身份|哪些领导"),
     ),
-    ("when", re.compile(r"哪天|哪一天|什么时候|何时|几月几日|几号|哪日|什么时间|哪一?年|日期|哪个月|什么日子")),
+    (
+        "when",
+        re.compile(
+            r"哪天|哪一天|什么时候|何时|几月几日|几号|哪日|什么时间|哪一?年|日期|哪个月|什么日子"
+            r"|几点(?!要求|意见|建议|措施|做法|经验|体会|希望|内容|打算|思考|启示)"
+        ),
+    ),
     (
         "num",
         re.compile(r"多少|(?<!哪)几[个天名人次项期家所条岁年位万亿元%户座]|第几|排名|比例|百分之|多大|多长|多高|几成"),
@@ -64,6 +71,9 @@ QUESTION_PHRASES = re.compile(
 ASKS = re.compile(r"多少|几|哪|什么|谁|何时|啥|怎么|如何")
 PART_END = re.compile(r"[？?；;]|，(?=[^，]*(?:多少|几|哪|什么|谁|何时|啥))")
 TOPIC_TAIL = re.compile(r"(?:是|的|有|为|要|能|会|都|一共|大概|总共)+$")
+
+
+ROLE_NAME = re.compile(rf"(?:{'|'.join(ROLES)})([\u4e00-\u9fff]{{3}})")
 
 
 def sub_questions(text: str) -> list[str]:
@@ -227,7 +237,13 @@ def analyze_question(
         words = [w for w in words if w not in date_words]
     im = ISSUE_IN_Q.search(norm)
     persons = [t.name for t in titled_names(norm)]
-    entities = [w for w in analyzer.user_words if len(w) >= 3 and not is_person_name(w) and w in norm]
+    # words the index learned (项目名, 地名) that the question names; a word of the synonym dictionary
+    # (重大项目) is common language, not a named thing
+    entities = [
+        w
+        for w in analyzer.user_words
+        if len(w) >= 3 and not is_person_name(w) and w in norm and not any(w in c or c in w for c in covered)
+    ]
     # a district or county the index does not know: the evidence must print it
     entities += [d for d in DISTRICT_NAME.findall(norm) if d not in districts and d != district]
     entities += [p for p in NAMED_PLACE.findall(norm) if not any(p in e for e in entities)]
@@ -238,6 +254,8 @@ def analyze_question(
         if not any(t in e or e in t for e in entities) and not any(c in t for c in covered)
     ]
     persons += [w for w in analyzer.user_words if is_person_name(w) and w in norm and w not in persons]
+    # a name after a role the question gives (种粮大户谢满仓), though the index never learned it
+    persons += [n for n in (m.group(1) for m in ROLE_NAME.finditer(norm)) if is_person_name(n) and n not in persons]
     offices = [o for o in offices_in(norm) if not any(o != x and o in x for x in offices_in(norm))]
     predicate = _predicate(norm, analyzer, {*persons, *entities, district})
     action = ""
