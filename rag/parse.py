@@ -88,6 +88,12 @@ MASTHEAD_MISC = _re(
 MASTHEAD_LATIN = re.compile(r"^[A-Z][A-Z .'·-]{2,40}$")
 # 中共XX区委主管主办 / XX县融媒体中心主办 / 中共XX县委机关报 / XX报社出版: several on one line
 MASTHEAD_ORG = _re(rf"(?P<publisher>[{CJK}（）()·]{{2,30}}?)(?:(?:编印|主办|出版|主管|承办|协办)+|机关报)")
+# the organisation a news account belongs to (XX街道办事处官方政务新媒体 / XX区融媒体中心官方微信公众号)
+MASTHEAD_ACCOUNT = _re(
+    rf"(?P<publisher>[{CJK}（）()·]{{2,30}}?)(?:官方)?(?:政务)?(?:新媒体|微信公众号|公众号|微信号|视频号|官方账号)(?:平台)?"
+)
+# the label of a number of a news account's collection (本周公告汇编 / 本期通知速览)
+MASTHEAD_COLLECTION = _re(rf"(?:本周|本月|本期|今日|每周|每日)[{CJK}]{{0,6}}(?:汇编|合集|速递|速览|一览)")
 # 主办单位：中共XX区委员会　出版：XX区融媒体中心 / 主办：XX区人民政府办公室　承办：…: the label first
 MASTHEAD_ORG_LABEL = _re(
     rf"(?:(?:主办|主管|出版|承办|协办|编印|编辑出版)(?:单位)?)\s*[:：]\s*(?P<publisher>[{CJK}（）()·]{{2,30}})"
@@ -188,6 +194,12 @@ SITE_CHROME = _re(
     r"|^(?:网站地图|联系我们|关于我们|网站声明|设为首页|加入收藏)(?:\s*[|｜]\s*[^|｜]{1,8})+$"
 )
 SITE_CHROME_MAX = 80
+# a news account's call to share it, closing its text (转发扩散，让更多街坊邻居看到！/ 欢迎转发)
+SHARE_PROMPT = _re(
+    r"^(?:欢迎|请|记得|快|赶紧)?(?:转发|扩散|点赞|分享给|点击关注|长按关注|扫码关注|关注我们|欢迎关注|点个在看|点亮在看)"
+    r"[^。]{0,24}[！!。~～]*$"
+)
+SHARE_PROMPT_MAX = 36
 PRINT_RUN = _re(r"^[(（]?\s*共印\s*\d+\s*份\s*[)）]?$")
 # editor notes closing a report: (责任编辑：X) / （编辑：X） / (柳溪在线编辑:X) / 【责任编辑:X】 / 编辑：X
 EDITOR_LINE = _re(
@@ -213,7 +225,8 @@ NUMBERED_ITEM = re.compile(r"^(?:\d{1,2}[.．、]|[(（]\d{1,2}[)）])\s*(?P<bod
 
 SECTION_LINE = _re(
     r"^(?:[■□◆◇▲△★☆]\s*)?(?P<name>短讯|简讯|快讯|要闻|动态|图片新闻|要闻简报|一句话新闻)$"
-    r"|^[■□◆◇★☆]\s*(?P<name2>综合|综合新闻|时政|时政要闻|本地新闻|民生|党建|经济|社会|文化|文体|法治|乡村振兴|基层动态|工作动态|信息快递|部门动态|镇街动态|专题)$"
+    r"|^[■□◆◇★☆]\s*(?P<name2>综合|综合新闻|时政|时政要闻|本地新闻|民生|党建|经济|社会|文化|文体|法治|乡村振兴|基层动态|工作动态|信息快递|部门动态|镇街动态|专题"
+    r"|安全生产|教育|卫生|健康|生态|环保|城建|科技|政法|政务|人大|政协|理论|副刊|体育|旅游|财经|交通|应急|招商)$"
     r"|^[【\[](?P<series>[^】\]]{2,30})[】\]]$"
 )
 # a page label printed over a page's reports (第2版　要闻 / 第4版 综合 / A3版 民生): page chrome that
@@ -280,6 +293,26 @@ def _sign_date(text: str) -> str | None:
 
 
 ITEM_LINE = re.compile(r"^[●○◆◇▲■□]\s*(?P<body>.+)$")
+# a brief printed as its headline, a space, then its dated text (区图书馆南苑分馆开馆 6月8日，…)
+INLINE_HEAD = _re(
+    r"^(?P<head>[^\s，,。；;：:！？!?]{4,30})\s+(?P<text>(?:(?:\d{4}年)?\d{1,2}月\d{1,2}日|近日|日前)[^\s].*)$"
+)
+# an item of a news account tagged with its kind: 【通知】关于…的通知 / 【便民】… / 【动态】…
+TAG_TITLE = _re(rf"^[【\[](?P<tag>[{CJK}]{{2,4}})[】\]]\s*(?P<title>[^【】\[\]\s][^【】\[\]]{{3,57}})$")
+NOT_TAGS = _re(r"^(?:编者按|编者的话|编后|按语|审)")
+
+
+def _tag_title(text: str) -> re.Match[str] | None:
+    """The tag and headline of a tagged item's headline line (never a tagged sentence of text)."""
+    if len(text) > 64 or not text.startswith(("【", "[")):
+        return None
+    m = TAG_TITLE.match(text)
+    if m is None or NOT_TAGS.match(m.group("tag")) or _ends_terminal(m.group("title")):
+        return None
+    title = m.group("title")
+    return m if title.count("。") == 0 and not re.search(r"[，,；;：:]", title) else None
+
+
 TEASER_END = _re(r"^(?:详见|转)\s*[第]?[一二三四五六七八九十\d]{1,2}\s*版$")
 ARTICLE_START = _re(
     rf"^(?:{AGENCY}|本报讯|本报[^，,]{{0,6}}电|(?:\d{{4}}年)?\d{{1,2}}月\d{{1,2}}日|近日|日前|近期|当天|今年以来|据悉)"
@@ -348,6 +381,7 @@ class _Block:
     closer: bool = False  # meta: page chrome or an editor note that ends a report; sign: the date line
     chrome: bool = False  # meta: web page chrome (上一篇 / 下一篇 / 【打印】), not an editor note
     page: bool = False  # section: a page label (第4版 综合)
+    tag: bool = False  # section: the tag of a tagged headline (【通知】关于…的通知), over that headline only
 
 
 @dataclass
@@ -386,6 +420,8 @@ def _is_byline(text: str) -> bool:
 
 def _is_meta(text: str) -> bool:
     if len(text) <= 16 and PRINT_RUN.match(text):
+        return True
+    if len(text) <= SHARE_PROMPT_MAX and SHARE_PROMPT.match(text):
         return True
     if len(text) <= SITE_CHROME_MAX and SITE_CHROME.match(text):
         return True
@@ -442,7 +478,17 @@ WRAP_SHARE = 0.35
 RAGGED_WIDTH = 40.0  # three lines in four are at most this wide
 RAGGED_CUT_SHARE = 0.6  # and this share of them stop in mid-sentence, with the next line right under
 # a name printed with its characters spaced out (澜 桥 报 / 简  讯): read without the spaces
-SPACED_OUT = re.compile(rf"^[{CJK}](?:[ \u3000]+[{CJK}]){{1,7}}$")
+SPACED_OUT = re.compile(rf"^(?:[■□◆◇★☆]\s*)?[{CJK}](?:[ \u3000]+[{CJK}]){{1,7}}$")
+# --- text read from a scan (OCR) -----------------------------------------------------------------
+# stray spaces between single characters in the text (区 委 书 记 / 要 严 格 执 行), a letter O read
+# for a zero inside a number (2O24年); two lines of text with stray spaces make a text an OCR'd scan
+OCR_STRAY = re.compile(rf"[{CJK}] [{CJK}] [{CJK}]")
+OCR_ZERO = re.compile(r"(?<=\d)[OoＯ](?=\d)|(?<=\d)[OＯ](?=[年月日号%])")
+OCR_MIN_LINES = 2
+OCR_LINE_MIN = 40  # a line of text, not a spaced-out name
+CJK_SPACE = re.compile(rf"(?<=[{CJK}“”‘’（）《》，、：；])[ \u3000]+(?=[{CJK}“”‘’（）《》])")
+# a byline in brackets keeps its spaces, which part the names (记者 张三 李四)
+OCR_KEEP = _re(rf"[(（]\s*(?:{BYLINE_ORG}{BYLINE_WORDS}|供稿|撰稿)[^()（）]{{0,40}}[)）]")
 # --- page turns of a printed paper -------------------------------------------------------------------
 # the page number at the foot of a page (—4— / - 4 - / 第4页 / 4/8)
 PAGE_NUMBER = re.compile(
@@ -465,6 +511,7 @@ class _Run:
     not the paragraph's: a 10 MB text with no punctuation is one paragraph of thousands of lines."""
 
     __slots__ = (
+        "after_blank",
         "after_text",
         "caption",
         "captions",
@@ -481,6 +528,7 @@ class _Run:
 
     def __init__(self, clean: str, raw: str, after_text: bool = False) -> None:
         self.after_text = after_text  # printed right under a paragraph that ends a sentence
+        self.after_blank = False  # printed under a blank line (or first)
         self.parts = [clean]
         self.raws = [raw]
         self.length = len(clean)
@@ -534,6 +582,7 @@ def _stands_alone(b: str) -> bool:
     """A line that is never the continuation of a cut paragraph."""
     return bool(
         _is_section_line(b)
+        or _tag_title(b)
         or ITEM_LINE.match(b[:PREFIX])
         or NUMBERED_ITEM.match(b[:PREFIX])
         or _is_separator(b)
@@ -560,6 +609,8 @@ def _looks_cut(a: _Run, b: str, full: float | None = None, ragged: bool = False)
         return False
     if a.is_section() or _stands_alone(b) or _is_meta(a.parts[-1]) or _is_separator(a.parts[-1]):
         return False
+    if len(a.parts) == 1 and _tag_title(a.parts[0]):
+        return False  # a tagged headline (【公告】垃圾分类有新规！…) is a line of its own
     if ragged:
         return _ragged_goes_on(a, b)
     if full is not None and a.last_width >= full and not SUBHEAD_LINE.match(b[:PREFIX]):
@@ -701,12 +752,69 @@ def _strip_jump_marks(line: tuple[str, str]) -> tuple[str, str]:
     return JUMP_MARK.sub("", clean).strip(), JUMP_MARK.sub("", raw).strip()
 
 
+def _is_ocr(lines: list[str]) -> bool:
+    """Whether the text was read from a scan: sentences of text (not page metadata, a table's
+    rows or a 字号：[大 中 小] switch) with stray spaces between single characters (区 委 书 记),
+    OCR_MIN_LINES of them."""
+    return (
+        sum(1 for c in lines if len(c) >= OCR_LINE_MIN and "。" in c and OCR_STRAY.search(c) and not _is_meta(c))
+        >= OCR_MIN_LINES
+    )
+
+
+def _ocr_repair(clean: str) -> str:
+    """A line of OCR'd text read as printed: no space between two CJK characters (a headline's space
+    between two phrases stays), 0 for an O inside a number (2O24年); bylines in brackets kept."""
+    clean = OCR_ZERO.sub("0", clean)
+    headline = len(clean) <= 60 and not INNER_PUNCT.search(clean)
+    out: list[str] = []
+    pos = 0
+    for m in [*OCR_KEEP.finditer(clean), None]:
+        end = m.start() if m else len(clean)
+        part = clean[pos:end]
+        if headline:
+            # only the spaces of a spaced-out run of single characters (覃 立 峰)
+            part = re.sub(
+                rf"(?<![{CJK}])([{CJK}](?: [{CJK}])+)(?![{CJK}])", lambda r: r.group(1).replace(" ", ""), part
+            )
+        else:
+            part = CJK_SPACE.sub("", part)
+        out.append(part)
+        if m:
+            out.append(m.group(0))
+            pos = m.end()
+    return "".join(out)
+
+
+def _split_headline(a: _Run, b: str, blank: bool) -> bool:
+    """In OCR'd text, whether the line `b`, right under the one-line headline `a`, is the rest of
+    that headline (a headline the scan split over two lines)."""
+    if blank or len(a.parts) != 1 or not a.after_blank or a.punct or a.length > 30 or a.length < 8:
+        return False
+    head = a.parts[0]
+    if " " in head or _stands_alone(head) or _is_byline(head) or _masthead_fields(head) is not None:
+        return False
+    return (
+        len(b) <= 20
+        and not INNER_PUNCT.search(b)
+        and not _ends_terminal(b)
+        and " " not in b
+        and not _stands_alone(b)
+        and not _is_byline(b)
+        and not SUBTITLE_DASH.match(b)
+        and _masthead_fields(b) is None
+    )
+
+
 def _paragraphs(text: str) -> list[tuple[str, str]]:
     """Split text into (repaired, raw) paragraphs: one per printed line, cut lines joined. A photo
     caption printed inside a cut sentence is taken out of it and follows the paragraph."""
     text = re.sub(PINYIN_LEFTOVER, "", text)
     lines = [(_clean(line), line.strip()) for line in text.split("\n")]
     lines = [(re.sub(r"[ \u3000]+", "", c), r) if SPACED_OUT.match(c) else (c, r) for c, r in lines]
+    ocr = _is_ocr([c for c, _ in lines])
+    if ocr:
+        lines = [(_ocr_repair(c), r) for c, r in lines]
     if any(JUMP_MARK.search(c) or PAGE_NUMBER.match(c) for c, _ in lines):
         lines = [_strip_jump_marks(line) for line in _drop_page_turns(lines)]
     full = _wrap_width([c for c, _ in lines if c])
@@ -723,9 +831,12 @@ def _paragraphs(text: str) -> list[tuple[str, str]]:
             continue
         if runs and _looks_cut(runs[-1], clean, full, ragged):
             runs[-1].join(clean, raw, "\n\n" if pending_blank else "\n")
+        elif ocr and runs and _split_headline(runs[-1], clean, pending_blank):
+            runs[-1].join(clean, raw, "\n")
         else:
             after_text = bool(runs) and not pending_blank and runs[-1].ends_terminal() and runs[-1].punct
             runs.append(_Run(clean, raw, after_text))
+            runs[-1].after_blank = pending_blank or len(runs) == 1
         pending_blank = False
     out: list[tuple[str, str]] = []
     for r in runs:
@@ -743,6 +854,7 @@ class _Masthead:
     day: str = ""
     issue: str = ""
     lines: list[str] = field(default_factory=list)
+    account: bool = False  # the org is the one a news account belongs to (XX街道办事处官方政务新媒体)
 
 
 def _masthead_fields(line: str) -> dict[str, str] | None:
@@ -770,7 +882,7 @@ def _masthead_fields(line: str) -> dict[str, str] | None:
         if day:
             got["day"] = day
         rest = rest[: m.start()] + " " + rest[m.end() :]
-    for pat in (MASTHEAD_PAGE, MASTHEAD_EDITION, MASTHEAD_STAFF, MASTHEAD_WEEKDAY, MASTHEAD_LUNAR):
+    for pat in (MASTHEAD_PAGE, MASTHEAD_EDITION, MASTHEAD_STAFF, MASTHEAD_WEEKDAY, MASTHEAD_LUNAR, MASTHEAD_COLLECTION):
         while m := pat.search(rest):
             rest = rest[: m.start()] + " " + rest[m.end() :]
     while (m := MASTHEAD_ORG.search(rest)) and MASTHEAD_SEPARATORS.match(rest[: m.start()]):
@@ -779,12 +891,37 @@ def _masthead_fields(line: str) -> dict[str, str] | None:
     while (m := MASTHEAD_ORG_LABEL.search(rest)) and MASTHEAD_SEPARATORS.match(rest[: m.start()]):
         got.setdefault("org", m.group("publisher").strip())
         rest = " " + rest[m.end() :]
+    if (m := MASTHEAD_ACCOUNT.fullmatch(rest.strip())) and "org" not in got:
+        got["org"] = got["account"] = m.group("publisher")
+        rest = ""
     if rest == line or not MASTHEAD_SEPARATORS.match(rest):
         return None
     return got
 
 
+def _running_header_masthead(line: str) -> _Masthead | None:
+    """The masthead of a paper whose pages open with their running header only (砚川区报　2024.6.14　第2版):
+    the paper's name and the date."""
+    if not _is_running_header(line) or (date := MASTHEAD_DATE.search(line)) is None:
+        return None
+    rest = line
+    for pat in (MASTHEAD_DATE, MASTHEAD_PAGE, MASTHEAD_ISSUE, MASTHEAD_WEEKDAY, MASTHEAD_LUNAR):
+        rest = pat.sub(" ", rest)
+    names = [w for w in re.split(r"[\s|｜/·]+", rest) if PAPER_NAME.match(w) and not NOT_PAPER_ENDINGS.search(w)]
+    if not names:
+        return None
+    return _Masthead(
+        publisher=names[0],
+        year=date.group("year") or date.group("year2"),
+        month=date.group("month") or date.group("month2"),
+        day=date.group("day") or date.group("day2") or "",
+        issue=((iss := MASTHEAD_ISSUE.search(line)) and re.sub(r"\s+", "", iss.group("issue"))) or "",
+    )
+
+
 def _read_masthead(paras: list[tuple[str, str]]) -> tuple[_Masthead, int]:
+    if paras and (header := _running_header_masthead(paras[0][0])):
+        return header, 1
     m = _Masthead()
     i = 0
     if len(paras) > 1 and _masthead_fields(paras[1][0]) is not None:
@@ -808,6 +945,7 @@ def _read_masthead(paras: list[tuple[str, str]]) -> tuple[_Masthead, int]:
             break
         if "org" in g and not m.org:
             m.org = g["org"]
+            m.account = "account" in g
         if "year" in g and not m.year:
             m.year, m.month = g["year"], g["month"]
             m.day = g.get("day", "")
@@ -851,7 +989,11 @@ def _classify(paras: list[tuple[str, str]], masthead: _Masthead) -> list[_Block]
             continue
         if _is_meta(text):
             date = META_DATE.search(text)
-            chrome = bool(CHROME_LINE.match(text) or SITE_CHROME.match(text))
+            chrome = bool(
+                CHROME_LINE.match(text)
+                or SITE_CHROME.match(text)
+                or (len(text) <= SHARE_PROMPT_MAX and SHARE_PROMPT.match(text))
+            )
             blocks.append(
                 _Block(
                     "meta",
@@ -862,6 +1004,9 @@ def _classify(paras: list[tuple[str, str]], masthead: _Masthead) -> list[_Block]
                     chrome=chrome,
                 )
             )
+            continue
+        if _is_running_header(text):
+            blocks.append(_Block("meta", text, raw))  # the running header of the next page
             continue
         fields = _masthead_fields(text)
         if (fields and set(fields) & {"year", "issue", "org"}) or (masthead.publisher and text == masthead.publisher):
@@ -874,6 +1019,13 @@ def _classify(paras: list[tuple[str, str]], masthead: _Masthead) -> list[_Block]
         if sec:
             name = sec.group("name") or sec.group("name2") or sec.group("series")
             blocks.append(_Block("section", text, raw, section=name))
+            continue
+        if tag := _tag_title(text):
+            # 【通知】关于…的通知: the kind of the item names its section, the rest is its headline
+            blocks.append(
+                _Block("section", text[: tag.start("title")].strip(), raw, section=tag.group("tag"), tag=True)
+            )
+            blocks.append(_Block("head", tag.group("title"), raw))
             continue
         if _is_caption(text):
             blocks.append(_Block("caption", text, raw))
@@ -1105,7 +1257,7 @@ def _segment(blocks: list[_Block]) -> list[_Draft]:
         if b.kind == "section":
             pending_section = b.section
             item_section = b.section
-            pending_series = b.text.startswith(("【", "["))
+            pending_series = b.text.startswith(("【", "[")) and not b.tag
             i += 1
             continue
         if b.kind == "numitem" and not item_section:
@@ -1115,8 +1267,9 @@ def _segment(blocks: list[_Block]) -> list[_Draft]:
             i += 1
             continue
         if b.kind in ("item", "numitem"):
-            cur = open_draft([], item_section or pending_section)
-            cur.paras.append(Paragraph(b.text, b.raw))
+            inline = INLINE_HEAD.match(b.text)
+            cur = open_draft([inline.group("head")] if inline else [], item_section or pending_section)
+            cur.paras.append(Paragraph(b.text[inline.start("text") :] if inline else b.text, b.raw))
             cur.byline = b.byline
             pending_section = ""
             i += 1
@@ -1325,6 +1478,13 @@ def _column_source(blocks: list[_Block]) -> tuple[str, str] | None:
     return sources.pop(), max(dates)
 
 
+def _account_publisher(org: str, blocks: list[_Block]) -> str:
+    """The publisher of a news account's items: the organisation it belongs to, named as it signs
+    its notices (璞阳区杏坞街道办事处 signs 杏坞街道办事处)."""
+    signed = Counter(b.text for b in blocks if b.kind == "sign" and not b.closer and org.endswith(b.text))
+    return signed.most_common(1)[0][0] if signed else org
+
+
 def parse_bulletin(raw: RawBulletin) -> Bulletin:
     """Parse one decoded bulletin; raises BulletinError if no article can be found."""
     paras = _paragraphs(raw.text)
@@ -1347,6 +1507,8 @@ def parse_bulletin(raw: RawBulletin) -> Bulletin:
     if mast.year:
         issue_date = f"{mast.year}-{int(mast.month):02d}" + (f"-{int(mast.day):02d}" if mast.day else "")
     publisher = mast.publisher
+    if mast.account:
+        publisher = _account_publisher(mast.org, blocks)
     if not publisher and not issue_date and (column := _column_source(blocks)):
         publisher, issue_date = column
     articles: list[Article] = []

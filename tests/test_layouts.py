@@ -526,3 +526,83 @@ def test_a_column_of_pages_from_several_sources_has_no_publisher() -> None:
     )
     assert (b.publisher, b.issue_date) == ("", "")
     assert heads(b) == ["城东街道召开安全会议", "县里举行培训"]
+
+
+# --- a street account's tagged notices and an OCR'd scan (tests/data/account_notices.txt, ocr_scan.txt)
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def _parse_data(name: str) -> Bulletin:
+    return parse_bulletin(read_bulletin(DATA / name))
+
+
+def test_account_notices_tagged_items_are_articles() -> None:
+    b = _parse_data("account_notices.txt")
+    assert [a.title for a in b.articles] == [
+        "关于石榴巷片区临时停气的通知",
+        "柳湾街道2025年春季义务植树活动报名公告",
+        "柳湾街道夜间应急服务电话一览（请收藏）",
+        "柳湾社区举办春季健康讲座",
+    ]
+    assert [a.section for a in b.articles] == ["通知", "公告", "便民", "动态"]
+    assert [squash(a.paragraphs[0].text)[:8] for a in b.articles] == [
+        "辖区各单位、广大",
+        "为倡导绿色生活，",
+        "为方便居民夜间办",
+        "3月1日上午，柳",
+    ]
+    # the share prompt closing the account's text is no article, nor part of the last one
+    assert "转发" not in "".join(p.text for p in b.articles[-1].paragraphs)
+
+
+def test_account_notices_signature_and_contacts_stay_with_the_notice() -> None:
+    b = _parse_data("account_notices.txt")
+    first, second = b.articles[0], b.articles[1]
+    texts = [p.text for p in first.paragraphs]
+    assert texts[-2:] == ["柳湾街道办事处", "2025年3月4日"]
+    assert any(t.startswith("咨询电话：6612 3001，联系人：韦老师") for t in texts)
+    assert first.date == "2025-03-04" and second.date == "2025-03-04"
+    assert "柳湾街道办事处" not in [a.title for a in b.articles]
+
+
+def test_account_notices_masthead() -> None:
+    b = _parse_data("account_notices.txt")
+    assert b.publisher == "柳湾街道办事处"  # the account's organisation, as it signs its notices
+    assert b.issue_date == "2025-03-04"
+    assert b.district == "青港区"
+
+
+def test_ocr_scan_articles_and_titles() -> None:
+    b = _parse_data("ocr_scan.txt")
+    assert [a.title for a in b.articles] == [
+        "区政府召开第三十次常务会议",
+        "区住建局召开2025年城市更新项目集中开工暨现场推进会",  # one headline split over two lines
+        "区图书馆举办世界读书日系列活动 全民阅读进万家",
+        "“春风行动”招聘会提供岗位两千余个",  # after a blank line only, no dateline or marker
+        "区档案馆新馆开馆",  # a brief's headline printed inline before its dated text
+        "石湾镇油菜花节开幕",
+    ]
+    assert [a.section for a in b.articles][:3] == ["要闻", "", "社会"]
+    assert b.articles[4].section == "简讯"
+    assert b.articles[4].paragraphs[0].text.startswith("4月10日,区档案馆新馆")
+    assert b.articles[3].paragraphs[0].text.startswith("4月12日，区人力资源")
+    # the running header of page 3 is page chrome, never text or a title
+    assert not any("石湾区报" in p.text for a in b.articles for p in a.paragraphs)
+
+
+def test_ocr_scan_text_reads_without_stray_spaces() -> None:
+    b = _parse_data("ocr_scan.txt")
+    text = "\n".join(p.text for p in b.articles[0].paragraphs)
+    assert "区长管振华主持会议，副区长钟立出席会议" in text
+    assert "要加快推进前期工作" in text and "区教育局关于" in text
+    assert "2025年城区道路" in text and "2O25" not in text  # O read for 0 inside a number
+    assert "改造1 2条" in text  # spaces between digits are kept
+    # what was printed is kept for display
+    assert "管 振 华" in "".join(p.raw for p in b.articles[0].paragraphs)
+    assert b.articles[0].reporters == ("伍思远", "谈一帆")
+
+
+def test_ocr_scan_masthead() -> None:
+    b = _parse_data("ocr_scan.txt")
+    assert (b.publisher, b.issue_date, b.district) == ("石湾区报", "2025-04-18", "石湾区")
