@@ -246,6 +246,10 @@ def _qualifiers_missing(index: Index, info: QuestionInfo, h: Hit) -> list[str]:
     for y in info.years:
         if y not in hay and not p.date.startswith(y):
             missing.append(f"{y}年")
+    if info.kind != "who":
+        for office in info.offices:  # 常务副区长怎么批示: a 区长's 批示 does not answer it
+            if not any(same_office(office, t.title) for t in titled_names(hay)):
+                missing.append(office)
     for period in _periods(normalize(info.text)):
         if not any(normalize(f) in hay for f in (period, *synonyms_of(period))):
             missing.append(period)  # a figure for 前三季度 does not answer 上半年
@@ -270,6 +274,13 @@ def _fits_asked_side(info: QuestionInfo, sentence: str, c: Candidate) -> bool:
     q = normalize(info.text)
     if NATIONAL.search(q) and not NATIONAL_PRINTED.search(sentence):
         return False
+    if info.kind == "who" and info.who_mode == "subject" and info.action:
+        # 谁主持: the name's own clause or the next one prints the action (聂承钧在揭牌仪式上说 is no 主持)
+        spans = clauses(sentence)
+        i = next((k for k, (a, b) in enumerate(spans) if a <= c.start < b), 0)
+        near = normalize(to_simplified(sentence[spans[i][0] : spans[min(i + 1, len(spans) - 1)][1]]))
+        if not any(normalize(f) in near for f in (info.action, *synonyms_of(info.action))):
+            return False
     if info.kind == "who" and NEWLY_APPOINTED.search(q) and not APPOINTED.search(to_simplified(sentence)):
         return False
     side = SIDE_ASKED.search(q)

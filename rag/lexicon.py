@@ -156,7 +156,7 @@ AFTER_NAME = (
     "提出|指出|要求|强调|表示|带队|带领|主持|参加|出席|一行|对|在|到|等|和|与|作|汇报|陪同|率|宣布|传达|讲话|说|"
     "就|深入|实地|先后|调研|督导|督查|检查|听取|介绍|走访|看望|慰问|会见|莅临|为|向|来到|前往|同志|"
     "一边|正在|告诉|认为|坦言|感慨|笑着|希望|也|还|又|已|将|是|所作|所做|受|代表|作为|分别|亲自|现场|详细|"
-    "今年|去年|近年|多年|常年|从|自|每|平时|"
+    "今年|去年|近年|多年|常年|从|自|每|平时|回忆|说道|谈到|透露|算了|"
     "、|，|,|。|；|;|：|:|（|\\(|“|\\s|$"
 )
 TITLED_NAME = re.compile(rf"({TITLE_ALT})([{H}]{{2,3}}?)(?={AFTER_NAME})")
@@ -343,6 +343,7 @@ QUESTION_FILLER = frozenset(
         "地方",
         "已经",
         "开始",  # 什么时候开始施行: the event is 施行
+        "会上",
         "得",
         "给",
         "让",
@@ -626,6 +627,7 @@ PLURAL = re.compile(r"哪些|哪几|哪几位|有谁|都有谁|分别是谁")
 ENUMERATED = re.compile(r"[\u4e00-\u9fff”》）)]、[\u4e00-\u9fff“《]|一是|首先|其一|[①②③]|（[一二三]）|\([1-3]\)")
 # the period a figure is for: 上半年 is not 前三季度 (each with its written forms, from synonyms.txt)
 PERIODS = ("一季度", "二季度", "三季度", "四季度", "上半年", "下半年", "前三季度", "全年")
+PERIOD_WORD = re.compile(r"季度|半年|全年|今年|去年|明年|年底|年初|月底|月初|期间|以来|近日|日前")
 # a national honour or level asked about must be printed as such (省劳动模范 is no 全国劳动模范)
 NATIONAL = re.compile(r"全国|国家级")
 NATIONAL_PRINTED = re.compile(r"全国|国家")

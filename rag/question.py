@@ -60,6 +60,8 @@ _KIND_PATTERNS = [
 ]
 # an aspect particle inside a verb-object word (签了字, 开过会)
 ASPECT = re.compile(r"(?<=[签开投完发办结交])[了过](?=[字会工资约])")
+# a verb-object word split by 的 (讲的话, 带的队, 签的字): the event as a word
+SPLIT_BY_DE = re.compile(r"(?<=[讲带签发开剪揭致])的(?=[话队字言会彩牌辞])")
 PRONOUNS = re.compile(r"^(他|她|其|该同志|这位|那位|它|此人)|(?<=[，,])(他|她)|(他|她)(还|又|也|曾|在|参加|出席)")
 QUESTION_PHRASES = re.compile(
     r"是谁|哪位|哪些地方|什么地方|哪些人|什么人|哪几点|哪几个|哪几项|哪些|哪几|哪个|哪里|哪儿|在哪|什么时候|什么时间|"
@@ -68,6 +70,7 @@ QUESTION_PHRASES = re.compile(
 )
 
 
+LEADERS = frozenset({"区领导", "县领导", "市领导", "镇领导", "区级领导", "县级领导", "领导", "区委领导"})
 ASKS = re.compile(r"多少|几|哪|什么|谁|何时|啥|怎么|如何")
 PART_END = re.compile(r"[？?；;]|，(?=[^，]*(?:多少|几|哪|什么|谁|何时|啥))")
 TOPIC_TAIL = re.compile(r"(?:是|的|有|为|要|能|会|都|一共|大概|总共)+$")
@@ -185,7 +188,7 @@ def analyze_question(
     """`known` says whether the bulletins use a word: a word that only jieba's new-word guessing
     made (时去, 人前, 改能: leftover characters joined) counts only when the bulletins use it or it
     is shaped like a three-character name (a two-character guess such as 时去 often only looks like one)."""
-    norm = normalize(text)
+    norm = SPLIT_BY_DE.sub("", normalize(text))  # 是哪位领导讲的话 -> 讲话
     kind = question_kind(norm)
     expansions: list[str] = []
     groups: list[tuple[str, ...]] = []
@@ -204,6 +207,9 @@ def analyze_question(
                 covered.add(f)
     # synonyms of official language, matched as printed (jieba cuts many of them: 老旧小区改造)
     for w in synonym_words():
+        if kind == "who" and w in LEADERS:
+            covered.add(w)
+            continue  # 哪位区领导 asks who: any district leader's title answers it
         if w in norm and w not in QUESTION_FILLER and not office_suffix(w) and not any(w in c for c in covered):
             syn = synonyms_of(w)
             groups.append((w, *syn))
@@ -226,6 +232,8 @@ def analyze_question(
             continue  # satisfied by the bulletin's metadata
         if any(w in c or c in w for c in covered):
             continue  # represented by its alias group
+        if kind == "who" and w in LEADERS:
+            continue  # 哪位区领导: whoever holds a district office, the slot itself
         words.append(w)
     if not words and not groups and district:
         words = [district]  # "这份上街区报纸是第几期": the district is all there is to look for
@@ -242,7 +250,7 @@ def analyze_question(
     entities = [
         w
         for w in analyzer.user_words
-        if len(w) >= 3 and not is_person_name(w) and w in norm and not any(w in c or c in w for c in covered)
+        if len(w) >= 3 and not is_person_name(w) and w in norm and not any(w in c for c in covered)
     ]
     # a district or county the index does not know: the evidence must print it
     entities += [d for d in DISTRICT_NAME.findall(norm) if d not in districts and d != district]
@@ -265,6 +273,7 @@ def analyze_question(
             re.search(r"谁\s*(?:来|负责|去|亲自)?([\u4e00-\u9fff]{2})", norm)
             or re.search(r"([\u4e00-\u9fff]{2})了?的(?:是谁|领导是谁|人是谁)", norm)
             or re.search(r"([\u4e00-\u9fff]{2})了?.{0,6}的(?:是谁|领导是谁)", norm)
+            or re.search(r"(?:领导|同志)([\u4e00-\u9fff]{2})(?:的)?[？?]?$", norm)  # 是哪位区领导带队
         )
         action = am.group(1) if am and am.group(1) not in NOT_ACTIONS else ""
     return QuestionInfo(

@@ -25,6 +25,7 @@ from .lexicon import (
     END_ASKED,
     END_MARK,
     ORDINAL,
+    PERIOD_WORD,
     PLACE,
     PLURAL,
     QUANTITY,
@@ -293,8 +294,8 @@ def where_candidates(
     out = []
     for m in PLACE.finditer(sentence):
         place = m.group("place")
-        if normalize(place) in normalize(info.text):
-            continue
+        if normalize(place) in normalize(info.text) or DATE_PHRASE.fullmatch(place) or PERIOD_WORD.search(place):
+            continue  # 于今年上半年开展: a time, not a place
         b = binding(sentence, m.start(), m.end(), items, weight)
         out.append(Candidate(place, m.start("place"), m.end("place"), b, "where"))
     return out

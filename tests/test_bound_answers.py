@@ -471,3 +471,21 @@ def test_a_district_named_without_its_suffix(qa: QA) -> None:
     assert info.district == "二七区"
     info = analyze_question("上街区前三季度GDP是多少", idx.analyzer, idx.aliases, idx.districts)
     assert info.predicate == "gdp"  # the measure, not the period
+
+
+def test_a_leader_asked_for_and_a_verb_split_by_de(qa: QA) -> None:
+    idx = qa.index
+    info = analyze_question("安委会第四次全体会议是哪位区领导讲的话", idx.analyzer, idx.aliases, idx.districts)
+    assert info.action == "讲话"  # 讲的话 is the event 讲话
+    assert not any(w in ("区领导", "领导") for w in info.words) and not any("区领导" in g for g in info.groups)
+
+
+def test_an_office_named_in_a_what_question_is_a_qualifier(qa: QA) -> None:
+    ans = qa.ask("常务副区长在安委会第四次全体扩大会议上提出了什么要求")  # 区长苏建设 did, no 常务副区长 is named there
+    assert ans.abstained or "常务副区长" in ans.text.split("依据", 1)[0], ans.text
+
+
+def test_a_time_is_no_place() -> None:
+    from rag.lexicon import PERIOD_WORD
+
+    assert PERIOD_WORD.search("今年上半年") and not PERIOD_WORD.search("杏坞路188号")
