@@ -248,7 +248,7 @@ def _qualifiers_missing(index: Index, info: QuestionInfo, h: Hit) -> list[str]:
             missing.append(f"{y}年")
     if info.kind != "who":
         for office in info.offices:  # 常务副区长怎么批示: a 区长's 批示 does not answer it
-            if not any(same_office(office, t.title) for t in titled_names(hay)):
+            if not re.search(rf"(?<![副务]){re.escape(office)}", hay):
                 missing.append(office)
     for period in _periods(normalize(info.text)):
         if not any(normalize(f) in hay for f in (period, *synonyms_of(period))):
