@@ -1,16 +1,16 @@
 """Choose the answerability decision (rag/answerability.py) on the tune half of eval/suite.jsonl.
 
-Every tune question (and each of ../shared/eval/dev.jsonl) is answered with `always_answer`
-(the draft the system would show) and labelled right when it is answerable and the draft's first
-line holds every answer key. Two kinds of decision are compared by 5-fold cross-validation: a
-logistic regression over the features (threshold chosen inside each training fold) and the best
-rule of a small grid (floors on coverage, sentence coverage, dense similarity and binding; abstain
-or not when a typed question has no bound answer). The cost counts a wrong answer 3 times an
+Every tune question (and each of ../shared/eval/dev.jsonl, over an index of the seeds alone, as
+`rag eval` scores them) is answered with `always_answer` (the draft the system would show) and
+labelled right when it is answerable and the draft's first line holds every answer key. Three kinds
+of decision are compared by 5-fold cross-validation: a logistic regression over the features
+(threshold chosen inside each training fold), the best rule of a small grid (floors on coverage,
+sentence coverage, dense similarity, binding and known coverage; abstain or not when a typed
+question has no bound answer) and both together. The cost counts a wrong answer 5 times an
 abstention on an answerable question (a wrong answer misleads, an abstention only disappoints).
-Only rules and thresholds that keep answering the dev questions whose drafts are right are considered. The rule
-is kept unless the logistic model's cross-validated cost is at least 10 % lower; the
-chosen kind is refitted on all the tuning drafts and written to rag/data/answerability.json with
-its figures.
+Only deciders that keep answering the dev questions whose drafts are right are considered. The rule
+is kept unless another kind's cross-validated cost is at least 10 % lower; the chosen kind is
+refitted on all the tuning drafts and written to rag/data/answerability.json with its figures.
 
     .venv/bin/python scripts/fit_answerability.py
 """
