@@ -451,30 +451,19 @@ def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSet
         ):  # nobody is said to do exactly that (主持): say so, and who the text does name
             first = f"{NOT_PRINTED}谁{info.action}；公报中写的是：{best.sentence} [{best.ref}]"
             quoted = True
-    if not first and info.kind == "what" and not info.offices and NAME_ASKED.search(normalize(info.text)):
-        # 叫什么 / 什么书: the best sentence on the topic that prints a quoted or titled term, or none
-        named = next(
-            (x for x in scored[:10] if x.score >= best.score - 0.5 and x.topical and QUOTED_TERM.search(x.sentence)),
-            None,
+    shape = _answer_shape(info)
+    if not first and shape is not None:
+        # 叫什么 / 什么书: a sentence printing a quoted or titled term; 哪些 / 哪几: a sentence that
+        # lists several things; the best such sentence on the topic, or none
+        shaped = next(
+            (x for x in scored[:10] if x.score >= best.score - 0.5 and x.topical and shape.search(x.sentence)), None
         )
         typed = True
-        if named is not None:
-            lead, term_found = named, True
-            first = f"{named.sentence} [{named.ref}]"
-            if named is not best:
-                chosen = [named, *[y for y in chosen if y is not named][: s.max_sentences - 1]]
-    if not first and info.kind == "list" and PLURAL.search(normalize(info.text)):
-        # 哪些/哪几: the best sentence on the topic that lists several things, or none
-        listing = next(
-            (x for x in scored[:10] if x.score >= best.score - 0.5 and x.topical and ENUMERATED.search(x.sentence)),
-            None,
-        )
-        typed = True
-        if listing is not None:
-            lead, term_found = listing, True
-            first = f"{listing.sentence} [{listing.ref}]"
-            if listing is not best:
-                chosen = [listing, *[y for y in chosen if y is not listing][: s.max_sentences - 1]]
+        if shaped is not None:
+            lead, term_found = shaped, True
+            first = f"{shaped.sentence} [{shaped.ref}]"
+            if shaped is not best:
+                chosen = [shaped, *[y for y in chosen if y is not shaped][: s.max_sentences - 1]]
     if not first and info.kind in ("list", "what"):
         # a sentence that only restates the question (我区举办职工技能培训班 for 培训都教些什么) says
         # nothing about what was asked: take the best one that adds something
@@ -562,6 +551,16 @@ def combine(question: str, parts: Sequence[Answer]) -> Answer:
     note = "；".join(a.note for a in parts if a.note)
     extra = {"parts": json.dumps([a.question for a in parts], ensure_ascii=False)}
     return Answer(question, text, abstained, tuple(hits), evidence=tuple(evidence), note=note, extra=extra)
+
+
+def _answer_shape(info: QuestionInfo) -> re.Pattern[str] | None:
+    """What the sentence answering a 叫什么 or 哪些 question must print, or None for other questions."""
+    q = normalize(info.text)
+    if info.kind == "what" and not info.offices and NAME_ASKED.search(q):
+        return QUOTED_TERM
+    if info.kind == "list" and PLURAL.search(q):
+        return ENUMERATED
+    return None
 
 
 def _renumber(text: str, new_ref: dict[int, int]) -> str:
