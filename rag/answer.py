@@ -268,9 +268,10 @@ def _periods(question: str) -> list[str]:
     return [p for p in found if not any(p != q and p in q for q in found)]
 
 
-def _fits_asked_side(info: QuestionInfo, sentence: str, c: Candidate) -> bool:
-    """ "新任的…局长" is answered by an appointment; "企业那边是谁签的" by a name whose clause prints
-    the company; "全国劳模" by a sentence that prints the national level."""
+def _fits_what_was_asked(info: QuestionInfo, sentence: str, c: Candidate) -> bool:
+    """Whether a candidate is of what was asked: "谁主持" a name with 主持 beside it; "新任的…局长"
+    an appointment; "企业那边是谁签的" a name whose part of the clause names the company; "全国劳模"
+    a sentence that prints the national level."""
     q = normalize(info.text)
     if NATIONAL.search(q) and not NATIONAL_PRINTED.search(sentence):
         return False
@@ -387,7 +388,7 @@ def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSet
     first = ""
     bound = 0.0
     quoted = False  # a typed question answered by quoting what the text does say
-    term_found = False  # a 叫什么 question answered by a sentence printing a quoted term
+    term_found = False  # a 叫什么 / 哪些 question answered by a sentence of the shape it needs
     org = org_endings(normalize(info.text)) is not None and info.kind in ("list", "what")
     typed = info.kind in ("who", "when", "num", "where") or org
     lead = best
@@ -418,7 +419,7 @@ def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSet
                 weight,
                 _frame(p),
                 s.min_binding,
-                accept=partial(_fits_asked_side, info, x.sentence),
+                accept=partial(_fits_what_was_asked, info, x.sentence),
             )
             if c is None:
                 continue

@@ -625,6 +625,8 @@ GENERIC = frozenset({"工作", "情况", "问题", "活动", "方面", "相关",
 PLURAL = re.compile(r"哪些|哪几|哪几位|有谁|都有谁|分别是谁")
 # a sentence that lists several things (哪些/哪几 questions want one): items with 、, or 一是…, ①…, （一）…
 ENUMERATED = re.compile(r"[\u4e00-\u9fff”》）)]、[\u4e00-\u9fff“《]|一是|首先|其一|[①②③]|（[一二三]）|\([1-3]\)")
+# 哪位区领导: whoever holds a district office; the words ask who, they are not looked for
+LEADERS = frozenset({"区领导", "县领导", "市领导", "镇领导", "区级领导", "县级领导", "领导", "区委领导"})
 # the period a figure is for: 上半年 is not 前三季度 (each with its written forms, from synonyms.txt)
 PERIODS = ("一季度", "二季度", "三季度", "四季度", "上半年", "下半年", "前三季度", "全年")
 PERIOD_WORD = re.compile(r"季度|半年|全年|今年|去年|明年|年底|年初|月底|月初|期间|以来|近日|日前")

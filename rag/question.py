@@ -18,6 +18,7 @@ from .lexicon import (
     DISTRICT_NAME,
     GENERIC,
     ISSUE_IN_Q,
+    LEADERS,
     NAMED_PLACE,
     NOT_ACTIONS,
     PERIODS,
@@ -73,7 +74,6 @@ QUESTION_PHRASES = re.compile(
 )
 
 
-LEADERS = frozenset({"区领导", "县领导", "市领导", "镇领导", "区级领导", "县级领导", "领导", "区委领导"})
 ASKS = re.compile(r"多少|几|哪|什么|谁|何时|啥|怎么|如何")
 PART_END = re.compile(r"[？?；;]|，(?=[^，]*(?:多少|几|哪|什么|谁|何时|啥))")
 TOPIC_TAIL = re.compile(r"(?:是|的|有|为|要|能|会|都|一共|大概|总共)+$")

@@ -451,17 +451,18 @@ def test_the_new_value_of_a_change_through_a_measure_phrase() -> None:
 def test_the_side_asked_for_and_new_appointments(qa: QA) -> None:
     from functools import partial
 
-    from rag.answer import _fits_asked_side
+    from rag.answer import _fits_what_was_asked
     from rag.lexicon import appointed
 
     idx = qa.index
     info = analyze_question("签约仪式上企业那边是谁签的字", idx.analyzer, idx.aliases, idx.districts)
     sentence = "区长顾明澈与华兴科技有限公司董事长王建国代表双方签约。"
-    fits = partial(_fits_asked_side, info, sentence)
+    fits = partial(_fits_what_was_asked, info, sentence)
     c = best_candidate(info, sentence, ["顾明澈", "王建国"], lambda w: 1.0, accept=fits)
     assert c is not None and "王建国" in c.text and "顾明澈" not in c.text
     info = analyze_question("新任的区发改局局长是谁", idx.analyzer, idx.aliases, idx.districts)
-    assert not _fits_asked_side(info, "区发改局局长卢振声出席会议。", Candidate("区发改局局长卢振声", 0, 9, 1.0, "who"))
+    printed = Candidate("区发改局局长卢振声", 0, 9, 1.0, "who")
+    assert not _fits_what_was_asked(info, "区发改局局长卢振声出席会议。", printed)
     assert [t.name for t in appointed("任免名单（9月11日会议通过）任命宁思远为麓湖区发展和改革局局长；")] == ["宁思远"]
 
 
