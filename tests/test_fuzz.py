@@ -200,6 +200,10 @@ class _CountingPattern:
         self._count(text, pos)
         return self.pattern.search(text, pos)
 
+    def fullmatch(self, text: str, pos: int = 0) -> re.Match[str] | None:
+        self._count(text, pos)
+        return self.pattern.fullmatch(text, pos)
+
     def findall(self, text: str, pos: int = 0) -> list[Any]:
         self._count(text, pos)
         return self.pattern.findall(text, pos)
