@@ -47,6 +47,7 @@ from .lexicon import (
     SIDE_MARKS,
     is_person_name,
     office_of,
+    office_printed,
     ordinals,
     org_endings,
     same_office,
@@ -248,7 +249,7 @@ def _qualifiers_missing(index: Index, info: QuestionInfo, h: Hit) -> list[str]:
             missing.append(f"{y}年")
     if info.kind != "who":
         for office in info.offices:  # 常务副区长怎么批示: a 区长's 批示 does not answer it
-            if not re.search(rf"(?<![副务]){re.escape(office)}", hay):
+            if not office_printed(office, hay):
                 missing.append(office)
     for period in _periods(normalize(info.text)):
         if not any(normalize(f) in hay for f in (period, *synonyms_of(period))):
@@ -480,10 +481,11 @@ def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSet
     if not first:
         first = f"{best.sentence} [{best.ref}]"
     lp = lead.hit.passage
+    got, total, unknown, _ = _covered(index, _topic(info), f"{lp.title} {lp.text}")  # once for both
     feats = Features(
-        coverage=coverage(index, _topic(info), f"{lp.title} {lp.text}")[0],
+        coverage=got / total if total else 0.0,
         sentence_coverage=coverage(index, info, lead.hit.passage.title + " " + lead.sentence)[0],
-        known_coverage=known_coverage(index, _topic(info), f"{lp.title} {lp.text}"),
+        known_coverage=got / (total - unknown) if total - unknown > 0 else 0.0,
         dense=lead.hit.dense_score or 0.0,
         bound=bound,
         typed_unbound=float(typed and bound == 0.0 and not quoted and not term_found),
@@ -521,15 +523,16 @@ def combine(question: str, parts: Sequence[Answer]) -> Answer:
         return parts[0]
     if all(a.abstained for a in parts):
         return replace(parts[0], question=question)  # nothing found for any part: one "not found"
-    shorts = [re.sub(r"\s*\[\d+\]", "", a.text.split("\n", 1)[0]) for a in parts]
-    if any(not a.abstained and shorts.index(t) < i for i, (a, t) in enumerate(zip(parts, shorts, strict=True))):
-        # two different asks answered with the same words: the later part found nothing of its own
-        parts = [
-            a
-            if shorts.index(t) == i
-            else replace(a, abstained=True, text=f"{NOT_FOUND}单独回答这一问的内容", evidence=())
-            for i, (a, t) in enumerate(zip(parts, shorts, strict=True))
-        ]
+    # two different asks answered with the same words: the later part found nothing of its own
+    said: set[str] = set()
+    own: list[Answer] = []
+    for a in parts:
+        short = re.sub(r"\s*\[\d+\]", "", a.text.split("\n", 1)[0])
+        if not a.abstained and short in said:
+            a = replace(a, abstained=True, text=f"{NOT_FOUND}单独回答这一问的内容", evidence=())
+        said.add(short)
+        own.append(a)
+    parts = own
     hits: list[Hit] = []
     where: dict[str, int] = {}
     lines: list[str] = []

@@ -150,6 +150,7 @@ ROLES = (
     "负责人",
 )
 TITLE_ALT = "|".join(OFFICES)
+OFFICE_WORD = re.compile(TITLE_ALT)  # the longest office at each place (常务副区长, not 区长)
 
 # what follows a name printed after its title: a verb of the report or punctuation
 AFTER_NAME = (
@@ -268,6 +269,11 @@ def same_office(asked: str, printed: str) -> bool:
         return True
     longer, shorter = (a, p) if len(a) > len(p) else (p, a)
     return longer.endswith(shorter) and not any(d in longer[: len(longer) - len(shorter)] for d in ("副", "常务"))
+
+
+def office_printed(office: str, text: str) -> bool:
+    """Whether `text` prints the office itself, not its deputy (区长 is not printed by 副区长)."""
+    return any(same_office(office, m.group(0)) for m in OFFICE_WORD.finditer(text))
 
 
 def office_suffix(t: str) -> str:
