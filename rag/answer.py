@@ -34,6 +34,7 @@ from .lexicon import (
     DATE_PHRASE,
     DISTRICT_NAME,
     ENUMERATED,
+    LEAD_ACT,
     NAME_ASKED,
     NATIONAL,
     NATIONAL_PRINTED,
@@ -450,7 +451,9 @@ def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSet
             info.who_mode == "subject"
             and info.action
             and (titled_names(best.sentence) or _any_name(best.sentence, names))
-        ):  # nobody is said to do exactly that (主持): say so, and who the text does name
+            and LEAD_ACT.search(to_simplified(best.sentence))
+        ):  # nobody is said to do exactly that (主持), but someone led the event (对…提出要求): say
+            # so, and who; one who only attended or spoke (出席, 在仪式上说) is no answer to 谁主持
             first = f"{NOT_PRINTED}谁{info.action}；公报中写的是：{best.sentence} [{best.ref}]"
             quoted = True
     shape = _answer_shape(info)

@@ -375,7 +375,23 @@ QUESTION_FILLER = frozenset(
     ]
 )
 # two characters after 谁 that are no action (谁是…, 谁担任…)
-NOT_ACTIONS = frozenset({"是区", "是县", "是市", "担任", "负责", "分管", "出任", "当选"})
+# words after 谁 (or before 的是谁) that are not an act the question asks the doer of: 是/当/任 ask a
+# role, and 评的是谁 / 表彰的是谁 ask who was chosen, not who chose
+NOT_ACTIONS = frozenset(
+    {"是区", "是县", "是市", "担任", "负责", "分管", "出任", "当选", "是谁", "是", "谁", "当", "任"}
+    | {"评", "评上", "评为", "评选", "选", "选出", "选上", "表彰", "任命", "提名", "获评", "入选"}
+)
+# acts a leader is reported doing: in "11月3日带队督导检查安全生产的县领导是谁" the first of them is
+# the act asked about
+LEAD_VERBS = frozenset(
+    {"带队", "率队", "带领", "主持", "陪同", "调研", "督导", "督查", "检查", "慰问", "看望", "走访", "讲话"}
+    | {"宣布", "出席", "参加", "签署", "签约", "揭牌", "部署", "会见", "接见", "视察", "考察", "暗访", "夜查"}
+)
+# words between 谁 and the verb of a who-question that are not the verb (谁对整改提了要求: 对 整改)
+ACTION_PREPOSITIONS = frozenset({"对", "给", "向", "为", "跟", "同", "与", "和", "在", "替", "帮"})
+ACTION_FILLER = frozenset(
+    {"了", "的", "过", "着", "又", "也", "都", "就", "还", "才", "最", "人", "事", "出来", "出面"}
+)
 
 
 # a district or county named in a question (北塘区, 柳河县)
@@ -632,6 +648,11 @@ PLURAL = re.compile(r"哪些|哪几|哪几位|有谁|都有谁|分别是谁")
 # a sentence that lists several things (哪些/哪几 questions want one): items with 、, or 一是…, ①…, （一）…
 ENUMERATED = re.compile(r"[\u4e00-\u9fff”》）)]、[\u4e00-\u9fff“《]|一是|首先|其一|[①②③]|（[一二三]）|\([1-3]\)")
 # 哪位区领导: whoever holds a district office; the words ask who, they are not looked for
+# what the person who led an event is said to do when no one is said to preside (对…提出要求,
+# 作出部署): the one a 谁主持 question may be answered with, hedged
+LEAD_ACT = re.compile(
+    r"提出(?:了)?(?:明确|具体|殷切)?要求|作出(?:了)?(?:具体|全面)?部署|作(?:了)?动员讲话|提出(?:了)?意见"
+)
 LEADERS = frozenset({"区领导", "县领导", "市领导", "镇领导", "区级领导", "县级领导", "领导", "区委领导"})
 # the period a figure is for: 上半年 is not 前三季度 (each with its written forms, from synonyms.txt)
 PERIODS = ("一季度", "二季度", "三季度", "四季度", "上半年", "下半年", "前三季度", "全年")

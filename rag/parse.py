@@ -16,6 +16,7 @@ of its own (任免名单, 公告, 通告, 决定, 名单, 公示) is an article 
 from __future__ import annotations
 
 import functools
+import html
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -329,6 +330,28 @@ DISTRICT_IN_TEXT = _re(rf"([{CJK}]{{2}}[区县])")
 # conversion leftovers: 區(qū) / 發(fā)展 — pinyin with a tone mark in brackets after a character
 TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
 PINYIN_LEFTOVER = rf"(?<=[{CJK}])\((?=[a-zü]*[{TONED}])[a-zü{TONED}]{{1,7}}\)"  # a pattern for re.sub
+# --- markup left in a copy of a web page or an app's article (HTML tags, Markdown) ----------------
+# the layout tags wrapping a line of a web page's source (<p>…</p>, <div class="x">, <span>): never
+# text; other tags (<script>) are text the display escapes
+HTML_OPEN_TAGS = re.compile(
+    r"^(?:<(?:p|div|span|font|strong|b|h[1-6]|section|center|td|th|tr|li|br|article)\b[^<>]{0,200}>\s*)+", re.I
+)
+HTML_CLOSE_TAGS = re.compile(
+    r"(?:\s*<(?:/(?:p|div|span|font|strong|b|h[1-6]|section|center|td|th|tr|li|article)|br\s*/?)\s*>)+$", re.I
+)
+# the blank entities a web page indents its paragraphs with (&nbsp;&nbsp; / &emsp;)
+BLANK_ENTITIES = ("&nbsp;", "&ensp;", "&emsp;", "&#160;", "&#12288;", "&#xa0;", "&#xA0;")
+# a Markdown heading (## 标题), a line in bold (**标题**), a quoted line (> 编者按：…)
+MD_HEADING = re.compile(r"^#{1,6}\s+(?P<text>\S.*)$")
+MD_BOLD = re.compile(r"^(?P<mark>\*\*|__)(?P<text>[^*_\s].*?)(?P=mark)$")
+MD_QUOTE = re.compile(r"^>\s+(?P<text>\S.*)$")
+# an image: ![图片](https://…) / 1.jpg / [图片] / 图片 — no text, a blank line
+IMAGE_LINE = re.compile(
+    r"^!\[[^\]]{0,80}\]\([^()\s]{0,300}\)$|^[\w\-./:%?=&]{1,200}\.(?:jpe?g|png|gif|webp|bmp)$|^[\[【]?(?:图片|圖片|视频|視頻)[\]】]?$",
+    re.I,
+)
+# a web page's label for its headline (标题：XX街道举办…): the headline
+TITLE_LABEL = _re(r"^(?:标题|题目|文章标题|新闻标题)\s*[:：]\s*(?P<text>\S.{3,60})$")
 ORG_SUFFIX = _re(r"(?:办|局|委|处|部|站|所|队|院|科|室|组|会|社|中心|街道|社区|公司)$")
 # 旧小区 (of 老旧小区), 城东社区: words that end like a district but never name one
 NOT_DISTRICT_ENDINGS = ("小区", "社区", "园区", "景区", "辖区", "片区", "校区", "厂区", "院区", "营区", "库区", "矿区")
@@ -400,6 +423,38 @@ class _Draft:
 
 def _clean(line: str) -> str:
     return line.replace("\u3000", " ").replace("\xa0", " ").replace("\ufeff", "").strip()
+
+
+def _unmark(clean: str) -> str:
+    """A line of a web page's source or an app's Markdown read as it shows: no layout tags around
+    it, no blank entities, no Markdown marks around a heading, nothing for an image; a labelled
+    headline (标题：…) is the headline."""
+    if not clean:
+        return clean
+    if "&" in clean:
+        for e in BLANK_ENTITIES:
+            clean = clean.replace(e, " ")
+    if clean[0] == "<" and (m := HTML_OPEN_TAGS.match(clean)):
+        clean = clean[m.end() :]
+        if clean.endswith(">") and (m := HTML_CLOSE_TAGS.search(clean)):
+            clean = clean[: m.start()]
+        clean = html.unescape(clean)
+    elif clean.endswith(">") and clean[-2:-1] != "-" and (m := HTML_CLOSE_TAGS.search(clean)):
+        clean = clean[: m.start()]
+    clean = clean.strip()
+    if not clean:
+        return clean
+    if clean[0] == "#" and (m := MD_HEADING.match(clean)):
+        clean = m.group("text").strip("# ")
+    if clean[0] == ">" and (m := MD_QUOTE.match(clean)):
+        clean = m.group("text")
+    if clean[0] in "*_" and (m := MD_BOLD.fullmatch(clean)):
+        clean = m.group("text").strip()
+    if IMAGE_LINE.match(clean):
+        return ""
+    if (m := TITLE_LABEL.match(clean)) is not None:
+        clean = m.group("text").strip()
+    return clean
 
 
 def _ends_terminal(text: str) -> bool:
@@ -810,7 +865,11 @@ def _paragraphs(text: str) -> list[tuple[str, str]]:
     """Split text into (repaired, raw) paragraphs: one per printed line, cut lines joined. A photo
     caption printed inside a cut sentence is taken out of it and follows the paragraph."""
     text = re.sub(PINYIN_LEFTOVER, "", text)
-    lines = [(_clean(line), line.strip()) for line in text.split("\n")]
+    lines = []
+    for line in text.split("\n"):
+        clean = _clean(line)
+        shown = _unmark(clean)
+        lines.append((shown, line.strip() if shown == clean else shown))
     lines = [(re.sub(r"[ \u3000]+", "", c), r) if SPACED_OUT.match(c) else (c, r) for c, r in lines]
     ocr = _is_ocr([c for c, _ in lines])
     if ocr:

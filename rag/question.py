@@ -14,10 +14,13 @@ from dataclasses import dataclass
 
 from .analyze import STOPWORDS, Analyzer, normalize
 from .lexicon import (
+    ACTION_FILLER,
+    ACTION_PREPOSITIONS,
     DATE_IN_Q,
     DISTRICT_NAME,
     GENERIC,
     ISSUE_IN_Q,
+    LEAD_VERBS,
     LEADERS,
     NAMED_PLACE,
     NOT_ACTIONS,
@@ -99,6 +102,59 @@ def sub_questions(text: str) -> list[str]:
         own = re.sub(r"[^\u4e00-\u9fff]", "", p[: at.start()] if at else p)
         out.append(p if len(own) >= 6 or not topic else topic + p)
     return out
+
+
+def _action(norm: str, analyzer: Analyzer) -> str:
+    """The verb a who-question asks the subject of ("谁主持了…", "由谁主持", "带队的是谁", "谁对整改提了
+    要求" -> 提, "评的是谁" -> 评), as a whole word of the question's segmentation, never a window of
+    two characters that cuts one (对整, 人评, 当区)."""
+    words = analyzer.words(norm, hmm=False)
+    spans: list[tuple[int, int, str]] = []
+    pos = 0
+    for w in words:
+        start = norm.find(w, pos)
+        if start < 0:
+            continue
+        spans.append((start, start + len(w), w))
+        pos = start + len(w)
+
+    def word_at(i: int) -> int:
+        return next((k for k, (a, b, _) in enumerate(spans) if a <= i < b), -1)
+
+    def ok(w: str) -> bool:
+        return (
+            bool(re.fullmatch(r"[\u4e00-\u9fff]{1,4}", w))
+            and w not in NOT_ACTIONS
+            and w not in ACTION_FILLER
+            and not re.search("[谁哪]", w)
+        )
+
+    m = re.search(r"谁\s*(?:来|负责|去|亲自|出面)?", norm)
+    if m and m.end() < len(norm):
+        k = word_at(m.end())
+        if k >= 0 and spans[k][2] in ACTION_PREPOSITIONS:  # 谁对整改提了要求: past 对 and its object
+            k = next((j for j in range(k + 2, min(k + 4, len(spans))) if ok(spans[j][2])), -1)
+        if k >= 0 and ok(spans[k][2]):
+            return spans[k][2]
+    m = re.search(r"了?的(?:是谁|领导是谁|人是谁)", norm) or re.search(r"了?.{0,6}的(?:是谁|领导是谁)", norm)
+    if m and m.start() > 0:
+        k = word_at(m.start() - 1)
+        if k >= 0 and ok(spans[k][2]):
+            return spans[k][2]
+    m = re.search(r"的[\u4e00-\u9fff]{0,4}?[区县镇市]?(?:领导|负责人|同志|人)是谁", norm)
+    if m:  # 11月3日带队督导检查安全生产的桐溪县领导是谁: the first leader's act of the clause
+        clause = norm.rfind("，", 0, m.start()) + 1
+        lead = next((w for a, _, w in spans if clause <= a < m.start() and w in LEAD_VERBS), "")
+        if lead:
+            return lead
+    m = re.search(r"(?:领导|同志)(\S{1,4}?)(?:的)?[？?]?$", norm)  # 是哪位区领导带队
+    if m:
+        k = word_at(m.start(1))
+        while 0 <= k < len(spans) and spans[k][0] < m.end(1):
+            if ok(spans[k][2]):
+                return spans[k][2]
+            k += 1
+    return ""
 
 
 def _predicate(norm: str, analyzer: Analyzer, named: set[str]) -> str:
@@ -269,16 +325,7 @@ def analyze_question(
     persons += [n for n in (m.group(1) for m in ROLE_NAME.finditer(norm)) if is_person_name(n) and n not in persons]
     offices = [o for o in offices_in(norm) if not any(o != x and o in x for x in offices_in(norm))]
     predicate = _predicate(norm, analyzer, {*persons, *entities, district})
-    action = ""
-    if kind == "who":
-        # a question that asks for the subject ("谁主持了…", "由谁主持", "带队的是谁") names the action
-        am = (
-            re.search(r"谁\s*(?:来|负责|去|亲自)?([\u4e00-\u9fff]{2})", norm)
-            or re.search(r"([\u4e00-\u9fff]{2})了?的(?:是谁|领导是谁|人是谁)", norm)
-            or re.search(r"([\u4e00-\u9fff]{2})了?.{0,6}的(?:是谁|领导是谁)", norm)
-            or re.search(r"(?:领导|同志)([\u4e00-\u9fff]{2})(?:的)?[？?]?$", norm)  # 是哪位区领导带队
-        )
-        action = am.group(1) if am and am.group(1) not in NOT_ACTIONS else ""
+    action = _action(norm, analyzer) if kind == "who" else ""
     return QuestionInfo(
         text=text,
         kind=kind,
