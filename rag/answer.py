@@ -46,6 +46,7 @@ from .lexicon import (
     QUOTED_TERM,
     SIDE_ASKED,
     SIDE_MARKS,
+    contrast_clash,
     is_person_name,
     office_of,
     office_printed,
@@ -255,6 +256,14 @@ def _qualifiers_missing(index: Index, info: QuestionInfo, h: Hit) -> list[str]:
     for period in _periods(normalize(info.text)):
         if not any(normalize(f) in hay for f in (period, *synonyms_of(period))):
             missing.append(period)  # a figure for 前三季度 does not answer 上半年
+    if (
+        info.district
+        and p.district != info.district
+        and info.district not in hay
+        and not (p.district == "" and info.district[:2] in hay)
+    ):  # 澄岭区安委会 is not 青山区's: a passage of another district (or of none) that never names
+        # the district asked about does not answer for it
+        missing.append(info.district)
     for name in (*info.persons, *info.entities):
         if normalize(name) in hay:
             continue
@@ -283,6 +292,12 @@ def _fits_what_was_asked(info: QuestionInfo, sentence: str, c: Candidate) -> boo
         i = next((k for k, (a, b) in enumerate(spans) if a <= c.start < b), 0)
         near = normalize(to_simplified(sentence[spans[i][0] : spans[min(i + 1, len(spans) - 1)][1]]))
         if not any(normalize(f) in near for f in (info.action, *synonyms_of(info.action))):
+            return False
+    if info.kind == "num":
+        # 农村居民的收入: not the figure of the 城镇居民 clause beside it
+        spans = clauses(sentence)
+        i = next((k for k, (a, b) in enumerate(spans) if a <= c.start < b), 0)
+        if contrast_clash(q, normalize(to_simplified(sentence[spans[max(i - 1, 0)][0] : spans[i][1]]))):
             return False
     if info.kind == "who" and NEWLY_APPOINTED.search(q) and not APPOINTED.search(to_simplified(sentence)):
         return False
@@ -368,6 +383,8 @@ def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSet
         said = f"；公报报道的是：{instead}" if instead else ""
         note = f"{searched}；未找到：{'、'.join(lacking)}"
         text = f"{NOT_FOUND}关于{'、'.join(lacking)}的内容{said}（{note}）。"
+        if lacking == [info.district]:  # the topic is printed, for other districts only
+            text = f"{NOT_FOUND}{info.district}的相关报道，相近的内容出自其他区县的公报（{note}）。"
         return Answer(query.text, text, True, tuple(hits), note=note)
     allowed_ids = {h.passage.id for h in allowed}
     names = _person_names(index) if info.kind == "who" else []  # the index's harvested person names

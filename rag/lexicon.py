@@ -24,6 +24,8 @@ SURNAMES = frozenset(
     "佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝乐鄂"
     # rarer ones, printed often enough in district papers
     "鄢冼蔺揭邰宓郜晏粟荆逯亓扈谌禹宫暴闻钮厉权綦寿蹇弓冀费卫景储晋"
+    # more of the 百家姓, those that seldom start a word of their own (not 廉, 劳, 惠, 扶, 暨)
+    "奚酆傅湛狄贝茅邴糜隗钭蓟胥莘逄郦雍璩濮郏阎茹宦庾匡阙殳夔厍晁阚乜蒯竺桓昝眭佴禤禚訾郗嵇荀羿汲芮粘笪缑"
 )
 
 # Offices, longest first so that 常务副区长 is read whole, never as 区长. An office and its deputy
@@ -537,7 +539,7 @@ ANAPHOR = re.compile(r"^(?:该|此|其|这一?|这个|这些|上述|项目|工�
 _MEASURE_TO_CLASS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"比例|百分之|增长|下降|比重|占比|率", ("percent",)),
     (
-        r"投资|资金|金额|经费|收入|产值|销售额|营业额|税收|多少钱|钱|万元|亿元|奖金|补贴|补助|预算|营收|GDP|费用",
+        r"投资|资金|金额|经费|收入|产值|销售额|营业额|税收|多少钱|钱|万元|亿元|奖金|补贴|补助|预算|营收|GDP|费用|支出|开支|花费",
         ("money",),
     ),
     (r"多少人|几人|人数|几名|多少名|几位|多少位|人次|参加|出席|参与|参会|到会|职工|干部|群众|学员|志愿者", ("people",)),
@@ -648,6 +650,36 @@ PLURAL = re.compile(r"哪些|哪几|哪几位|有谁|都有谁|分别是谁")
 # a sentence that lists several things (哪些/哪几 questions want one): items with 、, or 一是…, ①…, （一）…
 ENUMERATED = re.compile(r"[\u4e00-\u9fff”》）)]、[\u4e00-\u9fff“《]|一是|首先|其一|[①②③]|（[一二三]）|\([1-3]\)")
 # 哪位区领导: whoever holds a district office; the words ask who, they are not looked for
+# Parallel kinds a figure is printed for, side by side (城镇居民…31260元，农村居民…17840元): a figure
+# whose clause names another kind of the set than the one asked, and not the one asked, is not the
+# answer. Each set lists its kinds, each kind with its written forms.
+CONTRASTS: tuple[tuple[tuple[str, ...], ...], ...] = (
+    (("城镇", "城市", "城区"), ("农村", "乡村"), ("城乡",), ("全体居民", "全区居民", "全县居民", "全市居民")),
+    (("早稻",), ("中稻", "一季稻"), ("晚稻",)),
+    (("第一产业", "一产"), ("第二产业", "二产"), ("第三产业", "三产")),
+    (("规上", "规模以上"), ("规下", "规模以下")),
+    (("进口",), ("出口",)),
+    (("同比",), ("环比",)),
+    (("男性", "男子"), ("女性", "女子")),
+    (("公办",), ("民办",)),
+    (("小学",), ("初中",), ("高中",)),
+)
+
+
+def contrast_clash(question: str, text: str) -> bool:
+    """True when the question asks one kind of a parallel set (农村) and `text` (the figure's
+    clause) names another (城镇, 全区居民) but not the one asked."""
+    for kinds in CONTRASTS:
+        asked = [k for k in kinds if any(f in question for f in k)]
+        if len(asked) != 1:
+            continue
+        if any(f in text for f in asked[0]):
+            continue
+        if any(f in text for k in kinds if k is not asked[0] for f in k):
+            return True
+    return False
+
+
 # what the person who led an event is said to do when no one is said to preside (对…提出要求,
 # 作出部署): the one a 谁主持 question may be answered with, hedged
 LEAD_ACT = re.compile(

@@ -88,7 +88,12 @@ MASTHEAD_MISC = _re(
 # the paper's name in Latin letters under its Chinese name (SHIQIAO BAO / QINGHE DAILY)
 MASTHEAD_LATIN = re.compile(r"^[A-Z][A-Z .'·-]{2,40}$")
 # 中共XX区委主管主办 / XX县融媒体中心主办 / 中共XX县委机关报 / XX报社出版: several on one line
-MASTHEAD_ORG = _re(rf"(?P<publisher>[{CJK}（）()·]{{2,30}}?)(?:(?:编印|主办|出版|主管|承办|协办)+|机关报)")
+MASTHEAD_ORG = _re(
+    rf"(?P<publisher>[{CJK}（）()·]{{2,30}}?(?:\s+[{CJK}（）()·]{{2,30}}?){{0,3}})(?:(?:编印|主办|出版|主管|承办|协办|编)+|机关报)"
+    rf"(?![{CJK}])"
+)
+# a media organisation named beside the date of an app's or a site's issue (XX县融媒体中心 2024-09-12)
+MASTHEAD_MEDIA = _re(rf"^[{CJK}·]{{2,16}}(?:融媒体中心|新闻中心|报社|广播电视台|电视台|传媒集团|传媒中心)$")
 # the organisation a news account belongs to (XX街道办事处官方政务新媒体 / XX区融媒体中心官方微信公众号)
 MASTHEAD_ACCOUNT = _re(
     rf"(?P<publisher>[{CJK}（）()·]{{2,30}}?)(?:官方)?(?:政务)?(?:新媒体|微信公众号|公众号|微信号|视频号|官方账号)(?:平台)?"
@@ -110,7 +115,7 @@ MASTHEAD_PAGE = _re(r"第\s*[\d一二三四五六七八九十]{1,3}\s*版|[A-Z]\
 # the edition printed beside the issue number (今日8版 / 本期共4版 / 今日十六版)
 MASTHEAD_EDITION = _re(r"(?:今日|今天|本期|本日|共)\s*(?:共\s*)?[\d一二三四五六七八九十]{1,3}\s*个?版")
 # the page's staff credits on a masthead or page-label line (责任编辑：X　美编：Y / 校对 X)
-STAFF_WORDS = r"(?:责任编辑|本版编辑|编辑|美编|美术编辑|版式|版式设计|组版|排版|校对|审读|值班主任|值班总编|图片编辑)"
+STAFF_WORDS = r"(?:责任编辑|本版编辑|本版责编|责编|编辑|美编|美术编辑|版式|版式设计|组版|排版|校对|审读|值班主任|值班总编|图片编辑)"
 MASTHEAD_STAFF = _re(rf"{STAFF_WORDS}\s*[:：]?\s*[{CJK}·]{{2,4}}(?=$|\s|[|｜/、,，])")
 MASTHEAD_DATE = _re(
     r"(?P<year>\d{4})\s*年\s*(?P<month>\d{1,2})\s*月(?:\s*(?P<day>\d{1,2})\s*日)?"
@@ -124,6 +129,8 @@ MASTHEAD_DAY = re.compile(r"^(?P<day>\d{1,2})$")
 # the name of the paper, printed alone as the first masthead line (青禾日报, 桐川报, 南湖街道工作简报)
 PAPER_NAME = _re(rf"^[{CJK}·]{{2,14}}(?:日报|晚报|时报|周报|报|工作简报|简报|快报|通讯|周刊|动态|信息)$")
 PAPER_NAME_LOOSE = re.compile(rf"^[{CJK}·]{{2,8}}$")
+# the kind of copy printed after the paper's name (澄岭报 电子版 / 青禾日报数字报): not the name
+PAPER_COPY = _re(r"\s*[(（]?(?:电子版|数字报|数字版|网络版|手机版|电子报|PDF版)[)）]?$")
 NOT_PAPER_ENDINGS = _re(
     r"(?:汇|通|举|预|海|喜|情|捷|申|呈|电|回|上|填|警|禀|补|漏|瞒|谎|虚|误|播|公|学|画)报$|工作动态$|最新动态$"
 )
@@ -165,14 +172,16 @@ TRAILING_BRACKET_BYLINE = _re(
 )
 # XX区融媒体中心讯 / 本报讯 / 本报北京3月1日电, with the reporters in brackets after it
 AGENCY = (
-    rf"(?:本报讯|本报[^，,]{{0,6}}电|[{CJK}]{{2,14}}?(?:融媒体中心|融媒|新闻中心|新闻网|电视台|日报|报|在线)讯)"
+    rf"(?:本报讯|本网讯|本台讯|本报[^，,]{{0,6}}电"
+    rf"|[{CJK}]{{2,14}}?(?:融媒体中心|融媒|新闻中心|新闻网|电视台|日报|报|在线|客户端|网)(?:\d{{1,2}}月\d{{1,2}}日)?讯)"
     r"(?:\s*[(（][^()（）。]{1,40}[)）])?"
 )
 AGENCY_START = _re(rf"^{AGENCY}")
 AGENCY_BRACKET = _re(rf"^(?:{AGENCY[: AGENCY.rindex('(?:')]})\s*(?P<bracket>[(（][^()（）。]{{1,40}}[)）])")
 # page chrome and metadata of a web page copy: never text, never a title
 META_KEYS = (
-    r"(?:来源|发布时间|发布日期|发布者|时间|日期|作者|浏览次数|浏览量|阅读次数|阅读量|点击数|点击量|访问量|字号|编辑)"
+    r"(?:来源|发布时间|发布日期|发布者|时间|日期|作者|浏览次数|浏览量|阅读次数|阅读量|点击数|点击量|访问量|字号|编辑"
+    r")"
 )
 META_TWO_KEYS = _re(rf"{META_KEYS}\s*[:：].*{META_KEYS}\s*[:：]")
 META_START = _re(
@@ -183,21 +192,34 @@ META_START = _re(
 )
 CHROME_LINE = _re(
     r"^(?:\s*[【\[]\s*(?:打印本页|打印|关闭窗口|关闭|纠错|收藏|返回顶部|字体[:：]?\s*大\s*中\s*小|[大中小])\s*[】\]])+\s*$"
-    r"|^(?:分享到|扫一扫|上一篇|下一篇)[:：]?"
+    r"|^(?:分享到?|扫一扫|上一篇|下一篇|友情链接|相关链接)[:：]?"
     # the distribution list closing a work brief: 报：区委办公室… / 送：… / 发：… / 抄送：…
-    r"|^(?:报|送|发|抄\s*送|抄\s*报|报\s*送|分\s*送)\s*[:：][^。！？]{0,80}$"
+    r"|^(?:报|送|发|抄\s*送|抄\s*报|报\s*送|分\s*送)\s*[:：][^。！？]{0,80}。?"
+    r"(?:\s*(?:送|发|抄\s*送|抄\s*报|分\s*送)\s*[:：][^。！？]{0,80}。?)*$"
 )
 # a web site's navigation: breadcrumbs (首页 > 新闻中心 > 区县动态 / 当前位置：…) and the footer's links
 # (首页 | 网站地图 | 联系我们)
 SITE_CHROME = _re(
     r"^(?:首页|网站首页)\s*[>＞»›|｜/]"
     r"|^(?:当前位置|您的位置|你的位置|您现在的位置|所在位置)\s*[:：]"
+    r"|^[您你]?(?:当前|现在)?所在位置\s*[:：].{0,30}[>＞»›→]"
     r"|^(?:网站地图|联系我们|关于我们|网站声明|设为首页|加入收藏)(?:\s*[|｜]\s*[^|｜]{1,8})+$"
+    # the site's footer (版权所有：… 网站标识码：… / 备案号)
+    r"|^(?:版权所有|Copyright|©|网站标识码|ICP备案号|备案号)"
 )
 SITE_CHROME_MAX = 80
+# what a copy of a news account's article (a WeChat page) prints around its text: the line over the
+# headline (原创 XX发布 2024-09-12 18:06 发表于XX), the collection it is in, the buttons and prompts
+APP_CHROME = _re(
+    r"^(?:原创\s.{0,60}|.{0,40}发表于[{CJK}]{2,8}|收录于(?:合集|话题)\s*.{0,40}|预览时标签不可点|微信扫一扫(?:关注该公众号)?"
+    r"|关注该公众号|(?:继续|向上)滑动看下一个|轻触阅读原文|写留言|留言|知道了|赞|在看|分享|收藏|听全文|下载APP|下载客户端"
+    r"|喜欢此内容的人还喜欢|视频小程序|轻点两下取消(?:赞|在看))$".replace("{CJK}", CJK)
+)
+APP_CHROME_MAX = 80
 # a news account's call to share it, closing its text (转发扩散，让更多街坊邻居看到！/ 欢迎转发)
 SHARE_PROMPT = _re(
-    r"^(?:欢迎|请|记得|快|赶紧)?(?:转发|扩散|点赞|分享给|点击关注|长按关注|扫码关注|关注我们|欢迎关注|点个在看|点亮在看)"
+    r"^(?:欢迎|请|记得|快|赶紧)?(?:转发|扩散|点赞|分享给|点击关注|长按关注|扫码关注|关注我们|欢迎关注|点个在看|点亮在看"
+    r"|点击(?:上方)?蓝字|阅读原文)"
     r"[^。]{0,24}[！!。~～]*$"
 )
 SHARE_PROMPT_MAX = 36
@@ -205,7 +227,7 @@ PRINT_RUN = _re(r"^[(（]?\s*共印\s*\d+\s*份\s*[)）]?$")
 # editor notes closing a report: (责任编辑：X) / （编辑：X） / (柳溪在线编辑:X) / 【责任编辑:X】 / 编辑：X
 EDITOR_LINE = _re(
     rf"^[(（【\[]\s*[{CJK}]{{0,8}}?(?:责任编辑|编辑|审核|校对|编审|终审|值班编辑)\s*[:：]?\s*[^()（）【】\[\]。]{{1,30}}[)）】\]]$"
-    r"|^(?:责任编辑|编\s*辑|审\s*核|校\s*对|一\s*审|二\s*审|三\s*审|终\s*审|总监制|监\s*制)\s*[:：].{0,30}$"
+    r"|^(?:责任编辑|本版责编|责\s*编|编\s*辑|审\s*核|校\s*对|一\s*审|二\s*审|三\s*审|终\s*审|总监制|监\s*制)\s*[:：].{0,30}$"
 )
 # the source a web page names (来源：XX区融媒体中心): the publisher of a column whose pages all name it
 META_SOURCE = _re(rf"(?:^|\s)(?:来源|稿件来源|信息来源|文章来源)\s*[:：]\s*(?P<source>[{CJK}（）()·]{{2,30}})(?=\s|$)")
@@ -213,7 +235,7 @@ META_DATE = re.compile(r"(?P<year>\d{4})\s*[-年/.]\s*(?P<month>\d{1,2})\s*[-月
 SEPARATOR_LINE = re.compile(r"^[\s\-—–_=＝＊*※~～·•.。…#＃\u2500-\u257f]{3,}$")  # box drawing: ━━━ ═══
 # photo captions: 图为… / ▲ 图为…（记者 X 摄） / …记者 X 摄
 CAPTION_LINE = _re(
-    rf"^[▲△↑↓◀▶]\s*\S|^(?:图为|图片为|上图|下图|左图|右图|图\s*[:：])"
+    rf"^[▲△↑↓◀▶]\s*(?=.*(?:摄|图为|图片|供图|[图圖]/|/[图圖]))\S|^(?:图为|图片为|上图|下图|左图|右图|图\s*[:：])"
     rf"|^.{{0,70}}(?:记者|通讯员|摄影|本报)\s*{NAME}(?:\s+{NAME}){{0,3}}\s*摄\s*[)）]?$"
     rf"|^[(（]\s*(?:{NAME}\s+)*{NAME}\s*摄\s*[)）]$"
 )
@@ -294,6 +316,14 @@ def _sign_date(text: str) -> str | None:
 
 
 ITEM_LINE = re.compile(r"^[●○◆◇▲■□]\s*(?P<body>.+)$")
+# a report printed with its headline at the start of its first line: 【标题】正文… (a digest of
+# 政务信息, an item ◆【标题】…) or, for an item, ▲标题。正文…
+BRACKET_HEAD = _re(r"^[【\[](?P<head>[^【】\[\]。；;！？!?]{5,40})[】\]]\s*(?P<text>\S.{14,})$")
+SENTENCE_HEAD = _re(r"^(?P<head>[^，,。；;！？!?\s“\"][^，,。；;！？!?\s]{5,29})[。！!]\s*(?P<text>\S.{9,})$")
+# the heading of a list of links to other items closing an app's article (往期推荐 / 相关阅读)
+RELATED_LINKS = _re(
+    r"^[【\[]?(?:往期推荐|往期回顾|往期精彩|推荐阅读|相关阅读|相关新闻|相关链接|延伸阅读|猜你喜欢|热门推荐|精彩推荐|更多精彩)[】\]]?[:：]?$"
+)
 # a brief printed as its headline, a space, then its dated text (区图书馆南苑分馆开馆 6月8日，…)
 INLINE_HEAD = _re(
     r"^(?P<head>[^\s，,。；;：:！？!?]{4,30})\s+(?P<text>(?:(?:\d{4}年)?\d{1,2}月\d{1,2}日|近日|日前)[^\s].*)$"
@@ -301,6 +331,25 @@ INLINE_HEAD = _re(
 # an item of a news account tagged with its kind: 【通知】关于…的通知 / 【便民】… / 【动态】…
 TAG_TITLE = _re(rf"^[【\[](?P<tag>[{CJK}]{{2,4}})[】\]]\s*(?P<title>[^【】\[\]\s][^【】\[\]]{{3,57}})$")
 NOT_TAGS = _re(r"^(?:编者按|编者的话|编后|按语|审)")
+
+
+def _line_head(text: str, item: bool) -> tuple[str, str] | None:
+    """(headline, text) of a line that prints a report's headline before its text: 【标题】正文…, and
+    on an item's line also 标题。正文… (a short first sentence with no comma, text after it)."""
+    if text[0] in "【[":
+        m = BRACKET_HEAD.match(text)
+        if m is None or NOT_TAGS.match(m.group("head")) or EDITOR_NOTE.match(text[:PREFIX]):
+            return None
+    elif item:
+        m = SENTENCE_HEAD.match(text)
+        if m is None or ARTICLE_START.match(m.group("head")) or DATED_OPENER.match(m.group("head")):
+            return None
+    else:
+        return None
+    rest = m.group("text")
+    if not (INNER_TERMINAL.search(rest) or _ends_terminal(rest)):
+        return None
+    return m.group("head").strip(), rest
 
 
 def _tag_title(text: str) -> re.Match[str] | None:
@@ -405,6 +454,9 @@ class _Block:
     chrome: bool = False  # meta: web page chrome (上一篇 / 下一篇 / 【打印】), not an editor note
     page: bool = False  # section: a page label (第4版 综合)
     tag: bool = False  # section: the tag of a tagged headline (【通知】关于…的通知), over that headline only
+    head: str = ""  # item: the headline printed on the item's line (◆【标题】正文… / ▲标题。正文…)
+    jump: str = ""  # "in": the report goes on here from another page (上接第1版); "out": it breaks off (下转第2版)
+    links: bool = False  # meta: the heading of a list of links to other items (往期推荐)
 
 
 @dataclass
@@ -480,6 +532,8 @@ def _is_meta(text: str) -> bool:
         return True
     if len(text) <= SITE_CHROME_MAX and SITE_CHROME.match(text):
         return True
+    if len(text) <= APP_CHROME_MAX and APP_CHROME.match(text):
+        return True
     if len(text) > 120 or not any(c in text for c in ":：【[-"):
         return False
     return bool(
@@ -554,6 +608,8 @@ JUMP_MARK = _re(
     r"[(（]\s*(?:下转|上接|接上|转下|转|接)\s*第?\s*[\d一二三四五六七八九十]{1,3}\s*版\s*[)）]"
     r"|^(?:下转|上接|接上|转下)\s*第?\s*[\d一二三四五六七八九十]{1,3}\s*版$"
 )
+JUMP_LINE_MAX = 16
+JUMP_IN = _re(r"上接|接上|^[(（]?\s*接")
 # the staff credits at the foot of a page (责任编辑：X　校对：Y), alone on their line
 STAFF_LINE = _re(rf"^(?:{STAFF_WORDS}\s*[:：]?\s*[{CJK}·]{{2,4}}[\s|｜/、,，]*)+$")
 # what a running page header holds besides its date and page: the paper's name and the page's name
@@ -654,6 +710,8 @@ def _looks_cut(a: _Run, b: str, full: float | None = None, ragged: bool = False)
     """Whether paragraph `a` was cut by the page layout and continues in `b`; `full` is the width
     of a full line of hard-wrapped text (None when the text is not hard-wrapped), `ragged` says the
     text was hard-wrapped at varying widths."""
+    if a.core_end in ":：" and len(b) <= 40 and _is_meta(a.parts[-1]) and not INNER_TERMINAL.search(b):
+        return True  # a label whose value the page printed on the next line (稿件来源：/ XX融媒体中心)
     # in wrapped text a line ending a clause of a list (…怎么改的意见；) goes on in the next one
     list_clause = ragged and a.core_end != "" and a.core_end in "；;"
     if (a.ends_terminal() and not list_clause) or a.trailing_byline() or a.caption:
@@ -801,10 +859,25 @@ def _page_chrome(text: str) -> bool:
 
 
 def _strip_jump_marks(line: tuple[str, str]) -> tuple[str, str]:
+    """The text without its jump marker; a line that is only a marker (away from a page turn) stays,
+    and the printed line keeps it, so that the report is joined to the part on the other page."""
     clean, raw = line
     if not JUMP_MARK.search(clean):
         return line
-    return JUMP_MARK.sub("", clean).strip(), JUMP_MARK.sub("", raw).strip()
+    stripped = JUMP_MARK.sub("", clean).strip()
+    return (stripped or clean), raw
+
+
+def _jump(text: str) -> str:
+    """ "in" for a line printed where a report goes on (（上接第1版）…), "out" for one where it breaks
+    off (…（下转第2版）), else ""."""
+    if not ("接" in text or "转" in text) or (m := JUMP_MARK.search(text)) is None:
+        return ""
+    return "in" if JUMP_IN.search(m.group(0)) else "out"
+
+
+def _is_jump_line(text: str) -> bool:
+    return len(text) <= JUMP_LINE_MAX and _jump(text) != "" and JUMP_MARK.fullmatch(text.strip("（）() ")) is not None
 
 
 def _is_ocr(lines: list[str]) -> bool:
@@ -884,6 +957,11 @@ def _paragraphs(text: str) -> list[tuple[str, str]]:
         if not clean:
             pending_blank = True
             continue
+        if _is_jump_line(clean):
+            runs.append(_Run(clean, raw))
+            runs[-1].caption = True  # never joined to the text around it
+            pending_blank = False
+            continue
         if runs and not runs[-1].ends_terminal() and not runs[-1].caption and _is_caption(clean):
             runs[-1].captions.append((clean, raw))
             pending_blank = False
@@ -953,6 +1031,9 @@ def _masthead_fields(line: str) -> dict[str, str] | None:
     if (m := MASTHEAD_ACCOUNT.fullmatch(rest.strip())) and "org" not in got:
         got["org"] = got["account"] = m.group("publisher")
         rest = ""
+    if "year" in got and "org" not in got and MASTHEAD_MEDIA.match(rest.strip()):
+        got["org"] = rest.strip()  # the media organisation beside the issue's date
+        rest = ""
     if rest == line or not MASTHEAD_SEPARATORS.match(rest):
         return None
     return got
@@ -985,6 +1066,8 @@ def _read_masthead(paras: list[tuple[str, str]]) -> tuple[_Masthead, int]:
     i = 0
     if len(paras) > 1 and _masthead_fields(paras[1][0]) is not None:
         first, second = paras[0][0], _masthead_fields(paras[1][0]) or {}
+        if (copy := PAPER_COPY.search(first)) and copy.start() >= 2:
+            first = first[: copy.start()]  # 澄岭报 电子版: the paper's name
         named = PAPER_NAME.match(first) and not NOT_PAPER_ENDINGS.search(first)
         # a name that does not end as papers do (今日桐溪) over a line of publisher, date or issue
         if named or (PAPER_NAME_LOOSE.match(first) and set(second) & {"org", "year", "issue"}):
@@ -1042,6 +1125,12 @@ def _classify(paras: list[tuple[str, str]], masthead: _Masthead) -> list[_Block]
         if _is_separator(text):
             blocks.append(_Block("sep", text, raw))
             continue
+        if _is_jump_line(text):
+            blocks.append(_Block("jump", text, raw, jump=_jump(text)))
+            continue
+        if len(text) <= 16 and RELATED_LINKS.match(text):
+            blocks.append(_Block("meta", text, raw, closer=True, chrome=True, links=True))
+            continue
         page = PAGE_LABEL.match(text) if len(text) <= PAGE_LABEL_MAX else None
         if page:
             blocks.append(_Block("section", text, raw, section=page.group("name") or "", page=True))
@@ -1051,6 +1140,7 @@ def _classify(paras: list[tuple[str, str]], masthead: _Masthead) -> list[_Block]
             chrome = bool(
                 CHROME_LINE.match(text)
                 or SITE_CHROME.match(text)
+                or (len(text) <= APP_CHROME_MAX and APP_CHROME.match(text))
                 or (len(text) <= SHARE_PROMPT_MAX and SHARE_PROMPT.match(text))
             )
             blocks.append(
@@ -1090,11 +1180,19 @@ def _classify(paras: list[tuple[str, str]], masthead: _Masthead) -> list[_Block]
             blocks.append(_Block("caption", text, raw))
             continue
         item = ITEM_LINE.match(text)
-        if item and len(item.group("body")) > 15:
-            body = item.group("body")
+        inline = _line_head(item.group("body") if item else text, item is not None)
+        if (item and len(item.group("body")) > 15) or inline:
+            head, body = inline or ("", item.group("body") if item else text)
             by = _trailing_byline(body)
             blocks.append(
-                _Block("item", body[: by.start()].strip() if by else body, raw, byline=by.group("byline") if by else "")
+                _Block(
+                    "item",
+                    body[: by.start()].strip() if by else body,
+                    raw,
+                    byline=by.group("byline") if by else "",
+                    head=head,
+                    jump=_jump(raw),
+                )
             )
             continue
         if _is_byline(text):
@@ -1121,12 +1219,12 @@ def _classify(paras: list[tuple[str, str]], masthead: _Masthead) -> list[_Block]
             continue
         by = _trailing_byline(text)
         if by:
-            blocks.append(_Block("body", text[: by.start()].rstrip(), raw, byline=by.group("byline")))
+            blocks.append(_Block("body", text[: by.start()].rstrip(), raw, byline=by.group("byline"), jump=_jump(raw)))
             continue
         if _is_heading(text):
             blocks.append(_Block("head", text, raw))
         else:
-            blocks.append(_Block("body", text, raw))
+            blocks.append(_Block("body", text, raw, jump=_jump(raw)))
     _mark_signatures(blocks)
     return blocks
 
@@ -1256,6 +1354,8 @@ def _segment(blocks: list[_Block]) -> list[_Draft]:
     pending_series = False
     pending_date = ""
     pending_paras: list[Paragraph] = []  # an editor's note or captions printed before their report
+    jumped: _Draft | None = None  # the last report that breaks off to go on on another page (下转第2版)
+    links = False  # in a list of links to other items (往期推荐): headlines with no text are no reports
     i = 0
 
     def open_draft(heads: list[str], section: str, teaser: bool = False, series: bool = False) -> _Draft:
@@ -1269,12 +1369,28 @@ def _segment(blocks: list[_Block]) -> list[_Draft]:
 
     while i < len(blocks):
         b = blocks[i]
+        if b.kind == "jump" or (b.jump == "in" and b.kind in ("body", "item")):
+            if b.jump == "out" and cur is not None:
+                jumped = cur
+            elif b.jump == "in" and jumped is not None:
+                # the rest of a report from another page: its text goes on here
+                cur, jumped = jumped, None
+                cur.closed = cur.sealed = False
+                if b.kind == "body":
+                    cur.paras.append(Paragraph(b.text, b.raw))
+            elif b.kind != "jump":
+                b.jump = ""
+                continue
+            i += 1
+            continue
         if b.kind == "sep":
             if cur is not None:
                 cur.closed = cur.sealed = True
+            links = False
             i += 1
             continue
         if b.kind == "meta":
+            links = links or b.links
             if b.closer and cur is not None:
                 cur.closed = cur.sealed = True
             elif b.date:
@@ -1326,11 +1442,15 @@ def _segment(blocks: list[_Block]) -> list[_Draft]:
             i += 1
             continue
         if b.kind in ("item", "numitem"):
-            inline = INLINE_HEAD.match(b.text)
-            cur = open_draft([inline.group("head")] if inline else [], item_section or pending_section)
+            inline = None if b.head else INLINE_HEAD.match(b.text)
+            heads = [b.head] if b.head else [inline.group("head")] if inline else []
+            cur = open_draft(heads, item_section or pending_section)
             cur.paras.append(Paragraph(b.text[inline.start("text") :] if inline else b.text, b.raw))
             cur.byline = b.byline
+            if b.jump == "out":
+                jumped = cur
             pending_section = ""
+            links = False
             i += 1
             continue
         if b.kind == "caption":
@@ -1342,7 +1462,7 @@ def _segment(blocks: list[_Block]) -> list[_Draft]:
             continue
         if b.kind == "note":
             j, nk = _next_kind(blocks, i + 1)
-            if nk == "head" or (nk == "section" and blocks[j].text.startswith(("【", "["))):
+            if nk in ("head", "item") or (nk == "section" and blocks[j].text.startswith(("【", "["))):
                 pending_paras.append(Paragraph(b.text, b.raw))  # the editor's note over the next report
                 i += 1
                 continue
@@ -1382,6 +1502,10 @@ def _segment(blocks: list[_Block]) -> list[_Draft]:
                 cur = t
                 continue
             body_follows = nxt is not None and nxt.kind in ("body", "note")
+            if links:
+                if not body_follows:
+                    continue  # the headlines of other items, linked from this one
+                heads, group, links = heads[-1:], group[-1:], False
             if not body_follows:
                 # a caption or a lone heading with no text under it
                 if cur is not None and not cur.closed:
@@ -1442,6 +1566,7 @@ def _segment(blocks: list[_Block]) -> list[_Draft]:
                 cur.paras.extend(Paragraph(h, g.raw) for h, g in zip(heads, group))
             continue
         # body
+        links = False
         agency = bool(AGENCY_START.match(b.text[:60]))
         dated = DATED_OPENER.match(b.text[:PREFIX]) is not None
         if cur is None or cur.sealed or cur.teaser:
@@ -1458,6 +1583,8 @@ def _segment(blocks: list[_Block]) -> list[_Draft]:
         elif _next_short_item(cur, b.text):
             cur = open_draft([], cur.section)
         cur.paras.append(Paragraph(b.text, b.raw))
+        if b.jump == "out":
+            jumped = cur
         if b.byline:
             cur.byline = b.byline
             # a byline in the lead paragraph of a headed report opens a report with sub-sections;
