@@ -46,6 +46,7 @@ from .lexicon import (
     QUOTED_TERM,
     SIDE_ASKED,
     SIDE_MARKS,
+    TITLE_ALT,
     contrast_clash,
     is_person_name,
     office_of,
@@ -59,7 +60,7 @@ from .lexicon import (
 from .models import Answer, Evidence, Hit, Passage
 from .question import QuestionInfo
 from .retrieve import Query
-from .slots import Candidate, best_candidate, clauses, event_words
+from .slots import Candidate, best_candidate, clauses, event_words, names_run
 
 NOT_FOUND = "公报中没有找到"
 NOT_PRINTED = "公报中没有写明"
@@ -286,12 +287,20 @@ def _fits_what_was_asked(info: QuestionInfo, sentence: str, c: Candidate) -> boo
     q = normalize(info.text)
     if NATIONAL.search(q) and not NATIONAL_PRINTED.search(sentence):
         return False
+    if c.kind == "who" and info.who_mode != "person" and info.persons:
+        # 蔺晓航去调研，哪些人陪着: the people the question names are not who it asks for
+        said = [n for n in info.persons if n in c.text]
+        if said and not re.sub("|".join(map(re.escape, said)) + f"|{TITLE_ALT}|[、，,和及与]", "", c.text):
+            return False
     if info.kind == "who" and info.who_mode == "subject" and info.action:
         # 谁主持: the name's own clause or the next one prints the action (聂承钧在揭牌仪式上说 is no 主持)
         spans = clauses(sentence)
         i = next((k for k, (a, b) in enumerate(spans) if a <= c.start < b), 0)
-        near = normalize(to_simplified(sentence[spans[i][0] : spans[min(i + 1, len(spans) - 1)][1]]))
-        if not any(normalize(f) in near for f in (info.action, *synonyms_of(info.action))):
+        stop = re.compile(r"[，,；;。！？!?]").search(sentence, c.end)  # 甲、乙、丙陪同: to the end of the list
+        end = max(spans[min(i + 1, len(spans) - 1)][1], stop.start() if stop else len(sentence))
+        near = normalize(to_simplified(sentence[spans[i][0] : end]))
+        forms = [normalize(f) for f in (info.action, *synonyms_of(info.action))]
+        if not any(f in near for f in forms) and not _listed_before(sentence, c.end, forms):
             return False
     if info.kind == "num":
         # 农村居民的收入: not the figure of the 城镇居民 clause beside it
@@ -313,6 +322,14 @@ def _fits_what_was_asked(info: QuestionInfo, sentence: str, c: Candidate) -> boo
         if not re.search(SIDE_MARKS[side.group(1)], to_simplified(part)):
             return False
     return True
+
+
+def _listed_before(sentence: str, end: int, forms: Sequence[str]) -> bool:
+    """Whether the name ending at `end` heads a list of titled people that the act closes (副区长甲，
+    区工信局局长乙、街道党工委书记丙陪同调研)."""
+    text = normalize(to_simplified(sentence))
+    at = min((i for i in (text.find(f, end) for f in forms) if i >= 0), default=-1)
+    return at >= 0 and names_run(text, end, at)
 
 
 def _printed_instead(info: QuestionInfo, hits: Sequence[Hit]) -> str:

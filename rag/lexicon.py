@@ -449,7 +449,8 @@ UNIT_CLASSES: dict[str, tuple[str, ...]] = {
     "area": ("平方公里", "平方米", "万平方米", "亩", "公顷"),
     "length": ("公里", "千米", "米"),
     "weight": ("万吨", "吨", "公斤", "千克"),
-    "percent": ("个百分点", "%", "％", "成"),
+    "percent": ("%", "％", "成"),
+    "points": ("个百分点", "百分点"),  # a difference of two rates, never the rate (增速 is 7.8%)
     "age": ("周岁", "岁"),
     "items": (
         "个",
@@ -537,7 +538,10 @@ ANAPHOR = re.compile(r"^(?:该|此|其|这一?|这个|这些|上述|项目|工�
 
 # what a question's measure word asks for
 _MEASURE_TO_CLASS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    (r"比例|百分之|增长|下降|比重|占比|率", ("percent",)),
+    (r"百分点", ("points",)),
+    (r"比例|百分之|增长|下降|比重|占比|率|增速|增幅|降幅", ("percent",)),
+    (r"多远|距离|路程|多长的路", ("length",)),
+    (r"多久|多长时间|多少时间|时长|用时|工期", ("duration",)),
     (
         r"投资|资金|金额|经费|收入|产值|销售额|营业额|税收|多少钱|钱|万元|亿元|奖金|补贴|补助|预算|营收|GDP|费用|支出|开支|花费",
         ("money",),
@@ -563,7 +567,7 @@ def asked_classes(question: str) -> tuple[str, ...]:
             out.extend(c for c in classes if c not in out)
     if re.search(r"(?:多少|几)个?(?:人|名)", question):
         return ("people",)
-    if out and out[0] in ("money", "percent"):
+    if out and out[0] in ("money", "percent", "points", "length", "duration"):
         return (out[0],)  # 几个项目总投资是多少: the sum asked for, not the number of projects
     # the unit written right after 多少/几, unless it starts a longer word (多少年轻人 asks for people)
     m = re.search(
@@ -680,6 +684,8 @@ def contrast_clash(question: str, text: str) -> bool:
     return False
 
 
+# how the name of a unit a person works for ends (区工信局, 梧岗街道, 沧衡新能公司): printed before a title
+UNIT_ENDINGS = (*"局委办会院所处科部组队站镇乡村", "街道", "社区", "中心", "公司", "集团", "政府", "法院", "检察院")
 # what the person who led an event is said to do when no one is said to preside (对…提出要求,
 # 作出部署): the one a 谁主持 question may be answered with, hedged
 LEAD_ACT = re.compile(

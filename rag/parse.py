@@ -11,6 +11,12 @@ line with its edition 第58期 今日8版) and a brief's distribution list (报�
 page of briefs each dated headline-less paragraph is a report of its own. A notice under a headline
 of its own (任免名单, 公告, 通告, 决定, 名单, 公示) is an article though no dateline opens it: its lead
 (…决定：), its 任命：/免去： lists and its signature (the issuing body, then the date) belong to it.
+Copies of web pages and apps are read as they show: layout tags (<p>, &nbsp;), Markdown marks (## /
+**…** / ![图片](…)), labelled fields (标题：/ 引题：/ 副题：) and the account's chrome (阅读原文, 往期推荐 and
+its links, 预览时标签不可点) are no text. A digest's item may print its headline on its first line
+(◆【标题】正文… / ▲标题。正文…); reports numbered 一、二、 from the start are one article each; in a text whose
+reports have no agency dateline a headline after a finished report opens the next one; a report that
+breaks off (下转第2版) goes on where the other page says so (上接第1版).
 """
 
 from __future__ import annotations
@@ -111,11 +117,14 @@ SITE_NAME = _re(rf"^[{CJK}·]{{2,20}}(?:门户网站|政府网站|政务网|官�
 MASTHEAD_ISSUE = _re(
     r"(?P<issue>(?:\d{4}\s*年\s*)?第\s*\d+\s*期(?:\s*[(（]\s*总第\s*\d+\s*期\s*[)）])?|总第\s*\d+\s*期)"
 )
-MASTHEAD_PAGE = _re(r"第\s*[\d一二三四五六七八九十]{1,3}\s*版|[A-Z]\d{1,2}\s*版")
+MASTHEAD_PAGE = _re(r"第\s*[A-Z]?[\d一二三四五六七八九十]{1,3}\s*版|[A-Z]\d{1,2}\s*版")
 # the edition printed beside the issue number (今日8版 / 本期共4版 / 今日十六版)
 MASTHEAD_EDITION = _re(r"(?:今日|今天|本期|本日|共)\s*(?:共\s*)?[\d一二三四五六七八九十]{1,3}\s*个?版")
 # the page's staff credits on a masthead or page-label line (责任编辑：X　美编：Y / 校对 X)
-STAFF_WORDS = r"(?:责任编辑|本版编辑|本版责编|责编|编辑|美编|美术编辑|版式|版式设计|组版|排版|校对|审读|值班主任|值班总编|图片编辑)"
+STAFF_WORDS = (
+    r"(?:责任编辑|本版编辑|本版责编|责编|编辑|美编|美术编辑|版式|版式设计|组版|排版|校对|审读"
+    r"|值班主任|值班总编|图片编辑)"
+)
 MASTHEAD_STAFF = _re(rf"{STAFF_WORDS}\s*[:：]?\s*[{CJK}·]{{2,4}}(?=$|\s|[|｜/、,，])")
 MASTHEAD_DATE = _re(
     r"(?P<year>\d{4})\s*年\s*(?P<month>\d{1,2})\s*月(?:\s*(?P<day>\d{1,2})\s*日)?"
@@ -181,7 +190,7 @@ AGENCY_BRACKET = _re(rf"^(?:{AGENCY[: AGENCY.rindex('(?:')]})\s*(?P<bracket>[(�
 # page chrome and metadata of a web page copy: never text, never a title
 META_KEYS = (
     r"(?:来源|发布时间|发布日期|发布者|时间|日期|作者|浏览次数|浏览量|阅读次数|阅读量|点击数|点击量|访问量|字号|编辑"
-    r")"
+    r"|文字|图片|摄影|视频|审核|责编|统筹|策划)"
 )
 META_TWO_KEYS = _re(rf"{META_KEYS}\s*[:：].*{META_KEYS}\s*[:：]")
 META_START = _re(
@@ -216,6 +225,12 @@ APP_CHROME = _re(
     r"|喜欢此内容的人还喜欢|视频小程序|轻点两下取消(?:赞|在看))$".replace("{CJK}", CJK)
 )
 APP_CHROME_MAX = 80
+# the line over a news account's article: 原创 [author] account date time 发表于 place; the account is
+# the publisher
+APP_HEADER = _re(
+    rf"^(?:原创\s+)?(?:\S{{2,12}}\s+)?(?P<account>[{CJK}·]{{2,16}})\s+"
+    r"(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})(?:\s+\d{1,2}:\d{2})?(?P<place>\s*发表于\S{2,8})?$"
+)
 # a news account's call to share it, closing its text (转发扩散，让更多街坊邻居看到！/ 欢迎转发)
 SHARE_PROMPT = _re(
     r"^(?:欢迎|请|记得|快|赶紧)?(?:转发|扩散|点赞|分享给|点击关注|长按关注|扫码关注|关注我们|欢迎关注|点个在看|点亮在看"
@@ -228,6 +243,10 @@ PRINT_RUN = _re(r"^[(（]?\s*共印\s*\d+\s*份\s*[)）]?$")
 EDITOR_LINE = _re(
     rf"^[(（【\[]\s*[{CJK}]{{0,8}}?(?:责任编辑|编辑|审核|校对|编审|终审|值班编辑)\s*[:：]?\s*[^()（）【】\[\]。]{{1,30}}[)）】\]]$"
     r"|^(?:责任编辑|本版责编|责\s*编|编\s*辑|审\s*核|校\s*对|一\s*审|二\s*审|三\s*审|终\s*审|总监制|监\s*制)\s*[:：].{0,30}$"
+)
+# the author line of a page under its headline (作者：本报记者 岑安然): its byline
+AUTHOR_LINE = _re(
+    rf"^(?:作者|撰稿)\s*[:：]\s*(?P<names>(?:本报|特约|实习)?(?:记者|通讯员)?\s*{NAME}(?:[\s、,，]+{NAME}){{0,4}})$"
 )
 # the source a web page names (来源：XX区融媒体中心): the publisher of a column whose pages all name it
 META_SOURCE = _re(rf"(?:^|\s)(?:来源|稿件来源|信息来源|文章来源)\s*[:：]\s*(?P<source>[{CJK}（）()·]{{2,30}})(?=\s|$)")
@@ -255,7 +274,8 @@ SECTION_LINE = _re(
 # a page label printed over a page's reports (第2版　要闻 / 第4版 综合 / A3版 民生): page chrome that
 # ends the report before it and names the section of those after it, never a headline
 PAGE_LABEL = _re(
-    rf"^(?:第\s*[\d一二三四五六七八九十]{{1,3}}\s*版|[A-Z]\d{{1,2}}\s*版?)(?:\s*[:：·|｜]?\s*(?P<name>[{CJK}“”\"·]{{1,16}}))?"
+    rf"^[【\[]?(?:第\s*[A-Z]?[\d一二三四五六七八九十]{{1,3}}\s*版|[A-Z]\d{{1,2}}\s*版?|0\d\s*版)[】\]]?"
+    rf"(?:\s*[:：·|｜]?\s*(?P<name>[{CJK}“”\"·]{{1,16}}))?"
     # the page's staff credits printed on the same line (第1版 要闻　　责任编辑：X　美编：Y)
     rf"(?:\s*[|｜]?\s*{STAFF_WORDS}\s*[:：]\s*[{CJK}·]{{2,4}}(?:[\s、]+[{CJK}·]{{2,4}})?)*\s*$"
 )
@@ -315,7 +335,7 @@ def _sign_date(text: str) -> str | None:
     return f"{year:04d}-{month:02d}-{day:02d}" if 1 <= month <= 12 and 1 <= day <= 31 else ""
 
 
-ITEM_LINE = re.compile(r"^[●○◆◇▲■□]\s*(?P<body>.+)$")
+ITEM_LINE = re.compile(r"^[●○◆◇▲■□★☆◎◉►]\s*(?P<body>.+)$")
 # a report printed with its headline at the start of its first line: 【标题】正文… (a digest of
 # 政务信息, an item ◆【标题】…) or, for an item, ▲标题。正文…
 BRACKET_HEAD = _re(r"^[【\[](?P<head>[^【】\[\]。；;！？!?]{5,40})[】\]]\s*(?P<text>\S.{14,})$")
@@ -388,6 +408,7 @@ HTML_OPEN_TAGS = re.compile(
 HTML_CLOSE_TAGS = re.compile(
     r"(?:\s*<(?:/(?:p|div|span|font|strong|b|h[1-6]|section|center|td|th|tr|li|article)|br\s*/?)\s*>)+$", re.I
 )
+INLINE_TAG = re.compile(r"</(?:span|font|strong|b)\b", re.I)  # closes text inside a line, not the line
 # the blank entities a web page indents its paragraphs with (&nbsp;&nbsp; / &emsp;)
 BLANK_ENTITIES = ("&nbsp;", "&ensp;", "&emsp;", "&#160;", "&#12288;", "&#xa0;", "&#xA0;")
 # a Markdown heading (## 标题), a line in bold (**标题**), a quoted line (> 编者按：…)
@@ -400,7 +421,12 @@ IMAGE_LINE = re.compile(
     re.I,
 )
 # a web page's label for its headline (标题：XX街道举办…): the headline
-TITLE_LABEL = _re(r"^(?:标题|题目|文章标题|新闻标题)\s*[:：]\s*(?P<text>\S.{3,60})$")
+# (an e-paper's fields: 引题：… / 【主标题】… / 副题：…, a sub-headline then printed as ——…)
+TITLE_LABEL = _re(
+    r"^(?:[【\[](?P<b>标题|题目|主标题|引题|肩题|眉题|副题|副标题|子标题)[】\]]\s*[:：]?"
+    r"|(?P<c>标题|题目|文章标题|新闻标题|主标题|引题|肩题|眉题|副题|副标题|子标题)\s*[:：])\s*(?P<text>\S.{1,60})$"
+)
+SUB_LABELS = _re(r"副题|副标题|子标题")
 ORG_SUFFIX = _re(r"(?:办|局|委|处|部|站|所|队|院|科|室|组|会|社|中心|街道|社区|公司)$")
 # 旧小区 (of 老旧小区), 城东社区: words that end like a district but never name one
 NOT_DISTRICT_ENDINGS = ("小区", "社区", "园区", "景区", "辖区", "片区", "校区", "厂区", "院区", "营区", "库区", "矿区")
@@ -457,6 +483,7 @@ class _Block:
     head: str = ""  # item: the headline printed on the item's line (◆【标题】正文… / ▲标题。正文…)
     jump: str = ""  # "in": the report goes on here from another page (上接第1版); "out": it breaks off (下转第2版)
     links: bool = False  # meta: the heading of a list of links to other items (往期推荐)
+    numbered: bool = False  # head: a numbered heading (一、… / （一）…) heading a report of its own
 
 
 @dataclass
@@ -471,6 +498,7 @@ class _Draft:
     sealed: bool = False  # ended by a separator line or an editor note: text after it is another report
     meta_date: str = ""  # from a 发布时间 line
     notice: bool = False  # under a notice's headline (任免名单 / 公告 / 公示 …)
+    numbered: bool = False  # headed by a numbered heading (一、…) of a text whose reports are numbered
 
 
 def _clean(line: str) -> str:
@@ -491,8 +519,8 @@ def _unmark(clean: str) -> str:
         if clean.endswith(">") and (m := HTML_CLOSE_TAGS.search(clean)):
             clean = clean[: m.start()]
         clean = html.unescape(clean)
-    elif clean.endswith(">") and clean[-2:-1] != "-" and (m := HTML_CLOSE_TAGS.search(clean)):
-        clean = clean[: m.start()]
+    elif clean.endswith(">") and (m := HTML_CLOSE_TAGS.search(clean)) and not INLINE_TAG.search(m.group(0)):
+        clean = clean[: m.start()]  # …</p> closing a paragraph opened on an earlier line
     clean = clean.strip()
     if not clean:
         return clean
@@ -504,8 +532,10 @@ def _unmark(clean: str) -> str:
         clean = m.group("text").strip()
     if IMAGE_LINE.match(clean):
         return ""
-    if (m := TITLE_LABEL.match(clean)) is not None:
+    if clean[0] in "【[标標题題主引肩眉副子" and (m := TITLE_LABEL.match(clean)) is not None:
         clean = m.group("text").strip()
+        if SUB_LABELS.fullmatch(m.group("b") or m.group("c")) and not SUBTITLE_DASH.match(clean):
+            clean = "——" + clean
     return clean
 
 
@@ -736,6 +766,8 @@ def _looks_cut(a: _Run, b: str, full: float | None = None, ragged: bool = False)
         # `b` reads as a headline (short, no sentence in it): never glue it to the paragraph before,
         # even when that paragraph stops without punctuation (text continued on another page)
         return False
+    if a.core_end in ":：" and SUBHEAD_LINE.match(b[:PREFIX]):
+        return False  # a lead-in (…有关事项公告如下：) over the first point of its list (一、…)
     if a.parts[-1][-1] in SOFT_PUNCT:
         return True
     if a.terminal and INNER_TERMINAL.search(b):
@@ -1062,6 +1094,10 @@ def _running_header_masthead(line: str) -> _Masthead | None:
 def _read_masthead(paras: list[tuple[str, str]]) -> tuple[_Masthead, int]:
     if paras and (header := _running_header_masthead(paras[0][0])):
         return header, 1
+    first = paras[0][0] if paras else ""
+    if first.startswith("原创") or "发表于" in first:
+        if (app := APP_HEADER.match(first)) and (first.startswith("原创") or app.group("place")):
+            return _Masthead(publisher=app.group("account"), year=app["year"], month=app["month"], day=app["day"]), 1
     m = _Masthead()
     i = 0
     if len(paras) > 1 and _masthead_fields(paras[1][0]) is not None:
@@ -1083,7 +1119,19 @@ def _read_masthead(paras: list[tuple[str, str]]) -> tuple[_Masthead, int]:
             i += 1
             continue
         g = _masthead_fields(line)
+        if g is None and i == 0 and not m.publisher:
+            # the paper's name on the line of its date and issue (麓湖日报  2024年9月12日  第6321期)
+            name, _, rest = line.partition(" ")
+            named = PAPER_NAME.match(name) and not NOT_PAPER_ENDINGS.search(name)
+            if named and (g := _masthead_fields(rest.strip())) is not None and {"year", "issue"} & set(g):
+                m.publisher = name
+            else:
+                g = None
         if g is None:
+            edition = MASTHEAD_EDITION.match(line)
+            rest = line[edition.end() :].strip() if edition else ""
+            if rest and len(rest) <= PAGE_LABEL_MAX and PAGE_LABEL.match(rest):
+                paras[i] = (rest, paras[i][1])  # 今日4版　第1版：要闻: the first page's label under the masthead
             break
         if "org" in g and not m.org:
             m.org = g["org"]
@@ -1204,6 +1252,10 @@ def _classify(paras: list[tuple[str, str]], masthead: _Masthead) -> list[_Block]
         num = NUMBERED_ITEM.match(text[:PREFIX])
         if num and len(text) - num.start("body") > 15 and INNER_PUNCT.search(text):
             body = text[num.start("body") :]
+            if body[0] in "【[" and (inline := _line_head(body, False)):
+                # 1.【标题】正文…: a numbered report with its headline on its line
+                blocks.append(_Block("item", inline[1], raw, head=inline[0], jump=_jump(raw)))
+                continue
             by = _trailing_byline(body)
             blocks.append(
                 _Block(
@@ -1256,7 +1308,7 @@ def _mark_signatures(blocks: list[_Block]) -> None:
 
 
 def _is_heading(text: str) -> bool:
-    if len(text) > 60 or (_ends_terminal(text) and not text.startswith("“")):
+    if len(text) > 60 or (_ends_terminal(text) and not text.startswith("“") and not _exclaimed(text)):
         return False
     if (text.endswith(("：", ":")) and len(text) >= 12) or NOTICE_TEXT_LINE.match(text):
         # a sentence leading into what follows (…会议于3月20日决定：), a notice's 任命： / 特此公告
@@ -1266,12 +1318,27 @@ def _is_heading(text: str) -> bool:
     return text.count("。") == 0
 
 
+# an app's headline ending with a ！ or a ？ (我区新增3所公办幼儿园！/ 口袋公园来了？): short, no sentence
+# or clause before its mark
+EXCLAIMED_MAX = 30
+
+
+def _exclaimed(text: str) -> bool:
+    return len(text) <= EXCLAIMED_MAX and text[-1] in "！？!?" and not INNER_PUNCT.search(text)
+
+
 def _main_title(heads: list[str]) -> tuple[str, tuple[str, ...]]:
     """Pick the headline proper from a heading group; the rest are over/sub-headlines."""
 
     def plain(h: str) -> bool:
-        # a slogan over the headline has commas or spaced parallel phrases (关爱"一老" 托起"夕阳红")
-        return not re.search(r"[，,]", h) and not re.search(r"[^\s] +[^\s]", h) and not h.startswith(("“", '"'))
+        # a slogan over the headline has commas or spaced parallel phrases (关爱"一老" 托起"夕阳红"); a
+        # note in brackets under it ((2024年9月11日…会议通过) / (按姓氏笔画排序)) is never the headline
+        return (
+            not re.search(r"[，,]", h)
+            and not re.search(r"[^\s] +[^\s]", h)
+            and not h.startswith(("“", '"'))
+            and not (h[0] in "(（" and h[-1] in ")）")
+        )
 
     if len(heads) > 1:
         # ——subtitle under the headline: the headline is the line just above the first one
@@ -1291,6 +1358,10 @@ def _main_title(heads: list[str]) -> tuple[str, tuple[str, ...]]:
     return main, tuple(h for h in heads if h is not main)
 
 
+# a feature's headline naming whom or where it is about before a colon (劳动模范范守义：锅炉旁的“金牌医生”
+# / 石岭乡：小香菇撑起致富伞): a report of its own after a finished report's paragraphs, not a sub-heading
+PROFILE_TITLE = _re(rf"^[{CJK}·]{{2,12}}[:：][^，,。；;：:！？!?]{{6,30}}$")
+PROFILE_AFTER = 3
 SUBTITLE_DASH = re.compile(r"^\s*(?:——|—|--|－－)")
 # what a headline stating the news does (召开 / 举行 / 调研 …), which a slogan over it seldom does
 NEWS_VERB = _re(
@@ -1354,8 +1425,12 @@ def _segment(blocks: list[_Block]) -> list[_Draft]:
     pending_series = False
     pending_date = ""
     pending_paras: list[Paragraph] = []  # an editor's note or captions printed before their report
+    # a text whose reports open with no agency dateline (本报讯 / XX融媒体中心讯): a digest, a column,
+    # an app's pages, where a headline after a finished report opens the next one
+    undated = not any(b.kind == "body" and AGENCY_START.match(b.text[:60]) for b in blocks)
     jumped: _Draft | None = None  # the last report that breaks off to go on on another page (下转第2版)
     links = False  # in a list of links to other items (往期推荐): headlines with no text are no reports
+    top_level = ""  # the kind of number (一、 / （一）) heading the reports themselves, not their sections
     i = 0
 
     def open_draft(heads: list[str], section: str, teaser: bool = False, series: bool = False) -> _Draft:
@@ -1468,12 +1543,18 @@ def _segment(blocks: list[_Block]) -> list[_Draft]:
                 continue
             b = _Block("body", b.text, b.raw)
         if b.kind == "subhead":
-            if cur is not None and not cur.sealed and not cur.teaser and cur.paras:
+            level = _subhead_level(b.text)
+            inside = cur is not None and not cur.sealed and not cur.teaser and bool(cur.paras)
+            if cur is not None and inside and not pending_section and level != top_level:
                 cur.paras.append(Paragraph(b.text, b.raw))
                 cur.closed = False
                 i += 1
                 continue
-            b = blocks[i] = _Block("head", b.text, b.raw)
+            if not inside or pending_section:
+                # 一、区政府召开常务会议 opening the text (or a section): the reports are numbered, and
+                # each number of that kind heads a report of its own
+                top_level = level
+            b = blocks[i] = _Block("head", b.text, b.raw, numbered=True)
         if b.kind == "byline":
             if cur is not None and not cur.byline:
                 cur.byline = b.text
@@ -1535,6 +1616,7 @@ def _segment(blocks: list[_Block]) -> list[_Draft]:
             starts_new = (
                 notice
                 or numbered
+                or group[0].numbered
                 or cur is None
                 or cur.closed
                 or bool(pending_section)
@@ -1542,6 +1624,8 @@ def _segment(blocks: list[_Block]) -> list[_Draft]:
                 or bool(ARTICLE_START.match(nxt.text) and not BACK_REFERENCE.match(nxt.text))
                 or not cur.paras
                 or cur.series
+                or (len(heads) == 1 and len(cur.paras) >= PROFILE_AFTER and PROFILE_TITLE.match(heads[0]) is not None)
+                or (undated and len(heads) == 1 and _next_headline(cur, heads[0]))
             )
             if starts_new:
                 series = pending_series or (cur is not None and cur.series and not pending_section)
@@ -1550,6 +1634,7 @@ def _segment(blocks: list[_Block]) -> list[_Draft]:
                     section = pending_section or item_section
                 cur = open_draft(heads, section, series=series)
                 cur.notice = notice
+                cur.numbered = group[0].numbered
                 pending_section = ""
                 pending_series = False
                 if not numbered:
@@ -1558,6 +1643,8 @@ def _segment(blocks: list[_Block]) -> list[_Draft]:
                 for m in between:
                     if m.kind == "byline":
                         cur.byline = f"{cur.byline} {m.text}".strip()
+                    elif m.kind == "meta" and (author := AUTHOR_LINE.match(m.text)):
+                        cur.byline = f"{cur.byline} {author.group('names')}".strip()  # 作者：本报记者 X
                     elif m.date and not own_date:
                         cur.meta_date, own_date = m.date, True
                 i = j
@@ -1594,6 +1681,30 @@ def _segment(blocks: list[_Block]) -> list[_Draft]:
     return [d for d in drafts if d.paras]
 
 
+def _subhead_level(text: str) -> str:
+    """The kind of number of a numbered heading: 一、 / （一） / 第一部分."""
+    return "（" if text[0] in "(（" else "部分" if text[0] == "第" else "、"
+
+
+def _next_headline(cur: _Draft, head: str) -> bool:
+    """Whether the one-line heading `head` after the paragraphs of `cur` is the next report's
+    headline (not a sub-heading of `cur`): `cur` has ended a sentence after two paragraphs at least,
+    and the heading is no notice's list or lead-in."""
+    return (
+        len(cur.paras) >= 2
+        and not cur.notice
+        and not cur.series
+        and NEXT_HEADLINE_MIN <= len(head) <= TITLE_MAX
+        and _ends_terminal(cur.paras[-1].text)
+        and not _ends_terminal(head)
+        and not head.endswith(("：", ":"))
+        and SUBHEAD_LINE.match(head) is None
+    )
+
+
+NEXT_HEADLINE_MIN = 6
+# the date printed after a headline (区里召开防汛会议　2024-09-12 / …（2024年9月12日）)
+TITLE_DATE = re.compile(r"\s+[(（\[]?\d{4}\s*[-./年]\s*\d{1,2}\s*[-./月]\s*\d{1,2}\s*日?[)）\]]?$")
 # a paragraph opening with a date (or 近日 / 日前): a new report when it follows a finished one
 DATED_OPENER = _re(r"^(?:(?:\d{4}年)?\d{1,2}月(?:\d{1,2}日|上旬|中旬|下旬|初|底|以来|份以来)|近日|日前|近期)")
 # a headline-less short news item (a page or section of briefs, one paragraph each)
@@ -1705,6 +1816,10 @@ def parse_bulletin(raw: RawBulletin) -> Bulletin:
             title, subs = _main_title(d.heads)
             if num := NUMBERED_ITEM.match(title[:PREFIX]):
                 title = title[num.start("body") :]  # 3. 城关镇完成年度征兵体检: the number is no title
+            if (dated := TITLE_DATE.search(title)) and dated.start() >= NEXT_HEADLINE_MIN:
+                title = title[: dated.start()]  # 区里召开防汛会议　2024-09-12: a list's headline and date
+            if d.numbered and (num := SUBHEAD_LINE.match(title)) and len(title) > num.end():
+                title = title[num.end() :].strip()  # 二、我区启动冬季农村公路集中养护
         else:
             title, subs = _body_title(lead), ()
         dateline, date = ("", "") if d.teaser else _article_date(lead)

@@ -59,7 +59,7 @@ _KIND_PATTERNS = [
         "num",
         re.compile(
             r"多少|(?<!哪)几[个天名人次项期家所条岁年位万亿元%户座场批轮台辆棵株间栋套部本篇份张亩吨]|第几|排名|比例|百分之"
-            r"|多大|多长|多高|几成"
+            r"|多大|多长|多高|几成|多远|多久"
         ),
     ),
     ("where", re.compile(r"哪里|在哪|什么地方|何地|地点|哪儿|什么场所|哪个地方")),
@@ -129,13 +129,14 @@ def _action(norm: str, analyzer: Analyzer) -> str:
             and not re.search("[谁哪]", w)
         )
 
-    m = re.search(r"谁\s*(?:来|负责|去|亲自|出面)?", norm)
+    m = re.search(r"(?:谁|哪些人|哪几位|哪几个人|哪位领导|哪些领导|什么人)\s*(?:来|负责|去|亲自|出面)?", norm)
     if m and m.end() < len(norm):
         k = word_at(m.end())
         if k >= 0 and spans[k][2] in ACTION_PREPOSITIONS:  # 谁对整改提了要求: past 对 and its object
             k = next((j for j in range(k + 2, min(k + 4, len(spans))) if ok(spans[j][2])), -1)
         if k >= 0 and ok(spans[k][2]):
-            return spans[k][2]
+            w = spans[k][2]
+            return w[:-1] if len(w) > 1 and w[-1] in "着了过" else w  # 陪着 -> 陪 (陪同 is printed)
     m = re.search(r"了?的(?:是谁|领导是谁|人是谁)", norm) or re.search(r"了?.{0,6}的(?:是谁|领导是谁)", norm)
     if m and m.start() > 0:
         k = word_at(m.start() - 1)

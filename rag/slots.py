@@ -31,6 +31,7 @@ from .lexicon import (
     QUANTITY,
     QUANTITY_RANGE,
     REMOVED,
+    UNIT_ENDINGS,
     appointed,
     asked_classes,
     is_person_name,
@@ -399,17 +400,38 @@ def _best(
         rank = dict(zip([id(c) for c in cands], ranked.values(), strict=True))
     else:
         rank = {id(c): c.binding for c in cands}
-    cands = [c for c in cands if c.binding >= min_binding and (accept is None or accept(c))]
+    fitting = [c for c in cands if accept is None or accept(c)]
+    cands = [c for c in fitting if c.binding >= min_binding]
     if not cands:
         return None
     best = max(cands, key=lambda c: (rank[id(c)], -c.start))
     if info.kind == "who" and PLURAL.search(normalize(info.text)):
         # 哪些领导 / 哪几位: every person bound as well as the best one, in the order printed
-        many = sorted((c for c in cands if c.binding >= best.binding - 0.1), key=lambda c: c.start)
+        many = sorted(
+            (
+                c
+                for c in fitting
+                if c.binding >= max(best.binding - 0.1, min_binding)
+                or (c.end <= best.start and names_run(sentence, c.end, best.start))
+            ),
+            key=lambda c: c.start,
+        )  # every person bound as well, and those listed with the best one (甲，乙、丙陪同)
         if len(many) > 1:
             text = "、".join(dict.fromkeys(c.text for c in many))
             return Candidate(text, many[0].start, many[-1].end, best.binding, "who")
     return best
+
+
+def names_run(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] holds only titled people, the units they work for and separators, as
+    between the names of a list (副区长甲，区工信局局长乙、街道党工委书记丙)."""
+    between = text[start:end]
+    for t in titled_names(between):
+        between = between.replace(t.text, "|")
+    return all(
+        not piece or (len(piece) <= 10 and piece.endswith(UNIT_ENDINGS))
+        for piece in re.split(r"[|、，,和及与以]+", between)
+    )
 
 
 def _close_of(span: str) -> tuple[str, str] | None:
@@ -440,4 +462,4 @@ def _near(sentence: str, c: Candidate, forms: Sequence[str], reach: int = 1) -> 
     return _credit(forms, normalize(sentence[lo:hi])) > 0
 
 
-__all__ = ["Candidate", "best_candidate", "binding", "clauses", "event_words", "org_candidates"]
+__all__ = ["Candidate", "best_candidate", "binding", "clauses", "event_words", "names_run", "org_candidates"]

@@ -18,6 +18,7 @@ refitted on all the tuning drafts and written to rag/data/answerability.json wit
 from __future__ import annotations
 
 import json
+import os
 import random
 import sys
 from collections.abc import Callable, Sequence
@@ -37,7 +38,7 @@ from rag.config import Settings  # noqa: E402
 from rag.evaluate import read_jsonl  # noqa: E402
 from rag.service import QA  # noqa: E402
 
-WRONG_COST = 5.0
+WRONG_COST = float(os.environ.get("WRONG_COST", "5"))
 DEV = REPO.parent / "shared" / "eval" / "dev.jsonl"
 Row = tuple[dict[str, Any], Features, int]
 
