@@ -1095,9 +1095,9 @@ def _read_masthead(paras: list[tuple[str, str]]) -> tuple[_Masthead, int]:
     if paras and (header := _running_header_masthead(paras[0][0])):
         return header, 1
     first = paras[0][0] if paras else ""
-    if first.startswith("原创") or "发表于" in first:
-        if (app := APP_HEADER.match(first)) and (first.startswith("原创") or app.group("place")):
-            return _Masthead(publisher=app.group("account"), year=app["year"], month=app["month"], day=app["day"]), 1
+    app = APP_HEADER.match(first) if first.startswith("原创") or "发表于" in first else None
+    if app and (first.startswith("原创") or app.group("place")):
+        return _Masthead(publisher=app.group("account"), year=app["year"], month=app["month"], day=app["day"]), 1
     m = _Masthead()
     i = 0
     if len(paras) > 1 and _masthead_fields(paras[1][0]) is not None:

@@ -606,3 +606,266 @@ def test_ocr_scan_text_reads_without_stray_spaces() -> None:
 def test_ocr_scan_masthead() -> None:
     b = _parse_data("ocr_scan.txt")
     assert (b.publisher, b.issue_date, b.district) == ("石湾区报", "2025-04-18", "石湾区")
+
+
+# --- more kinds of layouts (tests/data/layouts/kinds): invented files, the gold written by hand ----
+# each article: its title (None: no headline printed), how its first paragraph starts, and where
+# given its section, date and reporters
+
+KINDS = LAYOUTS / "kinds"
+KIND_GOLD: dict[str, dict[str, Any]] = {
+    # an e-paper's text export: 第01版：要闻 page labels, an over-headline (引题) over the headline and a
+    # ——sub-headline under it, photo captions between paragraphs, the page's 本版责编 line, and a
+    # report that breaks off (下转第2版) and goes on after the next page's label (上接第1版)
+    "epaper_kickers.txt": {
+        "masthead": ("枫桥区报", "枫桥区", "2024-09-12", "第36期（总第1208期）"),
+        "articles": [
+            ("枫桥区三季度重大项目集中开工", "本报讯（记者 罗晓川 通讯员", {"section": "要闻", "date": "09-10"}),
+            ("枫桥区新建12个社区嵌入式服务站点", "本报讯（记者 安若溪）日前", {"reporters": ["安若溪"]}),
+            ("白鹭镇举办首届稻田音乐节", "本报讯（通讯员 顾宛如）9月", {"section": "综合", "date": "09-07"}),
+            ("枫桥区开展秋季校园食品安全检查", "本报讯（记者 罗晓川）9月9", {"date": "09-09"}),
+            ("区交警大队在38所学校周边设立“护学岗”", "本报讯（通讯员 麦子涵）开学", {"section": "民生"}),
+        ],
+    },
+    # a news app's Markdown export: ## and ** headlines, ![图片](…) images, 来源：X | date lines,
+    # 编辑/审核 and 一审/二审/三审 credits, 阅读原文 / 往期推荐 with its links / 点击蓝字 关注我们
+    "app_markdown.txt": {
+        "masthead": ("今日松溪", "松溪县", "2024-09-12", ""),
+        "articles": [
+            ("松溪县召开秋季森林防火工作部署会", "9月11日下午，松溪县召开秋", {"date": "09-11"}),
+            ("杉坪乡“共享菜园”让闲置地变身“幸福园”", "近日，杉坪乡将村庄周边的闲置", {"date": "2024-09-11"}),
+            ("松溪县2024年秋季征兵体检工作启动", "9月9日，松溪县2024年秋", {"date": "09-09"}),
+        ],
+    },
+    # a portal's pages copied with their HTML: <p> tags, &nbsp; indents, 标题：… lines, 字号：大 中 小,
+    # 责任编辑 closers, 【打印】【关闭】, ———— rules between pages and the site's 版权所有 footer
+    "portal_html.txt": {
+        "masthead": ("", "岚湾区", "", ""),
+        "articles": [
+            ("石岭街道举办“邻里节”系列活动", "9月8日，石岭街道在文体广场", {"date": "09-08"}),
+            ("岚湾区启动老旧电梯更新改造工程", "近日，岚湾区启动2024年老", {"date": "2024-09-09"}),
+            ("岚湾区2024年上半年经济运行情况", "上半年，岚湾区实现地区生产总", {"date": "2024-09-06"}),
+            ("关于2024年秋季学期义务教育阶段学校招生的公告", "根据市教育局有关规定", {"date": "2024-09-02"}),
+        ],
+    },
+    # a weekly 政务信息 digest: two offices 编 on the masthead line, an 编者按 over the items, headlines
+    # printed on the item's line (◆【标题】正文… / ▲标题。正文…), the distribution list 报：… 送：… 发：…
+    "govinfo_digest.txt": {
+        "masthead": ("政务信息", "桐屿县", "2024-09-13", "第19期"),
+        "articles": [
+            ("县发改局“三张清单”推动项目落地", "【编者按】今年以来", {}),
+            ("岭下镇探索“土地托管”助农增收", "岭下镇引导农户将承包地托管给", {}),
+            ("县卫健局开展“健康送下乡”巡回义诊", "8月以来，县卫健局组织县级医", {}),
+            ("县人社局举办秋季专场招聘会", "9月6日，县人社局在县人力资", {"date": "09-06"}),
+        ],
+    },
+    # news account pages copied from a phone and a site: 原创 … 发表于 lines (the account and date of
+    # the first one are the masthead), 收录于合集, the account's
+    # buttons (预览时标签不可点 / 微信扫一扫 / 写留言), 客户端…讯 and 本网讯 datelines, 文字：X 图片：Y credits,
+    # a 稿件来源： label whose value is on the next line, 分享： and 友情链接：
+    "wechat_export.txt": {
+        "masthead": ("梅岭发布", "梅岭区", "2024-09-12", ""),
+        "articles": [
+            ("梅岭区召开重点项目“百日攻坚”推进会", "新梅岭客户端9月12日讯（记", {"reporters": ["卓雅琪"]}),
+            ("梅岭区首家“老年助餐点”在桂花社区开张", "本网讯 9月10日，梅岭区首", {"date": "09-10"}),
+            ("梅岭区举办2024年秋季“人才夜市”", "9月8日晚，梅岭区2024年", {"date": "09-08"}),
+        ],
+    },
+    # a daily with its name, date and issue on one line, the first page's label after the edition
+    # (今日4版　第1版：要闻), a notice's headline over a note in brackets, and features whose headlines
+    # name their subject before a colon after a finished report
+    "daily_profiles.txt": {
+        "masthead": ("桂塘日报", "桂塘区", "2024-10-10", "第2218期"),
+        "articles": [
+            ("区十七届人大常委会举行第十九次会议", "本报讯（记者 齐望舒）10月9日", {"section": "要闻"}),
+            ("桂塘区人民代表大会常务委员会任免名单", "任命温景行为桂塘区财政局局长", {}),
+            ("区政府召开秋冬季安全生产工作会议", "本报讯（记者 齐望舒）10月8日", {"date": "10-08"}),
+            ("乡村医生卢春芽：守护山村三十年", "清晨七点，卢春芽", {}),
+            ("返乡青年欧阳帆：把山货卖到全国", "在云岭镇电商服务中心", {}),
+        ],
+    },
+    # a statistics office's digest: reports with no dateline, one after another, a table's rows
+    # (no punctuation) inside the first; a headline after a finished report opens the next one
+    "stats_digest.txt": {
+        "masthead": ("洪岭统计信息", "洪岭区", "2024-09-20", "2024年第8期"),
+        "articles": [
+            ("1—8月全区经济运行情况", "今年以来，全区上下坚持", {}),
+            ("全区人口变动情况", "据抽样调查推算", {}),
+        ],
+    },
+    # a speech: its title, the date in brackets and the speaker under it, numbered sections
+    # (一、… / （一）…) that are all one article
+    "speech.txt": {
+        "masthead": ("", "", "", ""),
+        "articles": [("在全区经济工作会议上的讲话", "同志们：", {})],
+    },
+    # an e-paper's fields exported with their labels (引题： / 主标题： / 副题： / 作者：), pages labelled
+    # 第A01版：要闻 and 【第A02版】综合
+    "epaper_fields.txt": {
+        "masthead": ("汀州日报", "汀州区", "2024-11-06", "第5120期"),
+        "articles": [
+            ("汀州区前三季度完成固定资产投资156亿元", "本报讯 日前", {"section": "要闻", "reporters": ["岑安然"]}),
+            ("汀州区举办首届“非遗市集”", "本报讯 11月3日", {"date": "11-03", "reporters": ["芮知秋"]}),
+            ("区市场监管局开展冬季食品安全检查", "本报讯 11月4日起", {"section": "综合", "reporters": ["鲍子衿"]}),
+        ],
+    },
+    # a digest whose reports are numbered 一、二、三、 (each number a report, not a section of one)
+    "numbered_digest.txt": {
+        "masthead": ("政务要情", "沅溪区", "2024-10-25", "第42期"),
+        "articles": [
+            ("区政府召开第十八次常务会议", "10月23日，区长凌致远", {"date": "10-23"}),
+            ("我区启动冬季农村公路集中养护", "近日，区交通运输局", {}),
+            ("区医保局推进医保服务下沉", "今年以来，区医保局", {}),
+        ],
+    },
+}
+KIND_NAMES = sorted(KIND_GOLD)
+# page chrome, credits and markup that are never a report's text or title
+KIND_CHROME = re.compile(
+    r"<p>|&nbsp;|</p>|^#|\*\*|!\[|https?://|来源[:：]|编辑[:：]|审核[:：]|[一二三]审|责编|字号|打印|关闭|版权所有|阅读原文|往期推荐"
+    r"|蓝字|报[:：]|送[:：]|发[:：]|共印|预览时|扫一扫|滑动看|写留言|原创|收录于|位置[:：]|分享[:：]|友情链接|文字[:：]|下转|上接"
+    r"|作者[:：]|标题[:：]|引题|副题"
+)
+
+
+@pytest.fixture(scope="module")
+def kinds() -> dict[str, Bulletin]:
+    return {name: parse_bulletin(read_bulletin(KINDS / name)) for name in KIND_NAMES}
+
+
+def test_the_kinds_gold_covers_every_file() -> None:
+    assert sorted(p.name for p in KINDS.glob("*.txt")) == KIND_NAMES
+
+
+@pytest.mark.parametrize("name", KIND_NAMES)
+def test_kinds_masthead(kinds: dict[str, Bulletin], name: str) -> None:
+    b = kinds[name]
+    assert (b.publisher, b.district, b.issue_date, b.issue_no) == KIND_GOLD[name]["masthead"]
+
+
+@pytest.mark.parametrize("name", KIND_NAMES)
+def test_kinds_every_article_with_its_title(kinds: dict[str, Bulletin], name: str) -> None:
+    arts, gold = kinds[name].articles, KIND_GOLD[name]["articles"]
+    assert [a.title for a in arts] == [t for t, _, _ in gold]
+    for a, (title, starts, more) in zip(arts, gold, strict=True):
+        assert not a.title_from_body and a.title == title
+        assert a.paragraphs[0].text.startswith(starts), (title, a.paragraphs[0].text[:30])
+        for key, want in more.items():
+            assert (list(got) if isinstance(got := getattr(a, key), tuple) else got) == want, (title, key)
+
+
+@pytest.mark.parametrize("name", KIND_NAMES)
+def test_kinds_no_chrome_or_markup_in_text_or_titles(kinds: dict[str, Bulletin], name: str) -> None:
+    for a in kinds[name].articles:
+        for text in (a.title, *(p.text for p in a.paragraphs)):
+            assert not KIND_CHROME.search(text), (a.title, text)
+
+
+@pytest.mark.parametrize("name", KIND_NAMES)
+def test_kinds_no_passage_starts_with_a_dateline_byline_or_source(kinds: dict[str, Bulletin], name: str) -> None:
+    for p in chunk_bulletin(kinds[name]):
+        if p.article_index >= 0:
+            assert not NOT_A_SENTENCE_START.match(p.text), p.text[:40]
+
+
+def test_a_report_broken_off_goes_on_after_the_next_page_label(kinds: dict[str, Bulletin]) -> None:
+    first = kinds["epaper_kickers.txt"].articles[0]
+    texts = [p.text for p in first.paragraphs]
+    assert texts[-1].startswith("仪式结束后") and texts[-2].endswith("早见效。")
+    assert "下转第2版" in first.paragraphs[-2].raw  # the printed line keeps its marker
+    assert first.subtitles == ("聚力项目建设 冲刺全年目标", "——总投资48.6亿元，涉及先进制造、城市更新等领域")
+    assert any(t.startswith("图为集中开工仪式现场") for t in texts)
+    assert not any("本版责编" in p.text for a in kinds["epaper_kickers.txt"].articles for p in a.paragraphs)
+
+
+def test_headlines_on_the_items_line_lose_their_marks(kinds: dict[str, Bulletin]) -> None:
+    arts = kinds["govinfo_digest.txt"].articles
+    assert arts[1].paragraphs[0].raw.startswith("◆【岭下镇")  # printed as it was
+    assert [p.text[:6] for p in arts[0].paragraphs] == ["【编者按】今", "今年以来，县"]
+    b = parse_text(
+        "政务信息\n第3期\n\n▲区长主持召开常务会议。会议研究了秋冬季安全生产工作，部署下一步重点任务。\n\n"
+        "▲9月14日，沙埠镇举办农民丰收节，吸引游客1.5万人次。活动现场签约12个项目。\n"
+    )
+    assert heads(b) == ["区长主持召开常务会议", None]
+
+
+def test_markup_is_read_as_the_page_shows_it(kinds: dict[str, Bulletin]) -> None:
+    portal = kinds["portal_html.txt"].articles
+    assert portal[0].paragraphs[0].raw.startswith("9月8日")  # no <p>&nbsp; in what is shown
+    b = parse_text(
+        "## 区里召开防汛会议\n\n![图片](https://x.cn/a.jpg)\n\n7月2日，区里召开防汛会议，部署防汛工作。<b>粗</b>\n"
+    )
+    assert heads(b) == ["区里召开防汛会议"]
+    assert [p.text for p in b.articles[0].paragraphs] == ["7月2日，区里召开防汛会议，部署防汛工作。<b>粗</b>"]
+
+
+def test_links_to_other_items_are_no_reports(kinds: dict[str, Bulletin]) -> None:
+    last = kinds["app_markdown.txt"].articles[-1]
+    assert [p.text[:7] for p in last.paragraphs] == ["9月9日，松溪", "体检工作将持续"]
+
+
+def test_a_note_in_brackets_under_a_notice_headline_is_no_headline(kinds: dict[str, Bulletin]) -> None:
+    notice = kinds["daily_profiles.txt"].articles[1]
+    assert notice.subtitles == ("（2024年10月9日桂塘区第十七届人民代表大会常务委员会第十九次会议通过）",)
+    assert [p.text[:4] for p in notice.paragraphs] == ["任命温景", "免去汤立"]
+
+
+def test_a_table_stays_in_its_report_and_sections_stay_in_a_speech(kinds: dict[str, Bulletin]) -> None:
+    first = [p.text for p in kinds["stats_digest.txt"].articles[0].paragraphs]
+    assert "固定资产投资 亿元 126.3 5.1" in first and first[-1].startswith("下阶段")
+    speech = kinds["speech.txt"].articles[0]
+    assert speech.subtitles == ("（2024年2月20日）", "区委书记 石岳川")
+    texts = [p.text for p in speech.paragraphs]
+    assert "（二）坚持改革创新" in texts and texts[-1].startswith("同志们，让我们")
+
+
+def test_labelled_e_paper_fields_make_the_heading_group(kinds: dict[str, Bulletin]) -> None:
+    first = kinds["epaper_fields.txt"].articles[0]
+    assert first.subtitles == ("坚持项目为王 狠抓投资落地", "——同比增长6.4%，高于全市平均水平1.1个百分点")
+
+
+@pytest.mark.parametrize("label", ["第A01版：要闻", "A01版 要闻", "01版：要闻", "【第1版】要闻", "第01版:要闻"])
+def test_page_labels_in_the_forms_e_papers_print_them(label: str) -> None:
+    b = parse_text(
+        f"澄川报\n2024年3月1日\n第12期\n\n{label}\n\n区里召开防汛会议\n\n"
+        "本报讯 2月28日，区里召开防汛会议，部署今年防汛工作。\n"
+    )
+    assert heads(b) == ["区里召开防汛会议"] and b.articles[0].section == "要闻"
+
+
+def test_app_headlines_ending_with_an_exclamation_or_a_question() -> None:
+    b = parse_text(
+        "我区新增3所公办幼儿园！\n\n9月1日，我区3所新建公办幼儿园开园，新增学位810个。\n\n"
+        "家门口的“口袋公园”来了？\n\n近日，城东街道建成口袋公园5个，居民在家门口就能休闲健身。\n"
+    )
+    assert heads(b) == ["我区新增3所公办幼儿园！", "家门口的“口袋公园”来了？"]
+
+
+def test_the_date_after_a_listed_headline_is_no_part_of_the_title() -> None:
+    b = parse_text(
+        "区里召开防汛会议　2024-09-12\n\n7月2日，区里召开防汛会议，部署防汛工作。会议要求各部门加强值守。\n\n"
+        "区里新增3所学校　2024-09-10\n\n9月1日，区里新增3所学校投入使用，新增学位2400个。\n"
+    )
+    assert heads(b) == ["区里召开防汛会议", "区里新增3所学校"]
+
+
+def test_numbered_and_starred_items_with_their_headline_on_their_line() -> None:
+    b = parse_text(
+        "工作动态\n第5期\n\n1.【城东街道开展消防演练】9月10日，城东街道组织辖区企业开展消防应急演练，200余人参加。\n\n"
+        "2.【城西社区举办邻里节】9月12日，城西社区举办第三届邻里节，吸引居民800余人参与。\n\n"
+        "★区税务局开展“便民办税春风行动”。近日，区税务局推出12项便民办税措施，进一步压缩办税时间。\n"
+    )
+    assert heads(b) == ["城东街道开展消防演练", "城西社区举办邻里节", "区税务局开展“便民办税春风行动”"]
+    assert [a.paragraphs[0].text[:5] for a in b.articles] == ["9月10日", "9月12日", "近日，区税"]
+
+
+def test_a_notice_lead_in_and_its_numbered_points_are_paragraphs(kinds: dict[str, Bulletin]) -> None:
+    notice = kinds["portal_html.txt"].articles[-1]
+    assert [p.text[:4] for p in notice.paragraphs] == [
+        "根据市教",
+        "一、招生",
+        "二、报名",
+        "特此公告",
+        "岚湾区教",
+        "2024",
+    ]
