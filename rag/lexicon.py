@@ -756,14 +756,20 @@ _THING_CHAR = rf"(?:(?![的是在把那这哪个该了和与及让给由从对�
 NAMED_THING = re.compile(rf"{_THING_CHAR}{{2,10}}?(?:{_THING_ENDINGS})")
 
 
+# a unit inside a named institution (人民医院卒中中心, 实验小学科创工作室): printed or not, it is what the
+# question is about, whatever else of the institution the passage prints
+SUB_UNIT = re.compile(rf"(?:{_THING_ENDINGS})([{H}]{{2,6}}?(?:中心|门诊|病区|工作室|实验室|服务站))")
+
+
 def named_things(question: str) -> list[str]:
     """Named institutions and works a question asks about, without a leading district
-    (澄湾区中医医院 -> 中医医院)."""
+    (澄湾区中医医院 -> 中医医院), and the units inside them it names (卒中中心)."""
     out = []
     for m in NAMED_THING.finditer(question):
         name = re.sub(rf"^(?:[{H}]{{2}}(?:区|县|市))?[区县市]?", "", m.group(0))
         if len(re.sub(rf"(?:{_THING_ENDINGS})$", "", name)) >= 2:
             out.append(name)
+    out += [m.group(1) for m in SUB_UNIT.finditer(question) if m.group(1) not in out]
     return out
 
 

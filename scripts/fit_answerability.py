@@ -12,7 +12,8 @@ Only deciders that keep answering the dev questions whose drafts are right are c
 is kept unless another kind's cross-validated cost is at least 10 % lower; the chosen kind is
 refitted on all the tuning drafts and written to rag/data/answerability.json with its figures.
 
-    .venv/bin/python scripts/fit_answerability.py
+    .venv/bin/python scripts/fit_answerability.py            # ask the tune questions, fit, write
+    .venv/bin/python scripts/fit_answerability.py --cached   # refit on the drafts of the last run
 """
 
 from __future__ import annotations
@@ -129,8 +130,22 @@ def cross_validate(rows: list[Row], choose: Callable[[Sequence[Row]], Decider]) 
     return total
 
 
+def cached_collect(use_cache: bool) -> tuple[list[Row], int]:
+    """The tune rows, asked afresh (and saved) or read from the last run's save (to try decisions
+    without asking every question again; the save is stale once the answering code changes)."""
+    path = WORK / "fit_rows.json"
+    if use_cache and path.exists():
+        data = json.loads(path.read_text(encoding="utf-8"))
+        rows = [(q, Features(*[f[n] for n in FEATURES]), y) for q, f, y in data["rows"]]
+        return rows, data["questions"]
+    rows, n = collect("tune")
+    saved = {"questions": n, "rows": [(q, f.as_dict(), y) for q, f, y in rows]}
+    path.write_text(json.dumps(saved, ensure_ascii=False), encoding="utf-8")
+    return rows, n
+
+
 def main() -> int:
-    rows, n_questions = collect("tune")
+    rows, n_questions = cached_collect("--cached" in sys.argv[1:])
     choosers = {"rule": best_rule, "logistic": best_logistic, "both": best_both}
     cv = {k: cross_validate(rows, c) for k, c in choosers.items()}
     # the rule unless another is clearly cheaper: with ~120 labelled drafts a few floors generalise
