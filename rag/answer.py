@@ -29,6 +29,8 @@ from .answerability import Decider, Features, load_model
 from .chunk import split_sentences
 from .index import Index
 from .lexicon import (
+    AGGREGATE,
+    AGGREGATE_ASKED,
     ANAPHOR,
     APPOINTED,
     DATE_PHRASE,
@@ -41,13 +43,15 @@ from .lexicon import (
     NEWLY_APPOINTED,
     ORDINAL,
     PERIODS,
+    PERSON_ACT_PRINTED,
+    PERSON_ACTS,
     PLURAL,
     QUANTITY,
     QUOTED_TERM,
     SIDE_ASKED,
     SIDE_MARKS,
     TITLE_ALT,
-    contrast_clash,
+    contrast_clash_at,
     is_person_name,
     office_of,
     office_printed,
@@ -306,7 +310,11 @@ def _fits_what_was_asked(info: QuestionInfo, sentence: str, c: Candidate) -> boo
         # 农村居民的收入: not the figure of the 城镇居民 clause beside it
         spans = clauses(sentence)
         i = next((k for k, (a, b) in enumerate(spans) if a <= c.start < b), 0)
-        if contrast_clash(q, normalize(to_simplified(sentence[spans[max(i - 1, 0)][0] : spans[i][1]]))):
+        own = normalize(to_simplified(sentence[spans[i][0] : spans[i][1]]))
+        before = normalize(to_simplified(sentence[spans[max(i - 1, 0)][0] : spans[i][0]]))
+        if contrast_clash_at(q, own, before):
+            return False
+        if _aggregate_of(info, before + own):
             return False
     if info.kind == "who" and NEWLY_APPOINTED.search(q) and not APPOINTED.search(to_simplified(sentence)):
         return False
@@ -322,6 +330,33 @@ def _fits_what_was_asked(info: QuestionInfo, sentence: str, c: Candidate) -> boo
         if not re.search(SIDE_MARKS[side.group(1)], to_simplified(part)):
             return False
     return True
+
+
+def _aggregate_of(info: QuestionInfo, clause: str) -> bool:
+    """Whether the figure's clause sums a list the asked thing is one item of (汽车零部件、智能装备、
+    新材料三大主导产业合计完成产值…) while the question asks for that one thing alone."""
+    if AGGREGATE_ASKED.search(normalize(info.text)) or not AGGREGATE.search(clause):
+        return False
+    return any(
+        re.search(rf"{re.escape(normalize(w))}[、和及与]|[、和及与]{re.escape(normalize(w))}", clause)
+        for w in (*info.words, *info.entities, *(g[0] for g in info.groups))
+        if len(w) >= 2
+    )
+
+
+def _person_acts(info: QuestionInfo, sentence: str) -> bool:
+    """For "X提了哪些要求" / "X致辞讲了什么": whether the sentence prints X (or 他/她 for X) doing an act,
+    not only attending (县人大常委会主任X…出席会议 answers nothing about what X said)."""
+    q = normalize(info.text)
+    if not info.persons or not PERSON_ACTS.search(q):
+        return True
+    text = normalize(to_simplified(sentence))
+    for p in info.persons:
+        for m in re.finditer(re.escape(p), text):
+            stop = re.compile(r"[，,；;。]").search(text, m.end())
+            if PERSON_ACT_PRINTED.search(text[m.end() : stop.start() if stop else len(text)]):
+                return True
+    return bool(re.match(r"[他她](?:指出|强调|要求|表示|说|提出|认为|希望)", text))
 
 
 def _listed_before(sentence: str, end: int, forms: Sequence[str]) -> bool:
@@ -495,7 +530,15 @@ def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSet
         # 叫什么 / 什么书: a sentence printing a quoted or titled term; 哪些 / 哪几: a sentence that
         # lists several things; the best such sentence on the topic, or none
         shaped = next(
-            (x for x in scored[:10] if x.score >= best.score - 0.5 and x.topical and shape.search(x.sentence)), None
+            (
+                x
+                for x in scored[:10]
+                if x.score >= best.score - 0.5
+                and x.topical
+                and shape.search(x.sentence)
+                and _person_acts(info, x.sentence)
+            ),
+            None,
         )
         typed = True
         if shaped is not None:
@@ -509,11 +552,13 @@ def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSet
         for x in scored[:10]:
             if x.score < best.score - 0.3:
                 break
-            if x.topical and _adds(info, x.sentence):
+            if x.topical and _adds(info, x.sentence) and _person_acts(info, x.sentence):
                 lead = x
                 if x is not best:
                     chosen = [x, *[y for y in chosen if y is not x][: s.max_sentences - 1]]
                 break
+        if not _person_acts(info, lead.sentence):
+            typed = True  # X提了哪些要求, and no sentence has X say anything: a draft, not an answer
         first = f"{lead.sentence} [{lead.ref}]"
     if not first:
         first = f"{best.sentence} [{best.ref}]"

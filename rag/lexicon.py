@@ -667,6 +667,18 @@ CONTRASTS: tuple[tuple[tuple[str, ...], ...], ...] = (
     (("男性", "男子"), ("女性", "女子")),
     (("公办",), ("民办",)),
     (("小学",), ("初中",), ("高中",)),
+    (("水稻", "稻谷"), ("玉米",), ("大豆",), ("小麦",), ("油菜",), ("薯类", "马铃薯", "红薯", "甘薯"), ("花生",)),
+    (("城镇新增就业",), ("农村劳动力转移",)),
+)
+# a figure for several things at once (汽车零部件、智能装备、新材料三大主导产业合计完成产值…): not the
+# figure of any one of them
+AGGREGATE = re.compile(r"合计|共计|总计|累计|[两三四五六七八九十]大|[两三四五六七八九十]个(?:产业|行业|项目|领域)")
+AGGREGATE_ASKED = re.compile(r"合计|共计|总计|一共|总共|加起来|累计|[两三四五六七八九十]大")
+# a person's act that a question may ask the content of (X提了哪些要求, X致辞讲了什么): the answer must
+# print that person doing it, not only attending
+PERSON_ACTS = re.compile(r"要求|讲话|致辞|讲了|说了|指出|强调|提出|部署|表示|发言|介绍|批示")
+PERSON_ACT_PRINTED = re.compile(
+    r"要求|讲话|致辞|指出|强调|提出|部署|表示|发言|介绍|批示|说|认为|希望|宣布|汇报|作了|作出"
 )
 
 
@@ -680,6 +692,18 @@ def contrast_clash(question: str, text: str) -> bool:
         if any(f in text for f in asked[0]):
             continue
         if any(f in text for k in kinds if k is not asked[0] for f in k):
+            return True
+    return False
+
+
+def contrast_clash_at(question: str, own: str, before: str) -> bool:
+    """`contrast_clash` for a figure's own clause, or (when its clause names no kind of a set) the
+    clause before it too (城镇居民人均可支配收入31260元，增长4.9%: the 4.9% is the 城镇 one)."""
+    for kinds in CONTRASTS:
+        if not any(f in question for k in kinds for f in k):
+            continue
+        names_kind = any(f in own for k in kinds for f in k)
+        if contrast_clash(question, own if names_kind else before + own):
             return True
     return False
 

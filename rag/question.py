@@ -326,6 +326,8 @@ def analyze_question(
     persons += [w for w in analyzer.user_words if is_person_name(w) and w in norm and w not in persons]
     # a name after a role the question gives (种粮大户谢满仓), though the index never learned it
     persons += [n for n in (m.group(1) for m in ROLE_NAME.finditer(norm)) if is_person_name(n) and n not in persons]
+    # a name after its title (县人大常委会主任钭永康), though the index never learned it
+    persons += [t.name for t in titled_names(norm) if is_person_name(t.name) and t.name not in persons]
     offices = [o for o in offices_in(norm) if not any(o != x and o in x for x in offices_in(norm))]
     predicate = _predicate(norm, analyzer, {*persons, *entities, district})
     action = _action(norm, analyzer) if kind == "who" else ""
