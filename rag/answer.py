@@ -41,6 +41,7 @@ from .lexicon import (
     NATIONAL,
     NATIONAL_PRINTED,
     NEWLY_APPOINTED,
+    ONLY_COUNTED,
     ORDINAL,
     PERIODS,
     PERSON_ACT_PRINTED,
@@ -51,6 +52,7 @@ from .lexicon import (
     SIDE_ASKED,
     SIDE_MARKS,
     TITLE_ALT,
+    contrast_clash,
     contrast_clash_at,
     is_person_name,
     office_of,
@@ -306,6 +308,8 @@ def _fits_what_was_asked(info: QuestionInfo, sentence: str, c: Candidate) -> boo
         forms = [normalize(f) for f in (info.action, *synonyms_of(info.action))]
         if not any(f in near for f in forms) and not _listed_before(sentence, c.end, forms):
             return False
+    if info.years and not any(y in sentence for y in info.years) and re.search(r"(?:19|20)\d\d年", sentence):
+        return False  # 2026年度的标准 is not answered by a sentence on 2025年度
     if info.kind == "num":
         # 农村居民的收入: not the figure of the 城镇居民 clause beside it
         spans = clauses(sentence)
@@ -327,7 +331,7 @@ def _fits_what_was_asked(info: QuestionInfo, sentence: str, c: Candidate) -> boo
             if k <= c.start < k + len(piece):
                 part = piece
             k += len(piece)
-        if not re.search(SIDE_MARKS[side.group(1)], to_simplified(part)):
+        if not re.search(SIDE_MARKS[side.group(1) or side.group(2)], to_simplified(part)):
             return False
     return True
 
@@ -342,6 +346,27 @@ def _aggregate_of(info: QuestionInfo, clause: str) -> bool:
         for w in (*info.words, *info.entities, *(g[0] for g in info.groups))
         if len(w) >= 2
     )
+
+
+def _sentence_fits(info: QuestionInfo, sentence: str) -> bool:
+    """Whether a sentence quoted as the answer to a 哪些 / 什么 question is about what was asked: the
+    person asked about doing something (not only attending), the kind asked (国家级, not 省级), the
+    year asked, and a list where one is asked for (not 等20个单位)."""
+    q = normalize(info.text)
+    text = normalize(to_simplified(sentence))
+    if not _person_acts(info, sentence) or contrast_clash(q, text):
+        return False
+    if info.years and not any(y in text for y in info.years) and re.search(r"(?:19|20)\d\d年", text):
+        return False  # 2026年度 is not answered by a sentence on 2025年度
+    asked_n = re.search(
+        r"(\d+|[三四五六七八九十]+)\s*(?:个|家|户|名|所|项|位|处|条)[\u4e00-\u9fff]{0,8}(?:是|都是|有|分别是)?(?:哪些|哪几)",
+        q,
+    )
+    if asked_n and text.count("、") < 2:
+        return False  # 15户家庭是哪几家: a sentence that lists them has several 、
+    counted = ONLY_COUNTED.search(text) if PLURAL.search(q) else None
+    # one example and a count (管委会等20个单位) is no list; 甲、乙、丙等 lists at least a few
+    return counted is None or "、" in text[max(0, counted.start() - 30) : counted.start()]
 
 
 def _person_acts(info: QuestionInfo, sentence: str) -> bool:
@@ -536,7 +561,7 @@ def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSet
                 if x.score >= best.score - 0.5
                 and x.topical
                 and shape.search(x.sentence)
-                and _person_acts(info, x.sentence)
+                and _sentence_fits(info, x.sentence)
             ),
             None,
         )
@@ -552,12 +577,12 @@ def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSet
         for x in scored[:10]:
             if x.score < best.score - 0.3:
                 break
-            if x.topical and _adds(info, x.sentence) and _person_acts(info, x.sentence):
+            if x.topical and _adds(info, x.sentence) and _sentence_fits(info, x.sentence):
                 lead = x
                 if x is not best:
                     chosen = [x, *[y for y in chosen if y is not x][: s.max_sentences - 1]]
                 break
-        if not _person_acts(info, lead.sentence):
+        if not _sentence_fits(info, lead.sentence):
             typed = True  # X提了哪些要求, and no sentence has X say anything: a draft, not an answer
         first = f"{lead.sentence} [{lead.ref}]"
     if not first:

@@ -150,6 +150,7 @@ def _rule(data: dict) -> Rule:
         bool(data["unbound_abstains"]),
         float(data.get("min_bound", 0.0)),
         float(data.get("min_known_coverage", 2.0)),
+        float(data.get("min_coverage_bound", 2.0)),
     )
 
 

@@ -390,7 +390,7 @@ LEAD_VERBS = frozenset(
     | {"宣布", "出席", "参加", "签署", "签约", "揭牌", "部署", "会见", "接见", "视察", "考察", "暗访", "夜查"}
 )
 # words between 谁 and the verb of a who-question that are not the verb (谁对整改提了要求: 对 整改)
-ACTION_PREPOSITIONS = frozenset({"对", "给", "向", "为", "跟", "同", "与", "和", "在", "替", "帮"})
+ACTION_PREPOSITIONS = frozenset({"对", "给", "向", "为", "跟", "同", "与", "和", "在", "替", "帮", "代表", "作为"})
 ACTION_FILLER = frozenset(
     {"了", "的", "过", "着", "又", "也", "都", "就", "还", "才", "最", "人", "事", "出来", "出面"}
 )
@@ -653,7 +653,6 @@ GENERIC = frozenset({"工作", "情况", "问题", "活动", "方面", "相关",
 PLURAL = re.compile(r"哪些|哪几|哪几位|有谁|都有谁|分别是谁")
 # a sentence that lists several things (哪些/哪几 questions want one): items with 、, or 一是…, ①…, （一）…
 ENUMERATED = re.compile(r"[\u4e00-\u9fff”》）)]、[\u4e00-\u9fff“《]|一是|首先|其一|[①②③]|（[一二三]）|\([1-3]\)")
-# 哪位区领导: whoever holds a district office; the words ask who, they are not looked for
 # Parallel kinds a figure is printed for, side by side (城镇居民…31260元，农村居民…17840元): a figure
 # whose clause names another kind of the set than the one asked, and not the one asked, is not the
 # answer. Each set lists its kinds, each kind with its written forms.
@@ -669,10 +668,16 @@ CONTRASTS: tuple[tuple[tuple[str, ...], ...], ...] = (
     (("小学",), ("初中",), ("高中",)),
     (("水稻", "稻谷"), ("玉米",), ("大豆",), ("小麦",), ("油菜",), ("薯类", "马铃薯", "红薯", "甘薯"), ("花生",)),
     (("城镇新增就业",), ("农村劳动力转移",)),
+    (("国家级", "全国", "国家"), ("省级", "全省"), ("市级", "全市")),
 )
 # a figure for several things at once (汽车零部件、智能装备、新材料三大主导产业合计完成产值…): not the
 # figure of any one of them
-AGGREGATE = re.compile(r"合计|共计|总计|累计|[两三四五六七八九十]大|[两三四五六七八九十]个(?:产业|行业|项目|领域)")
+AGGREGATE = re.compile(
+    r"合计|共计|总计|累计|[两三四五六七八九十]大|[两三四五六七八九十]个(?:产业|行业|项目|领域)"
+    r"|等(?:[\u4e00-\u9fff]{0,6})(?:人群|群体|产业|行业|领域|项目)"
+)
+# a count with an example in place of the list (澄湾经济开发区管委会等20个单位): no answer to 是哪些
+ONLY_COUNTED = re.compile(r"等\s*[\d一二三四五六七八九十两百]+\s*(?:个|家|户|名|所|项|人|位|处|支|座|村|条)")
 AGGREGATE_ASKED = re.compile(r"合计|共计|总计|一共|总共|加起来|累计|[两三四五六七八九十]大")
 # a person's act that a question may ask the content of (X提了哪些要求, X致辞讲了什么): the answer must
 # print that person doing it, not only attending
@@ -715,6 +720,7 @@ UNIT_ENDINGS = (*"局委办会院所处科部组队站镇乡村", "街道", "社
 LEAD_ACT = re.compile(
     r"提出(?:了)?(?:明确|具体|殷切)?要求|作出(?:了)?(?:具体|全面)?部署|作(?:了)?动员讲话|提出(?:了)?意见"
 )
+# 哪位区领导: whoever holds a district office; the words ask who, they are not looked for
 LEADERS = frozenset({"区领导", "县领导", "市领导", "镇领导", "区级领导", "县级领导", "领导", "区委领导"})
 # the period a figure is for: 上半年 is not 前三季度 (each with its written forms, from synonyms.txt)
 PERIODS = ("一季度", "二季度", "三季度", "四季度", "上半年", "下半年", "前三季度", "全年")
@@ -725,7 +731,10 @@ NATIONAL_PRINTED = re.compile(r"全国|国家")
 # "新任的…局长": only an appointment answers it
 NEWLY_APPOINTED = re.compile(r"新任|新上任|刚上任|新任命|刚任命|接任")
 # the side of an agreement asked about (企业那边是谁签的字): what the answer's clause must print
-SIDE_ASKED = re.compile(r"(企业|公司|厂家|学校|大学|高校|校方|医院|院方|银行|政府|区里|县里)(?:方|那边|一方|那方|这边)")
+SIDE_ASKED = re.compile(
+    r"(企业|公司|厂家|学校|大学|高校|校方|医院|院方|银行|政府|区里|县里)(?:方|那边|一方|那方|这边)"
+    r"|(?:代表|作为)(企业|公司|厂家|学校|医院|银行|政府)"
+)
 SIDE_MARKS = {
     "企业": r"公司|集团|企业|董事长|总经理|厂长|负责人",
     "公司": r"公司|集团|企业|董事长|总经理|负责人",
