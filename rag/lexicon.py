@@ -374,9 +374,24 @@ QUESTION_FILLER = frozenset(
         "方面",
         "情况",
         "问题",
+        # colloquial fillers of users' questions: they name nothing the answer must print
+        "以后",
+        "之后",
+        "这回",
+        "那回",
+        "那位",
+        "这位",
+        "的话",
+        "还要",
+        "碰到",
+        "有人",
+        "各家",
+        "上台",
+        "出来",
+        "两个",
+        "一次",
     ]
 )
-# two characters after 谁 that are no action (谁是…, 谁担任…)
 # words after 谁 (or before 的是谁) that are not an act the question asks the doer of: 是/当/任 ask a
 # role, and 评的是谁 / 表彰的是谁 ask who was chosen, not who chose
 NOT_ACTIONS = frozenset(
@@ -424,7 +439,7 @@ def date_grain(question: str) -> str:
 CN_DIGITS = "〇零一二三四五六七八九十两百千万"
 DATE_PHRASE = re.compile(
     r"(?:\d{4}年)?\d{1,2}月\d{1,2}(?:日|号)(?:[上下中]午|夜间|夜|晚上|晚|凌晨|早上)?"
-    r"|(?:\d{4}年)?\d{1,2}月(?:[上中下]旬|底|初|中旬|份)"
+    r"|(?:\d{4}年|今年|明年)?\d{1,2}月(?:[上中下]旬|底|初|中旬|份|末)"
     r"|\d{4}年\d{1,2}月"
     r"|\d{4}年(?:底|初|年底|上半年|下半年)?"
     r"|(?:今年|明年|年底前|年内|月底前|本月底|春节前|国庆前)"
@@ -648,7 +663,9 @@ def ordinals(text: str) -> list[Ordinal]:
 
 DATE_IN_Q = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(?:(\d{1,2})日)?")
 ISSUE_IN_Q = re.compile(r"第\s*(\d+)\s*期")
-WH_SLOT = re.compile(r"什么时候|什么时间|何时|哪一?天|几月几日|几号|哪一?年|多少|(?<!哪)几[个天名人次项家户座处]?")
+WH_SLOT = re.compile(
+    r"什么时候|啥时候|啥时|几时|什么时间|何时|哪一?天|几月几日|几号|哪一?年|多少|(?<!哪)几[个天名人次项家户座处]?"
+)
 GENERIC = frozenset({"工作", "情况", "问题", "活动", "方面", "相关", "有关"})
 PLURAL = re.compile(r"哪些|哪几|哪几位|有谁|都有谁|分别是谁")
 # a sentence that lists several things (哪些/哪几 questions want one): items with 、, or 一是…, ①…, （一）…
