@@ -66,7 +66,7 @@ from .lexicon import (
 from .models import Answer, Evidence, Hit, Passage
 from .question import QuestionInfo
 from .retrieve import Query
-from .slots import Candidate, best_candidate, clauses, event_words, names_run
+from .slots import Candidate, best_candidate, clauses, event_words, names_run, sibling_named
 
 NOT_FOUND = "公报中没有找到"
 NOT_PRINTED = "公报中没有写明"
@@ -286,7 +286,7 @@ def _periods(question: str) -> list[str]:
     return [p for p in found if not any(p != q and p in q for q in found)]
 
 
-def _fits_what_was_asked(info: QuestionInfo, sentence: str, c: Candidate) -> bool:
+def _fits_what_was_asked(info: QuestionInfo, sentence: str, c: Candidate, frame: str = "", passage: str = "") -> bool:
     """Whether a candidate is of what was asked: "谁主持" a name with 主持 beside it; "新任的…局长"
     an appointment; "企业那边是谁签的" a name whose part of the clause names the company; "全国劳模"
     a sentence that prints the national level."""
@@ -320,6 +320,15 @@ def _fits_what_was_asked(info: QuestionInfo, sentence: str, c: Candidate) -> boo
             return False
         if _aggregate_of(info, before + own):
             return False
+        hay = normalize(to_simplified(sentence))
+        if frame and any(
+            not any(normalize(f) in hay for f in forms) and sibling_named(hay, normalize(frame), forms)
+            for forms in event_words(info)
+        ):  # the headline lists 民生实事项目、老旧小区改造; the figure is the 民生实事项目's
+            return False
+        whole = normalize(to_simplified(f"{sentence} {frame} {passage}"))
+        if any(len(g[0]) >= 4 and not any(normalize(f) in whole for f in g) for g in info.groups):
+            return False  # 老旧小区改造的总投资: a figure of a passage that never names it
     if info.kind == "who" and NEWLY_APPOINTED.search(q) and not APPOINTED.search(to_simplified(sentence)):
         return False
     side = SIDE_ASKED.search(q)
@@ -515,7 +524,7 @@ def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSet
                 weight,
                 _frame(p),
                 s.min_binding,
-                accept=partial(_fits_what_was_asked, info, x.sentence),
+                accept=partial(_fits_what_was_asked, info, x.sentence, frame=_frame(p), passage=f"{p.title} {p.text}"),
             )
             if c is None:
                 continue

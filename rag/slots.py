@@ -347,7 +347,11 @@ def best_candidate(
     items = [
         f
         for f in event_words(info)
-        if _credit(f, hay) > 0 or not ctx or _credit(f, ctx) == 0 or normalize(f[0]) in named
+        if _credit(f, hay) > 0
+        or not ctx
+        or _credit(f, ctx) == 0
+        or normalize(f[0]) in named
+        or sibling_named(hay, ctx, f)
     ]
     if info.predicate and not any(info.predicate in f for f in event_words(info)):
         items.append((info.predicate, *synonyms_of(info.predicate)))  # 签了字: a word the question's cut split
@@ -422,6 +426,22 @@ def _best(
     return best
 
 
+def sibling_named(hay: str, ctx: str, forms: Sequence[str]) -> bool:
+    """Whether the frame prints the word as one of a list (研究部署民生实事项目、老旧小区改造等工作) and
+    the sentence names another of that list (民生实事项目…总投资4.76亿元): then the frame does not
+    stand for the sentence, which is about its sibling."""
+    for f in forms:
+        f = normalize(f)
+        for seg in re.split(r"[，,。；;：:]", ctx):
+            if f not in seg or "、" not in seg:
+                continue
+            for sib in re.split(r"[、和及与]", seg):
+                head = re.sub(r"等.*$", "", sib)[-4:]
+                if f not in sib and len(head) == 4 and re.fullmatch(r"[\u4e00-\u9fff]{4}", head) and head in hay:
+                    return True
+    return False
+
+
 def names_run(text: str, start: int, end: int) -> bool:
     """Whether text[start:end] holds only titled people, the units they work for and separators, as
     between the names of a list (副区长甲，区工信局局长乙、街道党工委书记丙)."""
@@ -462,4 +482,13 @@ def _near(sentence: str, c: Candidate, forms: Sequence[str], reach: int = 1) -> 
     return _credit(forms, normalize(sentence[lo:hi])) > 0
 
 
-__all__ = ["Candidate", "best_candidate", "binding", "clauses", "event_words", "names_run", "org_candidates"]
+__all__ = [
+    "Candidate",
+    "best_candidate",
+    "binding",
+    "clauses",
+    "event_words",
+    "names_run",
+    "org_candidates",
+    "sibling_named",
+]
