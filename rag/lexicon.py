@@ -390,6 +390,12 @@ QUESTION_FILLER = frozenset(
         "出来",
         "两个",
         "一次",
+        "最迟",
+        "最晚",
+        "之前",
+        "路上",
+        "下来",
+        "再交",
     ]
 )
 # words after 谁 (or before 的是谁) that are not an act the question asks the doer of: 是/当/任 ask a

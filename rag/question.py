@@ -24,6 +24,7 @@ from .lexicon import (
     LEADERS,
     NAMED_PLACE,
     NOT_ACTIONS,
+    ORDINAL,
     PERIODS,
     QUESTION_FILLER,
     ROLES,
@@ -293,6 +294,8 @@ def analyze_question(
             continue  # leftover characters jieba joined into a word nobody prints
         if w in STOPWORDS or w in QUESTION_FILLER or not re.search(r"[\w]", w) or (len(w) == 1 and not w.isdigit()):
             continue
+        if ORDINAL.fullmatch(w) or re.fullmatch(r"第[〇零一二三四五六七八九十百两\d]+", w):
+            continue  # 第八十七(次): an ordinal, checked as a qualifier in any written form (第87次)
         if district and (w in district or district in w):
             continue  # satisfied by the bulletin's metadata
         if any(w in c or c in w for c in covered):
