@@ -36,6 +36,8 @@ from .lexicon import (
     DATE_PHRASE,
     DISTRICT_NAME,
     ENUMERATED,
+    FORMER_ASKED,
+    FORMER_PRINTED,
     LEAD_ACT,
     NAME_ASKED,
     NATIONAL,
@@ -49,9 +51,11 @@ from .lexicon import (
     PLURAL,
     QUANTITY,
     QUOTED_TERM,
+    REASON_PRINTED,
     SIDE_ASKED,
     SIDE_MARKS,
     TITLE_ALT,
+    WHY_ASKED,
     contrast_clash,
     contrast_clash_at,
     is_person_name,
@@ -321,6 +325,12 @@ def _fits_what_was_asked(info: QuestionInfo, sentence: str, c: Candidate, frame:
         if _aggregate_of(info, before + own):
             return False
         hay = normalize(to_simplified(sentence))
+        if (
+            info.modifier
+            and not any(normalize(f) in hay for f in (info.modifier, *synonyms_of(info.modifier)))
+            and not ANAPHOR.match(hay)
+        ):
+            return False  # 餐饮收入: not the 可支配收入 of a sentence that never says 餐饮
         if frame and any(
             not any(normalize(f) in hay for f in forms) and sibling_named(hay, normalize(frame), forms)
             for forms in event_words(info)
@@ -361,10 +371,14 @@ def _sentence_fits(info: QuestionInfo, sentence: str) -> bool:
     """Whether a sentence quoted as the answer to a 哪些 / 什么 question is about what was asked: the
     person asked about doing something (not only attending), the kind asked (国家级, not 省级), the
     year asked, and a list where one is asked for (not 等20个单位)."""
-    q = normalize(info.text)
+    q = to_simplified(normalize(info.text))
     text = normalize(to_simplified(sentence))
     if not _person_acts(info, sentence) or contrast_clash(q, text):
         return False
+    if WHY_ASKED.search(q) and not REASON_PRINTED.search(text):
+        return False  # 为什么免去…: a sentence that only reports it gives no reason
+    if FORMER_ASKED.search(q) and info.persons and not _former_printed(info.persons, text):
+        return False  # X之前是做什么的: the sentence must print X's former post
     if info.years and not any(y in text for y in info.years) and re.search(r"(?:19|20)\d\d年", text):
         return False  # 2026年度 is not answered by a sentence on 2025年度
     asked_n = re.search(
@@ -376,6 +390,16 @@ def _sentence_fits(info: QuestionInfo, sentence: str) -> bool:
     counted = ONLY_COUNTED.search(text) if PLURAL.search(q) else None
     # one example and a count (管委会等20个单位) is no list; 甲、乙、丙等 lists at least a few
     return counted is None or "、" in text[max(0, counted.start() - 30) : counted.start()]
+
+
+def _former_printed(persons: Sequence[str], text: str) -> bool:
+    return any(
+        re.search(
+            rf"{re.escape(p)}.{{0,4}}(?:{FORMER_PRINTED})|(?:{FORMER_PRINTED}).{{0,12}}{re.escape(p)}|免去{re.escape(p)}",
+            text,
+        )
+        for p in persons
+    )
 
 
 def _person_acts(info: QuestionInfo, sentence: str) -> bool:

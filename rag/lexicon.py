@@ -577,6 +577,14 @@ _MEASURE_TO_CLASS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
+def is_measure(word: str) -> bool:
+    """Whether a word names a measured quantity (收入, 产值, 签约率, 案件), which another word can
+    narrow (餐饮收入), rather than an event or a verb (为期, 完工)."""
+    return bool(
+        re.search(r"[率额量值数]$|产$|面积|案件|收入|支出|投资|资金|经费|税收|工资|产量|亩产|人次", word)
+    ) and not re.fullmatch(r"多少|少数|无数|次数", word)
+
+
 def asked_classes(question: str) -> tuple[str, ...]:
     """The unit classes a quantity question can be answered with; () when any figure may do. The
     measure is read next to 多少/几 (…能报销多少 is no count of the 医院 named earlier)."""
@@ -692,6 +700,9 @@ CONTRASTS: tuple[tuple[tuple[str, ...], ...], ...] = (
     (("水稻", "稻谷"), ("玉米",), ("大豆",), ("小麦",), ("油菜",), ("薯类", "马铃薯", "红薯", "甘薯"), ("花生",)),
     (("城镇新增就业",), ("农村劳动力转移",)),
     (("国家级", "全国", "国家"), ("省级", "全省"), ("市级", "全市")),
+    (("民事",), ("刑事",), ("行政案件", "行政诉讼")),
+    (("农林牧渔业",), ("农业产值", "种植业"), ("林业",), ("牧业", "畜牧业"), ("渔业", "水产")),
+    (("已完成", "已经", "已"), ("计划", "预计", "力争", "目标")),
 )
 # a figure for several things at once (汽车零部件、智能装备、新材料三大主导产业合计完成产值…): not the
 # figure of any one of them
@@ -717,9 +728,15 @@ def contrast_clash(question: str, text: str) -> bool:
         asked = [k for k in kinds if any(f in question for f in k)]
         if len(asked) != 1:
             continue
-        if any(f in text for f in asked[0]):
+        others = [f for k in kinds if k is not asked[0] for f in k]
+        # 渔业 inside 农林牧渔业 is not 渔业 printed: blank out the other kinds' longer forms first
+        bare = text
+        for f in sorted(others, key=len, reverse=True):
+            if any(a in f for a in asked[0]):
+                bare = bare.replace(f, "|")
+        if any(f in bare for f in asked[0]):
             continue
-        if any(f in text for k in kinds if k is not asked[0] for f in k):
+        if any(f in text for f in others):
             return True
     return False
 
@@ -738,6 +755,12 @@ def contrast_clash_at(question: str, own: str, before: str) -> bool:
 
 # how the name of a unit a person works for ends (区工信局, 梧岗街道, 沧衡新能公司): printed before a title
 UNIT_ENDINGS = (*"局委办会院所处科部组队站镇乡村", "街道", "社区", "中心", "公司", "集团", "政府", "法院", "检察院")
+# a question that asks why: only a sentence giving a reason answers it
+WHY_ASKED = re.compile(r"为什么|为何|什么原因|啥原因|原因是什么|怎么回事")
+REASON_PRINTED = re.compile(r"因为|由于|原因|为了|受[^，。]{1,12}影响|因[^此而]|鉴于|主要是|得益于|所致|导致")
+# a question that asks someone's former post: only a sentence printing it (原任, 曾任, 免去X的…) answers
+FORMER_ASKED = re.compile(r"(?:之前|此前|原来|以前|过去|原先)(?:是|在|做|干|担任|任)")
+FORMER_PRINTED = r"原任|原|曾任|曾担任|此前任|此前担任|之前任"
 # what the person who led an event is said to do when no one is said to preside (对…提出要求,
 # 作出部署): the one a 谁主持 question may be answered with, hedged
 LEAD_ACT = re.compile(

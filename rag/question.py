@@ -32,6 +32,7 @@ from .lexicon import (
     YEAR,
     Ordinal,
     date_grain,
+    is_measure,
     is_person_name,
     named_things,
     office_suffix,
@@ -40,6 +41,7 @@ from .lexicon import (
     synonym_words,
     synonyms_of,
     titled_names,
+    unit_class,
 )
 
 KINDS = ("who", "when", "num", "where", "list", "what")
@@ -162,6 +164,35 @@ def _action(norm: str, analyzer: Analyzer) -> str:
     return ""
 
 
+def _modifier(
+    norm: str, analyzer: Analyzer, predicate: str, named: set[str], known: Callable[[str], bool] | None
+) -> str:
+    """The word that narrows the measure asked about, just before it (餐饮 in 餐饮收入是多少, 渔业 in
+    渔业产值): the figure answering must be printed with it. Only a word the bulletins use (能花的
+    收入 is a user's wording, not a kind of income)."""
+    if not predicate or not is_measure(predicate):
+        return ""
+    words = [w for w in analyzer.words(ASPECT.sub("", norm)) if w.strip()]
+    if predicate not in words:
+        return ""
+    k = words.index(predicate)
+    prev = words[k - 2] if k >= 2 and words[k - 1] == "的" else words[k - 1] if k >= 1 else ""
+    if (
+        len(prev) < 2
+        or not re.fullmatch(r"[\u4e00-\u9fff]+", prev)
+        or prev in STOPWORDS
+        or prev in QUESTION_FILLER
+        or prev in GENERIC
+        or any(prev in n or n in prev for n in named if n)
+        or any(prev in p or p in prev for p in PERIODS)
+        or DISTRICT_NAME.fullmatch(prev)
+        or re.search(r"[年月日天季度]$|今|去|明|全[区县市镇]|[区县市镇]里", prev)
+        or (known is not None and not known(prev))
+    ):
+        return ""
+    return prev
+
+
 def _predicate(norm: str, analyzer: Analyzer, named: set[str]) -> str:
     """The content word next to the question's slot (什么时候完工, 总投资是多少, 多少人出席): the
     word after it when there is one (after a figure's slot, the one after the measured noun), else
@@ -178,6 +209,7 @@ def _predicate(norm: str, analyzer: Analyzer, named: set[str]) -> str:
         pos = start + len(w) if start >= 0 else pos
         if (
             len(w) < 2
+            or unit_class(w)  # 多少亿元: the unit is how it is measured, not what
             or w in STOPWORDS
             or w in QUESTION_FILLER
             or w in GENERIC
@@ -220,6 +252,7 @@ class QuestionInfo:
     # whether the bulletins print the predicate (or a synonym) at all: an everyday verb no bulletin
     # uses (打算, 见面 in 跟选民见面) cannot stand beside any answer, so it binds nothing
     predicate_known: bool = True
+    modifier: str = ""  # the word narrowing the measure (餐饮 in 餐饮收入是多少): printed with the figure
 
     @property
     def who_mode(self) -> str:
@@ -336,6 +369,7 @@ def analyze_question(
     persons += [t.name for t in titled_names(norm) if is_person_name(t.name) and t.name not in persons]
     offices = [o for o in offices_in(norm) if not any(o != x and o in x for x in offices_in(norm))]
     predicate = _predicate(norm, analyzer, {*persons, *entities, district})
+    modifier = _modifier(norm, analyzer, predicate, {*persons, *entities, district}, known) if kind == "num" else ""
     action = _action(norm, analyzer) if kind == "who" else ""
     return QuestionInfo(
         text=text,
@@ -357,5 +391,6 @@ def analyze_question(
         entities=tuple(e for e in entities if not any(e != x and e in x for x in entities)),
         date_grain=date_grain(norm),
         predicate=predicate,
+        modifier=modifier,
         predicate_known=known is None or not predicate or any(known(f) for f in (predicate, *synonyms_of(predicate))),
     )
