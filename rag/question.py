@@ -9,7 +9,7 @@ evidence really covers the question or we should abstain.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .analyze import STOPWORDS, Analyzer, normalize
@@ -165,7 +165,12 @@ def _action(norm: str, analyzer: Analyzer) -> str:
 
 
 def _modifier(
-    norm: str, analyzer: Analyzer, predicate: str, named: set[str], known: Callable[[str], bool] | None
+    norm: str,
+    analyzer: Analyzer,
+    predicate: str,
+    named: set[str],
+    groups: Sequence[tuple[str, ...]],
+    known: Callable[[str], bool] | None,
 ) -> str:
     """The word that narrows the measure asked about, just before it (餐饮 in 餐饮收入是多少, 渔业 in
     渔业产值): the figure answering must be printed with it. Only a word the bulletins use (能花的
@@ -184,6 +189,7 @@ def _modifier(
         or prev in QUESTION_FILLER
         or prev in GENERIC
         or any(prev in n or n in prev for n in named if n)
+        or any(prev in f for g in groups for f in g)  # 人均可支配收入 is one word of the question
         or any(prev in p or p in prev for p in PERIODS)
         or DISTRICT_NAME.fullmatch(prev)
         or re.search(r"[年月日天季度]$|今|去|明|全[区县市镇]|[区县市镇]里", prev)
@@ -369,7 +375,9 @@ def analyze_question(
     persons += [t.name for t in titled_names(norm) if is_person_name(t.name) and t.name not in persons]
     offices = [o for o in offices_in(norm) if not any(o != x and o in x for x in offices_in(norm))]
     predicate = _predicate(norm, analyzer, {*persons, *entities, district})
-    modifier = _modifier(norm, analyzer, predicate, {*persons, *entities, district}, known) if kind == "num" else ""
+    modifier = (
+        _modifier(norm, analyzer, predicate, {*persons, *entities, district}, groups, known) if kind == "num" else ""
+    )
     action = _action(norm, analyzer) if kind == "who" else ""
     return QuestionInfo(
         text=text,

