@@ -1147,6 +1147,11 @@ def _read_masthead(paras: list[tuple[str, str]]) -> tuple[_Masthead, int]:
     return m, i
 
 
+# a paper named for a place (青塘报, 蘅溪日报, 澄岭融媒): the place's name before the paper word
+PAPER_STEM = re.compile(rf"([{CJK}]{{2}})(?:日报|报|融媒|新闻)")
+NOT_PAPER_STEMS = frozenset({"人民", "光明", "经济", "法制", "法治", "工人", "农民", "中国", "科技", "晚报", "都市"})
+
+
 def _district_ok(d: str) -> bool:
     d = to_simplified(d)
     return d not in NOT_DISTRICTS and d[-2:] not in NOT_DISTRICT_ENDINGS and d[1] not in "全我该本各此县市省届"
@@ -1161,10 +1166,26 @@ def _guess_district(names: list[str], text: str) -> str:
                 return to_simplified(d)
     counts = Counter(d for d in DISTRICT_IN_TEXT.findall(text) if _district_ok(d))
     counts = Counter({d: c for d, c in counts.items() if not d.endswith(("内六区", "城区"))})
-    if not counts:
-        return ""
-    best, n = counts.most_common(1)[0]
-    return to_simplified(best) if n >= 2 else ""
+    if counts:
+        best, n = counts.most_common(1)[0]
+        if n >= 2:
+            return to_simplified(best)
+    return _district_of_paper(names, text)
+
+
+def _district_of_paper(names: list[str], text: str) -> str:
+    """A paper named for its district without the suffix (青塘报, 蘅溪日报): the district is the
+    paper's stem, a 区 or a 县 as the text says 全区/我区/区委 or 全县/我县/县委 (twice at least,
+    and more often than the other)."""
+    for name in names:
+        m = PAPER_STEM.fullmatch(to_simplified(name).strip())
+        if not m or m.group(1) in NOT_PAPER_STEMS:
+            continue
+        qu = len(re.findall(r"全区|我区|区委|区政府|区人大", text))
+        xian = len(re.findall(r"全县|我县|县委|县政府|县人大", text))
+        if max(qu, xian) >= 2 and qu != xian:
+            return m.group(1) + ("区" if qu > xian else "县")
+    return ""
 
 
 def _classify(paras: list[tuple[str, str]], masthead: _Masthead) -> list[_Block]:

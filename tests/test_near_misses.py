@@ -7,6 +7,7 @@ real question next to it answered. One invented bulletin is added to a copy of t
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from conftest import BuiltIndex
@@ -153,3 +154,14 @@ def test_near_misses_are_refused(qingtang: QA, question: str) -> None:
 def test_another_districts_report_is_named_as_such(qingtang: QA) -> None:
     ans = qingtang.ask("青塘区安委会第三次全体会议是谁主持的？")
     assert "青塘区" in first_line(ans.text) and "其他区县" in first_line(ans.text), ans.text
+
+
+def test_a_paper_named_for_its_district_gives_the_district(tmp_path: Path) -> None:
+    from rag.ingest import read_bulletin
+    from rag.parse import parse_bulletin
+
+    path = tmp_path / "qingtang.txt"
+    path.write_text(QINGTANG, encoding="utf-8")
+    assert parse_bulletin(read_bulletin(path)).district == "青塘区"  # 青塘报, and the text says 全区
+    path.write_text(QINGTANG.replace("全区", "全县").replace("区委", "县委"), encoding="utf-8")
+    assert parse_bulletin(read_bulletin(path)).district == "青塘县"
