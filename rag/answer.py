@@ -325,10 +325,8 @@ def _fits_what_was_asked(info: QuestionInfo, sentence: str, c: Candidate, frame:
         if _aggregate_of(info, before + own):
             return False
         hay = normalize(to_simplified(sentence))
-        if (
-            info.modifier
-            and not any(normalize(f) in hay for f in (info.modifier, *synonyms_of(info.modifier)))
-            and not ANAPHOR.match(hay)
+        if not ANAPHOR.match(hay) and any(
+            not any(normalize(f) in hay for f in (m, *synonyms_of(m))) for m in info.modifiers
         ):
             return False  # 餐饮收入: not the 可支配收入 of a sentence that never says 餐饮
         if frame and any(

@@ -164,39 +164,50 @@ def _action(norm: str, analyzer: Analyzer) -> str:
     return ""
 
 
-def _modifier(
+def _modifiers(
     norm: str,
     analyzer: Analyzer,
     predicate: str,
     named: set[str],
     groups: Sequence[tuple[str, ...]],
     known: Callable[[str], bool] | None,
-) -> str:
-    """The word that narrows the measure asked about, just before it (餐饮 in 餐饮收入是多少, 渔业 in
-    渔业产值): the figure answering must be printed with it. Only a word the bulletins use (能花的
-    收入 is a user's wording, not a kind of income)."""
-    if not predicate or not is_measure(predicate):
-        return ""
+) -> tuple[str, ...]:
+    """The words that narrow the measure asked about, just before it (餐饮 in 餐饮收入是多少, 渔业 in
+    渔业产值增长了多少, 患者 and 家庭医生 in 慢性病患者的家庭医生签约率): the figure answering must be
+    printed with them. Only words the bulletins use (能花的收入 is a user's wording, not a kind of
+    income), at most two, read back from the measure to the first word that narrows nothing."""
     words = [w for w in analyzer.words(ASPECT.sub("", norm)) if w.strip()]
-    if predicate not in words:
-        return ""
+    if not predicate or predicate not in words:
+        return ()
     k = words.index(predicate)
-    prev = words[k - 2] if k >= 2 and words[k - 1] == "的" else words[k - 1] if k >= 1 else ""
-    if (
-        len(prev) < 2
-        or not re.fullmatch(r"[\u4e00-\u9fff]+", prev)
-        or prev in STOPWORDS
-        or prev in QUESTION_FILLER
-        or prev in GENERIC
-        or any(prev in n or n in prev for n in named if n)
-        or any(prev in f for g in groups for f in g)  # 人均可支配收入 is one word of the question
-        or any(prev in p or p in prev for p in PERIODS)
-        or DISTRICT_NAME.fullmatch(prev)
-        or re.search(r"[年月日天季度]$|今|去|明|全[区县市镇]|[区县市镇]里", prev)
-        or (known is not None and not known(prev))
-    ):
-        return ""
-    return prev
+    if not is_measure(predicate):  # 产值增长了多少: the measure is the word before the event
+        if k < 1 or not is_measure(words[k - 1]):
+            return ()
+        k -= 1
+    out: list[str] = []
+    j = k - 1
+    while j >= 0 and len(out) < 2:
+        prev = words[j]
+        if prev == "的":
+            j -= 1
+            continue
+        if (
+            len(prev) < 2
+            or not re.fullmatch(r"[\u4e00-\u9fff]+", prev)
+            or prev in STOPWORDS
+            or prev in QUESTION_FILLER
+            or prev in GENERIC
+            or any(prev in n or n in prev for n in named if n)
+            or any(prev in f for g in groups for f in g)  # 人均可支配收入 is one word of the question
+            or any(prev in p or p in prev for p in PERIODS)
+            or DISTRICT_NAME.fullmatch(prev)
+            or re.search(r"[年月日天季度]$|今|去|明|全[区县市镇]|[区县市镇]里", prev)
+            or (known is not None and not known(prev))
+        ):
+            break
+        out.append(prev)
+        j -= 1
+    return tuple(out)
 
 
 def _predicate(norm: str, analyzer: Analyzer, named: set[str]) -> str:
@@ -258,7 +269,7 @@ class QuestionInfo:
     # whether the bulletins print the predicate (or a synonym) at all: an everyday verb no bulletin
     # uses (打算, 见面 in 跟选民见面) cannot stand beside any answer, so it binds nothing
     predicate_known: bool = True
-    modifier: str = ""  # the word narrowing the measure (餐饮 in 餐饮收入是多少): printed with the figure
+    modifiers: tuple[str, ...] = ()  # the words narrowing the measure (餐饮 in 餐饮收入): printed with the figure
 
     @property
     def who_mode(self) -> str:
@@ -375,9 +386,8 @@ def analyze_question(
     persons += [t.name for t in titled_names(norm) if is_person_name(t.name) and t.name not in persons]
     offices = [o for o in offices_in(norm) if not any(o != x and o in x for x in offices_in(norm))]
     predicate = _predicate(norm, analyzer, {*persons, *entities, district})
-    modifier = (
-        _modifier(norm, analyzer, predicate, {*persons, *entities, district}, groups, known) if kind == "num" else ""
-    )
+    named = {*persons, *entities, district}
+    modifiers = _modifiers(norm, analyzer, predicate, named, groups, known) if kind == "num" else ()
     action = _action(norm, analyzer) if kind == "who" else ""
     return QuestionInfo(
         text=text,
@@ -399,6 +409,6 @@ def analyze_question(
         entities=tuple(e for e in entities if not any(e != x and e in x for x in entities)),
         date_grain=date_grain(norm),
         predicate=predicate,
-        modifier=modifier,
+        modifiers=modifiers,
         predicate_known=known is None or not predicate or any(known(f) for f in (predicate, *synonyms_of(predicate))),
     )

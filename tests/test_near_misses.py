@@ -100,12 +100,13 @@ def test_the_act_a_who_question_asks_is_a_whole_word(question: str, action: str)
 
 
 def test_the_word_narrowing_a_measure() -> None:
-    def modifier(q: str) -> str:
-        return analyze_question(q, Analyzer(), {}, set(), known=lambda w: w != "能花").modifier
+    def modifiers(q: str) -> tuple[str, ...]:
+        return analyze_question(q, Analyzer(), {}, set(), known=lambda w: w != "能花").modifiers
 
-    assert modifier("前三季度餐饮收入是多少亿元") == "餐饮"
-    assert modifier("农村老百姓人均能花的收入有多少") == ""  # a user's wording, printed nowhere
-    assert modifier("培训班为期多少天") == ""  # 为期 is no measure a word narrows
+    assert modifiers("前三季度餐饮收入是多少亿元") == ("餐饮",)
+    assert modifiers("渔业产值增长了多少") == ("渔业",)  # the measure before the event asked
+    assert modifiers("农村老百姓人均能花的收入有多少") == ()  # a user's wording, printed nowhere
+    assert modifiers("培训班为期多少天") == ()  # 为期 is no measure a word narrows
 
 
 # --- end to end, over the invented bulletin -----------------------------------------------------
