@@ -56,6 +56,7 @@ from .lexicon import (
     SIDE_MARKS,
     TITLE_ALT,
     WHY_ASKED,
+    asked_classes,
     contrast_clash,
     contrast_clash_at,
     is_person_name,
@@ -66,6 +67,7 @@ from .lexicon import (
     same_office,
     synonyms_of,
     titled_names,
+    unit_class,
 )
 from .models import Answer, Evidence, Hit, Passage
 from .question import QuestionInfo
@@ -322,6 +324,19 @@ def _fits_what_was_asked(info: QuestionInfo, sentence: str, c: Candidate, frame:
         before = normalize(to_simplified(sentence[spans[max(i - 1, 0)][0] : spans[i][0]]))
         if contrast_clash_at(q, own, before):
             return False
+        if info.predicate and info.predicate_known and not re.search(r"第几|排第|名次|排名", q):
+            # 计划种植中稻9.8万亩，目前已完成晚稻插秧14.2万亩 asked 插秧多少: the clause beside that
+            # prints the event with a figure of its own holds the answer, not this one
+            pred = [normalize(f) for f in (info.predicate, *synonyms_of(info.predicate))]
+            if not any(f in own for f in pred):
+                for k in (i - 1, i + 1):
+                    if 0 <= k < len(spans):
+                        side = normalize(to_simplified(sentence[spans[k][0] : spans[k][1]]))
+                        wanted = asked_classes(q)
+                        if any(f in side for f in pred) and any(
+                            unit_class(m.group("unit")) in wanted for m in QUANTITY.finditer(side)
+                        ):  # a figure of the kind asked (亩 for 亩), not a 个百分点 beside a 7.8%
+                            return False
         if _aggregate_of(info, before + own):
             return False
         hay = normalize(to_simplified(sentence))
