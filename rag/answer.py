@@ -331,10 +331,10 @@ def _fits_what_was_asked(info: QuestionInfo, sentence: str, c: Candidate, frame:
             if not any(f in own for f in pred):
                 for k in (i - 1, i + 1):
                     if 0 <= k < len(spans):
-                        side = normalize(to_simplified(sentence[spans[k][0] : spans[k][1]]))
+                        beside = normalize(to_simplified(sentence[spans[k][0] : spans[k][1]]))
                         wanted = asked_classes(q)
-                        if any(f in side for f in pred) and any(
-                            unit_class(m.group("unit")) in wanted for m in QUANTITY.finditer(side)
+                        if any(f in beside for f in pred) and any(
+                            unit_class(m.group("unit")) in wanted for m in QUANTITY.finditer(beside)
                         ):  # a figure of the kind asked (亩 for 亩), not a 个百分点 beside a 7.8%
                             return False
         if _aggregate_of(info, before + own):

@@ -12,12 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .lexicon import AFTER_NAME, SURNAMES, TITLE_ALT
+from .lexicon import AFTER_NAME, NAME, TITLE_ALT, is_person_name
 
 H = "\u4e00-\u9fff"
 PRONOUN = re.compile(r"他们|她们|他|她|此人|这位领导|这位同志|这位|该同志|其")
 ELLIPSIS = re.compile(rf"^(?:那|那么|那在)?\s*([{H}\d]{{2,10}}?)\s*(?:的)?呢\s*[?？]?$")
-TITLED = re.compile(rf"(?:{TITLE_ALT})([{H}]{{2,3}}?)(?=\s*\[|；|;|{AFTER_NAME})")
+TITLED = re.compile(rf"(?:{TITLE_ALT})({NAME}?)(?=\s*\[|；|;|{AFTER_NAME})")
 DISTRICT = re.compile(rf"[{H}]{{2}}区")
 DATE = re.compile(r"\d{1,2}月(?:\d{1,2}日)?")
 
@@ -27,7 +27,7 @@ def _person(text: str, names: Sequence[str] = ()) -> str:
     if m:
         return m.group(1)
     for n in names:
-        if 2 <= len(n) <= 3 and n[0] in SURNAMES and n in text:
+        if is_person_name(n) and n in text:
             return n
     return ""
 

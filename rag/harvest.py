@@ -19,14 +19,14 @@ from importlib import resources
 from pathlib import Path
 
 from .analyze import to_simplified
-from .lexicon import AFTER_NAME, APPOINTED, NOT_NAMES, REMOVED, ROLES, SURNAMES, TITLE_ALT, H, is_person_name
+from .lexicon import AFTER_NAME, APPOINTED, NAME, NOT_NAMES, REMOVED, ROLES, TITLE_ALT, H, is_person_name
 from .models import Bulletin
 
-NAME_AFTER_TITLE = re.compile(rf"(?:{TITLE_ALT}|{'|'.join(ROLES)})([{H}]{{2,3}}?)(?={AFTER_NAME})")
-LEADER_LIST = re.compile(rf"(?:区领导|市领导|领导)((?:[{H}]{{2,3}}、)+[{H}]{{2,3}})(?=等|陪同|参加|出席|，|,|。|分别)")
+NAME_AFTER_TITLE = re.compile(rf"(?:{TITLE_ALT}|{'|'.join(ROLES)})({NAME}?)(?={AFTER_NAME})")
+LEADER_LIST = re.compile(rf"(?:区领导|市领导|领导)((?:{NAME}?、)+{NAME}?)(?=等|陪同|参加|出席|，|,|。|分别)")
 # the entries of an award or 公示 list: a name after a label or a comma of the list, its unit in brackets
 # (最美网格员：孟佳怡（鹤鸣社区）、丁卫东（临江社区）)
-LISTED_NAME = re.compile(rf"(?<=[：:、])([{H}]{{2,3}})(?=[(（][^()（）]{{2,20}}[)）])")
+LISTED_NAME = re.compile(rf"(?<=[：:、])({NAME})(?=[(（][^()（）]{{2,20}}[)）])")
 QUOTED = re.compile(rf"[“《]([{H}A-Za-z0-9]{{2,10}})[”》]")
 PLACE = re.compile(rf"(?:在|到|来到|对|赴)([{H}]{{2,5}}?(?:项目|河|路|村|社区|街道|小区|水库|市场|游园|大厦|公园))")
 # the items of an enumeration closed by 等 (郑州CSD国际时尚商贸中心、花花牛项目(二期)、鑫苑名城等40个项目)
@@ -48,7 +48,7 @@ def user_words(bulletins: Iterable[Bulletin]) -> list[str]:
             found.update(to_simplified(r) for r in a.reporters)
         for _, text in _texts(b):
             for m in NAME_AFTER_TITLE.finditer(text):
-                if m.group(1)[0] in SURNAMES:
+                if is_person_name(m.group(1)):
                     found[m.group(1)] += 1
             for m in (*APPOINTED.finditer(text), *REMOVED.finditer(text)):  # 任免 lists: 覃雅雯为…局长
                 if is_person_name(m.group(1)):
@@ -57,7 +57,7 @@ def user_words(bulletins: Iterable[Bulletin]) -> list[str]:
                 if is_person_name(m.group(1)):
                     found[m.group(1)] += 1
             for m in LEADER_LIST.finditer(text):
-                found.update(n for n in m.group(1).split("、") if n[0] in SURNAMES)
+                found.update(n for n in m.group(1).split("、") if is_person_name(n))
             for m in QUOTED.finditer(text):
                 found[m.group(1)] += 1
             for m in ENUMERATION.finditer(text):

@@ -28,6 +28,15 @@ SURNAMES = frozenset(
     "奚酆傅湛狄贝茅邴糜隗钭蓟胥莘逄郦雍璩濮郏阎茹宦庾匡阙殳夔厍晁阚乜蒯竺桓昝眭佴禤禚訾郗嵇荀羿汲芮粘笪缑"
 )
 
+# two-character surnames (公冶明远, 鲜于家航); not those that are common words too (东方, 西门, 百里)
+DOUBLE_SURNAMES = frozenset(
+    {"欧阳", "司马", "上官", "诸葛", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒", "夏侯"}
+    | {"轩辕", "令狐", "钟离", "澹台", "公冶", "鲜于", "闻人", "申屠", "端木", "呼延", "万俟", "濮阳"}
+    | {"公羊", "赫连", "独孤", "拓跋", "左丘", "司空", "仲孙", "宗政", "漆雕", "乐正", "壤驷", "公良"}
+)
+# a person's name as the patterns read it: two or three characters, four with a two-character surname
+NAME = rf"[{H}]{{2,4}}"
+
 # Offices, longest first so that 常务副区长 is read whole, never as 区长. An office and its deputy
 # (区长 / 副区长 / 常务副区长) are different offices: `same_office` never equates them.
 _OFFICES = (
@@ -162,7 +171,7 @@ AFTER_NAME = (
     "今年|去年|近年|多年|常年|从|自|每|平时|回忆|说道|谈到|透露|算了|"
     "、|，|,|。|；|;|：|:|（|\\(|“|\\s|$"
 )
-TITLED_NAME = re.compile(rf"({TITLE_ALT})([{H}]{{2,3}}?)(?={AFTER_NAME})")
+TITLED_NAME = re.compile(rf"({TITLE_ALT})({NAME}?)(?={AFTER_NAME})")
 NOT_NAMES = frozenset(
     {"全区", "我区", "各级", "相关", "有关", "全体", "一行", "下一步", "今后", "要求", "工作", "同志", "带队", "主持"}
     | {"单位", "项目", "成员", "任命", "方案", "和委员", "和市长", "农民工", "路长制", "和主任", "于会议"}
@@ -172,9 +181,9 @@ NOT_NAME_ENDINGS = tuple("局委办会院所处科部组队站河路街村镇区
 
 
 def is_person_name(word: str) -> bool:
+    double = 3 <= len(word) <= 4 and word[:2] in DOUBLE_SURNAMES  # 公冶明远, 鲜于家航
     return (
-        2 <= len(word) <= 3
-        and word[0] in SURNAMES
+        (double or (2 <= len(word) <= 3 and word[0] in SURNAMES))
         and word not in NOT_NAMES
         and not word.endswith(NOT_NAME_ENDINGS)
         and not any(o in word for o in ("书记", "区长", "县长", "市长", "主任", "局长", "部长", "委员"))
@@ -206,10 +215,8 @@ def titled_names(text: str) -> list[TitledName]:
 # 任免 lists and reports: 覃雅雯为澄湾区教育局局长 (appointed), 免去卢振声的澄湾区商务局局长职务 (removed)
 _POST = rf"[{H}]{{0,12}}?(?:{TITLE_ALT})"
 _HEAD = r"(?:^|(?<=[：:，,；;。、\s]))"
-APPOINTED = re.compile(
-    rf"(?:{_HEAD}|(?<=任命))([{H}]{{2,3}}?)(?:同志)?(?:担任|为|任)({_POST})(?=[；;，,。、\s]|职务|$)"
-)
-REMOVED = re.compile(rf"(?:{_HEAD}|(?<=免去))([{H}]{{2,3}})(?:同志)?的({_POST})职务")
+APPOINTED = re.compile(rf"(?:{_HEAD}|(?<=任命))({NAME}?)(?:同志)?(?:担任|为|任)({_POST})(?=[；;，,。、\s]|职务|$)")
+REMOVED = re.compile(rf"(?:{_HEAD}|(?<=免去))({NAME}?)(?:同志)?的({_POST})职务")
 
 
 def appointed(text: str) -> list[TitledName]:
