@@ -395,7 +395,7 @@ DATELINE_PLAIN = _re(rf"^(?P<dateline>{AGENCY})")
 # "that day ...": refers back to a date already given, so it continues a report, never opens one
 BACK_REFERENCE = _re(r"^(?:当天|当日)")
 CONTINUATION_START = re.compile(rf"^[{CJK}][，,。、；;：:）)”]")
-DISTRICT_IN_TEXT = _re(rf"([{CJK}]{{2}}[区县])")
+DISTRICT_IN_TEXT = _re(rf"([{CJK}]{{2}}[区县])(?!域|间|块|位|段)")  # 集中区域, 县区间: no district
 # conversion leftovers: 區(qū) / 發(fā)展 — pinyin with a tone mark in brackets after a character
 TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
 PINYIN_LEFTOVER = rf"(?<=[{CJK}])\((?=[a-zü]*[{TONED}])[a-zü{TONED}]{{1,7}}\)"  # a pattern for re.sub
@@ -429,7 +429,11 @@ TITLE_LABEL = _re(
 SUB_LABELS = _re(r"副题|副标题|子标题")
 ORG_SUFFIX = _re(r"(?:办|局|委|处|部|站|所|队|院|科|室|组|会|社|中心|街道|社区|公司)$")
 # 旧小区 (of 老旧小区), 城东社区: words that end like a district but never name one
-NOT_DISTRICT_ENDINGS = ("小区", "社区", "园区", "景区", "辖区", "片区", "校区", "厂区", "院区", "营区", "库区", "矿区")
+# (and 集中区, 聚集区, 功能区, 示范区, 保护区, 核心区, 试验区, 旅游区, 工业区, 住宅区, 生活区, 服务区, 安置区)
+NOT_DISTRICT_ENDINGS = (
+    *("小区", "社区", "园区", "景区", "辖区", "片区", "校区", "厂区", "院区", "营区", "库区", "矿区"),
+    *("中区", "集区", "能区", "范区", "护区", "心区", "验区", "游区", "业区", "宅区", "活区", "务区", "置区", "住区"),
+)
 NOT_DISTRICTS = {
     "市区",
     "城区",

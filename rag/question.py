@@ -329,11 +329,11 @@ def analyze_question(
             groups.append((w, *syn))
             expansions.extend(x for x in syn if x not in norm)
             covered.add(w)
-    district = ""
-    for d in sorted(districts, key=lambda d: (-len(d), d)):
-        if d and (d in norm or (len(d) > 2 and d[:-1] in norm)):  # 檀溪 for 檀溪县
-            district = d
-            break
+    # a district printed whole first (麓湖区), then one by its stem alone (檀溪 for 檀溪县)
+    ordered = sorted((d for d in districts if d), key=lambda d: (-len(d), d))
+    district = next((d for d in ordered if d in norm), "") or next(
+        (d for d in ordered if len(d) > 2 and d[:-1] in norm), ""
+    )
     words: list[str] = []
     plain = QUESTION_PHRASES.sub(" ", norm)
     if district:  # cut out before segmenting: jieba joins an unknown district with its neighbours (年漾)

@@ -166,3 +166,20 @@ def test_a_paper_named_for_its_district_gives_the_district(tmp_path: Path) -> No
     assert parse_bulletin(read_bulletin(path)).district == "青塘区"  # 青塘报, and the text says 全区
     path.write_text(QINGTANG.replace("区", "县"), encoding="utf-8")
     assert parse_bulletin(read_bulletin(path)).district == "青塘县"
+
+
+def test_a_district_printed_whole_wins_over_another_districts_stem() -> None:
+    # 集中 is the stem of a district the index might know (集中区); 麓湖区 is printed whole
+    info = analyze_question("麓湖区秋季集中签约的是哪三个项目", Analyzer(), {}, {"集中区", "麓湖区"})
+    assert info.district == "麓湖区"
+
+
+def test_words_that_end_like_a_district_name_none(tmp_path: Path) -> None:
+    from rag.ingest import read_bulletin
+    from rag.parse import parse_bulletin
+
+    text = QINGTANG.replace("青塘报", "本报").replace("全区", "全市").replace("区委", "市委")
+    text += "\n集中区域治理\n\n集中区域内的摊点全部清理，功能区、示范区、集中区域各设专人。集中区域每日巡查。\n"
+    path = tmp_path / "x.txt"
+    path.write_text(text, encoding="utf-8")
+    assert parse_bulletin(read_bulletin(path)).district not in {"集中区", "功能区", "示范区"}
