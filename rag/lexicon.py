@@ -220,12 +220,36 @@ REMOVED = re.compile(rf"(?:{_HEAD}|(?<=免去))({NAME}?)(?:同志)?的({_POST})�
 
 
 def appointed(text: str) -> list[TitledName]:
-    """(post, name) of each appointment printed name first (覃雅雯为澄湾区教育局局长)."""
-    return [
-        TitledName(m.group(2), m.group(1), m.start(), m.end())
-        for m in APPOINTED.finditer(text)
-        if is_person_name(m.group(1))
-    ]
+    """(post, name) of each appointment printed name first (覃雅雯为澄湾区教育局局长), each of the
+    names of a list appointed to the same post (任命王喜峰、韩伟达为区人民政府副区长)."""
+    out = []
+    for m in APPOINTED.finditer(text):
+        if not is_person_name(m.group(1)):
+            continue
+        at = m.start(1)
+        names = [m.group(1)]
+        while at > 0 and text[at - 1] == "、":  # the names listed before the one the pattern read
+            end = at - 1
+            found = next(
+                (
+                    end - n
+                    for n in (3, 2, 4)
+                    if end - n >= 0
+                    and is_person_name(text[end - n : end])
+                    and (end - n == 0 or text[end - n - 1] in "命：:，,；;、 ")
+                ),
+                -1,
+            )
+            if found < 0:
+                break
+            names.insert(0, text[found:end])
+            at = found
+        start = at
+        for n in names:
+            k = text.find(n, start)
+            out.append(TitledName(m.group(2), n, k, k + len(n)))
+            start = k + len(n)
+    return out
 
 
 def office_of(text: str, name: str, former: bool = False) -> str:

@@ -409,6 +409,29 @@ def _best(
     if not cands:
         return None
     best = max(cands, key=lambda c: (rank[id(c)], -c.start))
+    if info.kind == "who" and not PLURAL.search(normalize(info.text)):
+        # 任命王喜峰、韩伟达为副区长 asked 任命了谁: the names listed side by side and bound as well
+        # as the best one share its answer
+        run = sorted(
+            (
+                c
+                for c in cands
+                if c is best
+                or (
+                    abs(rank[id(c)] - rank[id(best)]) <= 0.05
+                    and names_run(sentence, min(c.end, best.end), max(c.start, best.start))
+                    and abs(c.start - best.start) <= 12
+                )
+            ),
+            key=lambda c: c.start,
+        )
+        if len(run) > 1:
+            texts = list(dict.fromkeys(c.text for c in run))
+            title = texts[0]  # the title they share, printed once: 副区长王喜峰、韩伟达
+            while title and not all(t.startswith(title) and is_person_name(t[len(title) :]) for t in texts):
+                title = title[:-1]
+            text = title + "、".join(t[len(title) :] for t in texts)
+            return Candidate(text, run[0].start, run[-1].end, best.binding, "who")
     if info.kind == "who" and PLURAL.search(normalize(info.text)):
         # 哪些领导 / 哪几位: every person bound as well as the best one, in the order printed
         many = sorted(

@@ -183,3 +183,9 @@ def test_words_that_end_like_a_district_name_none(tmp_path: Path) -> None:
     path = tmp_path / "x.txt"
     path.write_text(text, encoding="utf-8")
     assert parse_bulletin(read_bulletin(path)).district not in {"集中区", "功能区", "示范区"}
+
+
+def test_everyone_appointed_to_the_post_asked(qingtang: QA) -> None:
+    ans = qingtang.ask("上街区人大常委会12月1日开会，任命了谁当副区长？")
+    line = first_line(ans.text)
+    assert "王喜峰" in line and "韩伟达" in line, ans.text  # 任命王喜峰、韩伟达为区人民政府副区长
