@@ -54,6 +54,7 @@ from .lexicon import (
     REASON_PRINTED,
     SIDE_ASKED,
     SIDE_MARKS,
+    SPEECH_ACTS,
     TITLE_ALT,
     WHY_ASKED,
     asked_classes,
@@ -299,6 +300,13 @@ def _fits_what_was_asked(info: QuestionInfo, sentence: str, c: Candidate, frame:
     q = normalize(info.text)
     if NATIONAL.search(q) and not NATIONAL_PRINTED.search(sentence):
         return False
+    role_asked = re.search(r"什么职务|什么职位|担任什么|做什么的|干什么的|什么身份", q)
+    if c.kind == "who" and info.persons and (info.who_mode == "person" or role_asked) and titled_names(c.text):
+        # 芮东篱之前担任什么职务: not the office of someone else named in the sentence
+        if not any(p in c.text for p in info.persons):
+            return False
+        if FORMER_ASKED.search(to_simplified(q)) and not _former_printed(info.persons, normalize(sentence)):
+            return False
     if c.kind == "who" and info.who_mode != "person" and info.persons:
         # 蔺晓航去调研，哪些人陪着: the people the question names are not who it asks for
         said = [n for n in info.persons if n in c.text]
@@ -311,7 +319,8 @@ def _fits_what_was_asked(info: QuestionInfo, sentence: str, c: Candidate, frame:
         stop = re.compile(r"[，,；;。！？!?]").search(sentence, c.end)  # 甲、乙、丙陪同: to the end of the list
         end = max(spans[min(i + 1, len(spans) - 1)][1], stop.start() if stop else len(sentence))
         near = normalize(to_simplified(sentence[spans[i][0] : end]))
-        forms = [normalize(f) for f in (info.action, *synonyms_of(info.action))]
+        speech = SPEECH_ACTS if info.action in SPEECH_ACTS else ()  # 讲 is also 表示, 指出 …
+        forms = [normalize(f) for f in (info.action, *synonyms_of(info.action), *speech)]
         if not any(f in near for f in forms) and not _listed_before(sentence, c.end, forms):
             return False
     if info.years and not any(y in sentence for y in info.years) and re.search(r"(?:19|20)\d\d年", sentence):

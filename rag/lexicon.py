@@ -26,6 +26,7 @@ SURNAMES = frozenset(
     "鄢冼蔺揭邰宓郜晏粟荆逯亓扈谌禹宫暴闻钮厉权綦寿蹇弓冀费卫景储晋"
     # more of the 百家姓, those that seldom start a word of their own (not 廉, 劳, 惠, 扶, 暨)
     "奚酆傅湛狄贝茅邴糜隗钭蓟胥莘逄郦雍璩濮郏阎茹宦庾匡阙殳夔厍晁阚乜蒯竺桓昝眭佴禤禚訾郗嵇荀羿汲芮粘笪缑"
+    "仉闾郇麹"
 )
 
 # two-character surnames (公冶明远, 鲜于家航); not those that are common words too (东方, 西门, 百里)
@@ -744,6 +745,8 @@ AGGREGATE = re.compile(
 # a count with an example in place of the list (澄湾经济开发区管委会等20个单位): no answer to 是哪些
 ONLY_COUNTED = re.compile(r"等\s*[\d一二三四五六七八九十两百]+\s*(?:个|家|户|名|所|项|人|位|处|支|座|村|条)")
 AGGREGATE_ASKED = re.compile(r"合计|共计|总计|一共|总共|加起来|累计|[两三四五六七八九十]大")
+# the acts of speaking: 哪位领导出来讲的 is answered by 副主任邝云舒表示…
+SPEECH_ACTS = ("讲话", "表示", "指出", "强调", "介绍", "发言", "致辞", "说", "讲", "谈到", "提出")
 # a person's act that a question may ask the content of (X提了哪些要求, X致辞讲了什么): the answer must
 # print that person doing it, not only attending
 PERSON_ACTS = re.compile(r"要求|讲话|致辞|讲了|说了|指出|强调|提出|部署|表示|发言|介绍|批示")
@@ -813,7 +816,7 @@ SIDE_ASKED = re.compile(
     r"|(?:代表|作为)(企业|公司|厂家|学校|医院|银行|政府)"
 )
 SIDE_MARKS = {
-    "企业": r"公司|集团|企业|董事长|总经理|厂长|负责人",
+    "企业": r"公司|集团|企业(?!家)|董事长|总经理|厂长|负责人",
     "公司": r"公司|集团|企业|董事长|总经理|负责人",
     "厂家": r"公司|集团|企业|厂|董事长|总经理",
     "学校": r"大学|学院|学校|校长",
@@ -854,7 +857,7 @@ _NOT_PLACE_CHARS = (
 _PLACE_CHAR = rf"(?:(?![{_NOT_PLACE_CHARS}])[{H}])"
 _GENERIC_PLACES = "断头路|示范街|步行街|商业街|美食街|特色街|主干路|支路|背街|小巷|示范村|中心村|行政村|自然村|安置小区"
 NAMED_PLACE = re.compile(
-    rf"(?!(?:{_GENERIC_PLACES}))({_PLACE_CHAR}{{2}}(?:大道|大街|路|街(?![道区])|巷|村|小区|社区|家属院|水库|公园|广场))"
+    rf"(?!(?:{_GENERIC_PLACES}))({_PLACE_CHAR}{{2}}(?:大道|大街|路|街(?![道区小巷坊])|巷|村|小区|社区|家属院|水库|公园|广场))"
 )
 
 # a named institution or works in a question (区中医医院, 第二实验小学新校区, 澄湾港区二期码头): the
