@@ -33,6 +33,7 @@ from .lexicon import (
     AGGREGATE_ASKED,
     ANAPHOR,
     APPOINTED,
+    COUNTED_LIST_ASKED,
     DATE_PHRASE,
     DISTRICT_NAME,
     ENUMERATED,
@@ -51,12 +52,15 @@ from .lexicon import (
     PLURAL,
     QUANTITY,
     QUOTED_TERM,
+    RANK_ASKED,
     REASON_PRINTED,
+    ROLE_ASKED,
     SIDE_ASKED,
     SIDE_MARKS,
     SPEECH_ACTS,
     TITLE_ALT,
     WHY_ASKED,
+    YEAR_PRINTED,
     asked_classes,
     contrast_clash,
     contrast_clash_at,
@@ -300,7 +304,7 @@ def _fits_what_was_asked(info: QuestionInfo, sentence: str, c: Candidate, frame:
     q = normalize(info.text)
     if NATIONAL.search(q) and not NATIONAL_PRINTED.search(sentence):
         return False
-    role_asked = re.search(r"什么职务|什么职位|担任什么|做什么的|干什么的|什么身份", q)
+    role_asked = ROLE_ASKED.search(q)
     if c.kind == "who" and info.persons and (info.who_mode == "person" or role_asked) and titled_names(c.text):
         # 芮东篱之前担任什么职务: not the office of someone else named in the sentence
         if not any(p in c.text for p in info.persons):
@@ -323,44 +327,10 @@ def _fits_what_was_asked(info: QuestionInfo, sentence: str, c: Candidate, frame:
         forms = [normalize(f) for f in (info.action, *synonyms_of(info.action), *speech)]
         if not any(f in near for f in forms) and not _listed_before(sentence, c.end, forms):
             return False
-    if info.years and not any(y in sentence for y in info.years) and re.search(r"(?:19|20)\d\d年", sentence):
+    if info.years and not any(y in sentence for y in info.years) and YEAR_PRINTED.search(sentence):
         return False  # 2026年度的标准 is not answered by a sentence on 2025年度
-    if info.kind == "num":
-        # 农村居民的收入: not the figure of the 城镇居民 clause beside it
-        spans = clauses(sentence)
-        i = next((k for k, (a, b) in enumerate(spans) if a <= c.start < b), 0)
-        own = normalize(to_simplified(sentence[spans[i][0] : spans[i][1]]))
-        before = normalize(to_simplified(sentence[spans[max(i - 1, 0)][0] : spans[i][0]]))
-        if contrast_clash_at(q, own, before):
-            return False
-        if info.predicate and info.predicate_known and not re.search(r"第几|排第|名次|排名", q):
-            # 计划种植中稻9.8万亩，目前已完成晚稻插秧14.2万亩 asked 插秧多少: the clause beside that
-            # prints the event with a figure of its own holds the answer, not this one
-            pred = [normalize(f) for f in (info.predicate, *synonyms_of(info.predicate))]
-            if not any(f in own for f in pred):
-                for k in (i - 1, i + 1):
-                    if 0 <= k < len(spans):
-                        beside = normalize(to_simplified(sentence[spans[k][0] : spans[k][1]]))
-                        wanted = asked_classes(q)
-                        if any(f in beside for f in pred) and any(
-                            unit_class(m.group("unit")) in wanted for m in QUANTITY.finditer(beside)
-                        ):  # a figure of the kind asked (亩 for 亩), not a 个百分点 beside a 7.8%
-                            return False
-        if _aggregate_of(info, before + own):
-            return False
-        hay = normalize(to_simplified(sentence))
-        if not ANAPHOR.match(hay) and any(
-            not any(normalize(f) in hay for f in (m, *synonyms_of(m))) for m in info.modifiers
-        ):
-            return False  # 餐饮收入: not the 可支配收入 of a sentence that never says 餐饮
-        if frame and any(
-            not any(normalize(f) in hay for f in forms) and sibling_named(hay, normalize(frame), forms)
-            for forms in event_words(info)
-        ):  # the headline lists 民生实事项目、老旧小区改造; the figure is the 民生实事项目's
-            return False
-        whole = normalize(to_simplified(f"{sentence} {frame} {passage}"))
-        if any(len(g[0]) >= 4 and not any(normalize(f) in whole for f in g) for g in info.groups):
-            return False  # 老旧小区改造的总投资: a figure of a passage that never names it
+    if info.kind == "num" and not _figure_fits(info, sentence, c, frame, passage):
+        return False
     if info.kind == "who" and NEWLY_APPOINTED.search(q) and not APPOINTED.search(to_simplified(sentence)):
         return False
     side = SIDE_ASKED.search(q)
@@ -375,6 +345,48 @@ def _fits_what_was_asked(info: QuestionInfo, sentence: str, c: Candidate, frame:
         if not re.search(SIDE_MARKS[side.group(1) or side.group(2)], to_simplified(part)):
             return False
     return True
+
+
+def _figure_fits(info: QuestionInfo, sentence: str, c: Candidate, frame: str, passage: str) -> bool:
+    """Whether a figure is of the thing asked, not of its neighbour in the sentence: another kind of
+    a parallel set (城镇 for 农村), a sum over a list (三大产业合计), a figure without the words that
+    narrow the measure (餐饮收入), one beside the clause of the asked event, a topic the passage never
+    names or the sibling its headline lists."""
+    q = normalize(info.text)
+    spans = clauses(sentence)
+    i = next((k for k, (a, b) in enumerate(spans) if a <= c.start < b), 0)
+    own = normalize(to_simplified(sentence[spans[i][0] : spans[i][1]]))
+    before = normalize(to_simplified(sentence[spans[max(i - 1, 0)][0] : spans[i][0]]))
+    if contrast_clash_at(q, own, before):
+        return False
+    if info.predicate and info.predicate_known and not RANK_ASKED.search(q):
+        # 计划种植中稻9.8万亩，目前已完成晚稻插秧14.2万亩 asked 插秧多少: the clause beside that
+        # prints the event with a figure of its own holds the answer, not this one
+        pred = [normalize(f) for f in (info.predicate, *synonyms_of(info.predicate))]
+        if not any(f in own for f in pred):
+            for k in (i - 1, i + 1):
+                if 0 <= k < len(spans):
+                    beside = normalize(to_simplified(sentence[spans[k][0] : spans[k][1]]))
+                    wanted = asked_classes(q)
+                    if any(f in beside for f in pred) and any(
+                        unit_class(m.group("unit")) in wanted for m in QUANTITY.finditer(beside)
+                    ):  # a figure of the kind asked (亩 for 亩), not a 个百分点 beside a 7.8%
+                        return False
+    if _aggregate_of(info, before + own):
+        return False
+    hay = normalize(to_simplified(sentence))
+    if not ANAPHOR.match(hay) and any(
+        not any(normalize(f) in hay for f in (m, *synonyms_of(m))) for m in info.modifiers
+    ):
+        return False  # 餐饮收入: not the 可支配收入 of a sentence that never says 餐饮
+    if frame and any(
+        not any(normalize(f) in hay for f in forms) and sibling_named(hay, normalize(frame), forms)
+        for forms in event_words(info)
+    ):  # the headline lists 民生实事项目、老旧小区改造; the figure is the 民生实事项目's
+        return False
+    # 老旧小区改造的总投资: not a figure of a passage that never names it
+    whole = normalize(to_simplified(f"{sentence} {frame} {passage}"))
+    return all(len(g[0]) < 4 or any(normalize(f) in whole for f in g) for g in info.groups)
 
 
 def _aggregate_of(info: QuestionInfo, clause: str) -> bool:
@@ -401,13 +413,9 @@ def _sentence_fits(info: QuestionInfo, sentence: str) -> bool:
         return False  # 为什么免去…: a sentence that only reports it gives no reason
     if FORMER_ASKED.search(q) and info.persons and not _former_printed(info.persons, text):
         return False  # X之前是做什么的: the sentence must print X's former post
-    if info.years and not any(y in text for y in info.years) and re.search(r"(?:19|20)\d\d年", text):
+    if info.years and not any(y in text for y in info.years) and YEAR_PRINTED.search(text):
         return False  # 2026年度 is not answered by a sentence on 2025年度
-    asked_n = re.search(
-        r"(\d+|[三四五六七八九十]+)\s*(?:个|家|户|名|所|项|位|处|条)[\u4e00-\u9fff]{0,8}(?:是|都是|有|分别是)?(?:哪些|哪几)",
-        q,
-    )
-    if asked_n and text.count("、") < 2:
+    if COUNTED_LIST_ASKED.search(q) and text.count("、") < 2:
         return False  # 15户家庭是哪几家: a sentence that lists them has several 、
     counted = ONLY_COUNTED.search(text) if PLURAL.search(q) else None
     # one example and a count (管委会等20个单位) is no list; 甲、乙、丙等 lists at least a few

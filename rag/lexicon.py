@@ -789,6 +789,16 @@ def contrast_clash_at(question: str, own: str, before: str) -> bool:
 
 # how the name of a unit a person works for ends (区工信局, 梧岗街道, 沧衡新能公司): printed before a title
 UNIT_ENDINGS = (*"局委办会院所处科部组队站镇乡村", "街道", "社区", "中心", "公司", "集团", "政府", "法院", "检察院")
+# a question that asks a rank (第几, 排名): an ordinal answers it, not a count
+RANK_ASKED = re.compile(r"第几|排第|名次|排名|位列|第多少")
+# a question that asks the role of a person it names (X担任什么职务, X是做什么的)
+ROLE_ASKED = re.compile(r"什么职务|什么职位|担任什么|做什么的|干什么的|什么身份")
+# a question that gives the number of the things it asks to list (15户家庭是哪几家)
+COUNTED_LIST_ASKED = re.compile(
+    r"(\d+|[三四五六七八九十]+)\s*(?:个|家|户|名|所|项|位|处|条)[\u4e00-\u9fff]{0,8}(?:是|都是|有|分别是)?(?:哪些|哪几)"
+)
+# a year printed in a sentence (2025年度, 2024年)
+YEAR_PRINTED = re.compile(r"(?:19|20)\d\d年")
 # a question that asks why: only a sentence giving a reason answers it
 WHY_ASKED = re.compile(r"为什么|为何|什么原因|啥原因|原因是什么|怎么回事")
 REASON_PRINTED = re.compile(r"因为|由于|原因|为了|受[^，。]{1,12}影响|因[^此而]|鉴于|主要是|得益于|所致|导致")

@@ -30,6 +30,7 @@ from .lexicon import (
     PLURAL,
     QUANTITY,
     QUANTITY_RANGE,
+    RANK_ASKED,
     REMOVED,
     UNIT_ENDINGS,
     appointed,
@@ -256,7 +257,7 @@ def num_candidates(
 ) -> list[Candidate]:
     q = normalize(info.text)
     out = []
-    if re.search(r"第几|排第|名次|排名|位列|第多少", q):
+    if RANK_ASKED.search(q):
         for m in ORDINAL.finditer(sentence):
             if m.group(0) not in q:
                 b = binding(sentence, m.start(), m.end(), items, weight)
@@ -384,12 +385,7 @@ def _best(
         cands = org_candidates(info, sentence, weight, items)
     else:
         return None
-    if (
-        info.kind in ("when", "num")
-        and info.predicate
-        and info.predicate_known
-        and not re.search(r"第几|排第|名次|排名", info.text)
-    ):
+    if info.kind in ("when", "num") and info.predicate and info.predicate_known and not RANK_ASKED.search(info.text):
         # the event or measure asked about (完工, 出席, 总投资) must stand around the answer
         group = next((g for g in info.groups if info.predicate in g), ())  # gdp: 地区生产总值 too
         pred = (info.predicate, *synonyms_of(info.predicate), *group)
