@@ -797,8 +797,8 @@ ROLE_ASKED = re.compile(r"什么职务|什么职位|担任什么|做什么的|�
 COUNTED_LIST_ASKED = re.compile(
     r"(\d+|[三四五六七八九十]+)\s*(?:个|家|户|名|所|项|位|处|条)[\u4e00-\u9fff]{0,8}(?:是|都是|有|分别是)?(?:哪些|哪几)"
 )
-# a year printed in a sentence (2025年度, 2024年)
-YEAR_PRINTED = re.compile(r"(?:19|20)\d\d年")
+# a year a sentence is about (2025年度, 2024年), not the year of a full date (2025年9月15日)
+YEAR_PRINTED = re.compile(r"(?:19|20)\d\d年(?!\d{1,2}月)")
 # a question that asks why: only a sentence giving a reason answers it
 WHY_ASKED = re.compile(r"为什么|为何|什么原因|啥原因|原因是什么|怎么回事")
 REASON_PRINTED = re.compile(r"因为|由于|原因|为了|受[^，。]{1,12}影响|因[^此而]|鉴于|主要是|得益于|所致|导致")
