@@ -405,44 +405,46 @@ def _best(
     if not cands:
         return None
     best = max(cands, key=lambda c: (rank[id(c)], -c.start))
-    if info.kind == "who" and not PLURAL.search(normalize(info.text)):
-        # 任命王喜峰、韩伟达为副区长 asked 任命了谁: the names listed side by side and bound as well
-        # as the best one share its answer
-        run = sorted(
-            (
-                c
-                for c in cands
-                if c is best
-                or (
-                    abs(rank[id(c)] - rank[id(best)]) <= 0.05
-                    and names_run(sentence, min(c.end, best.end), max(c.start, best.start))
-                    and abs(c.start - best.start) <= 12
-                )
-            ),
-            key=lambda c: c.start,
+    if info.kind != "who":
+        return best
+    if PLURAL.search(normalize(info.text)):
+        # 哪些领导 / 哪几位: every person bound as well as the best one, and those listed with it
+        # (甲，乙、丙陪同), in the order printed
+        people = [
+            c
+            for c in fitting
+            if c.binding >= max(best.binding - 0.1, min_binding)
+            or (c.end <= best.start and names_run(sentence, c.end, best.start))
+        ]
+        return _people(people, best, shared_title=False)
+    # 任命王喜峰、韩伟达为副区长 asked 任命了谁: the names listed side by side and bound as well as the
+    # best one share its answer
+    people = [
+        c
+        for c in cands
+        if c is best
+        or (
+            abs(rank[id(c)] - rank[id(best)]) <= 0.05
+            and names_run(sentence, min(c.end, best.end), max(c.start, best.start))
+            and abs(c.start - best.start) <= 12
         )
-        if len(run) > 1:
-            texts = list(dict.fromkeys(c.text for c in run))
-            title = texts[0]  # the title they share, printed once: 副区长王喜峰、韩伟达
-            while title and not all(t.startswith(title) and is_person_name(t[len(title) :]) for t in texts):
-                title = title[:-1]
-            text = title + "、".join(t[len(title) :] for t in texts)
-            return Candidate(text, run[0].start, run[-1].end, best.binding, "who")
-    if info.kind == "who" and PLURAL.search(normalize(info.text)):
-        # 哪些领导 / 哪几位: every person bound as well as the best one, in the order printed
-        many = sorted(
-            (
-                c
-                for c in fitting
-                if c.binding >= max(best.binding - 0.1, min_binding)
-                or (c.end <= best.start and names_run(sentence, c.end, best.start))
-            ),
-            key=lambda c: c.start,
-        )  # every person bound as well, and those listed with the best one (甲，乙、丙陪同)
-        if len(many) > 1:
-            text = "、".join(dict.fromkeys(c.text for c in many))
-            return Candidate(text, many[0].start, many[-1].end, best.binding, "who")
-    return best
+    ]
+    return _people(people, best, shared_title=True)
+
+
+def _people(group: Sequence[Candidate], best: Candidate, shared_title: bool) -> Candidate:
+    """One answer naming every person of the group in the order printed (the best one alone when
+    the group is just it); with `shared_title` a title they all share is printed once (副区长王喜峰、
+    韩伟达)."""
+    group = sorted(group, key=lambda c: c.start)
+    texts = list(dict.fromkeys(c.text for c in group))
+    if len(group) < 2:
+        return best
+    title = texts[0] if shared_title else ""
+    while title and not all(t.startswith(title) and is_person_name(t[len(title) :]) for t in texts):
+        title = title[:-1]
+    text = title + "、".join(t[len(title) :] for t in texts)
+    return Candidate(text, group[0].start, group[-1].end, best.binding, "who")
 
 
 def sibling_named(hay: str, ctx: str, forms: Sequence[str]) -> bool:
