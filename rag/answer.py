@@ -274,21 +274,23 @@ def _qualifiers_missing(index: Index, info: QuestionInfo, h: Hit) -> list[str]:
     for period in _periods(normalize(info.text)):
         if not any(normalize(f) in hay for f in (period, *synonyms_of(period))):
             missing.append(period)  # a figure for 前三季度 does not answer 上半年
-    if (
-        info.district
-        and p.district != info.district
-        and info.district not in hay
-        and not (p.district == "" and info.district[:2] in hay)
-    ):  # 澄岭区安委会 is not 青山区's: a passage of another district (or of none) that never names
-        # the district asked about does not answer for it
+    named = info.district in hay if p.district else _district_printed(info.district, hay)
+    if info.district and p.district != info.district and not named:
+        # 澄岭区安委会 is not 青山区's: a passage of another district (or of none) that never names
+        # the district asked about (a passage of no district may name it by its stem) does not
+        # answer for it
         missing.append(info.district)
+    citation = normalize(p.citation)
     for name in (*info.persons, *info.entities):
-        if normalize(name) in hay:
+        if normalize(name) in hay or (DISTRICT_NAME.fullmatch(name) and _district_printed(name, citation)):
             continue
-        if DISTRICT_NAME.fullmatch(name) and name[:2] in normalize(p.citation):
-            continue  # a district named by its paper (石桥县 in 石桥报) rather than in the article
         missing.append(name)
     return missing
+
+
+def _district_printed(district: str, text: str) -> bool:
+    """Whether a text names the district, in full or by its stem as a paper does (石桥县 in 石桥报)."""
+    return district in text or district[:2] in text
 
 
 def _periods(question: str) -> list[str]:
@@ -327,7 +329,7 @@ def _fits_what_was_asked(info: QuestionInfo, sentence: str, c: Candidate, frame:
         forms = [normalize(f) for f in (info.action, *synonyms_of(info.action), *speech)]
         if not any(f in near for f in forms) and not _listed_before(sentence, c.end, forms):
             return False
-    if info.years and not any(y in sentence for y in info.years) and YEAR_PRINTED.search(sentence):
+    if _other_year(info, sentence):
         return False  # 2026年度的标准 is not answered by a sentence on 2025年度
     if info.kind == "num" and not _figure_fits(info, sentence, c, frame, passage):
         return False
@@ -364,10 +366,10 @@ def _figure_fits(info: QuestionInfo, sentence: str, c: Candidate, frame: str, pa
         # prints the event with a figure of its own holds the answer, not this one
         pred = [normalize(f) for f in (info.predicate, *synonyms_of(info.predicate))]
         if not any(f in own for f in pred):
+            wanted = asked_classes(q)
             for k in (i - 1, i + 1):
                 if 0 <= k < len(spans):
                     beside = normalize(to_simplified(sentence[spans[k][0] : spans[k][1]]))
-                    wanted = asked_classes(q)
                     if any(f in beside for f in pred) and any(
                         unit_class(m.group("unit")) in wanted for m in QUANTITY.finditer(beside)
                     ):  # a figure of the kind asked (亩 for 亩), not a 个百分点 beside a 7.8%
@@ -413,13 +415,18 @@ def _sentence_fits(info: QuestionInfo, sentence: str) -> bool:
         return False  # 为什么免去…: a sentence that only reports it gives no reason
     if FORMER_ASKED.search(q) and info.persons and not _former_printed(info.persons, text):
         return False  # X之前是做什么的: the sentence must print X's former post
-    if info.years and not any(y in text for y in info.years) and YEAR_PRINTED.search(text):
+    if _other_year(info, text):
         return False  # 2026年度 is not answered by a sentence on 2025年度
     if COUNTED_LIST_ASKED.search(q) and text.count("、") < 2:
         return False  # 15户家庭是哪几家: a sentence that lists them has several 、
     counted = ONLY_COUNTED.search(text) if PLURAL.search(q) else None
     # one example and a count (管委会等20个单位) is no list; 甲、乙、丙等 lists at least a few
     return counted is None or "、" in text[max(0, counted.start() - 30) : counted.start()]
+
+
+def _other_year(info: QuestionInfo, text: str) -> bool:
+    """Whether the text is about a year, and not about the one the question asks."""
+    return bool(info.years) and not any(y in text for y in info.years) and bool(YEAR_PRINTED.search(text))
 
 
 def _former_printed(persons: Sequence[str], text: str) -> bool:
@@ -444,7 +451,7 @@ def _person_acts(info: QuestionInfo, sentence: str) -> bool:
             stop = re.compile(r"[，,；;。]").search(text, m.end())
             if PERSON_ACT_PRINTED.search(text[m.end() : stop.start() if stop else len(text)]):
                 return True
-    return bool(re.match(r"[他她](?:指出|强调|要求|表示|说|提出|认为|希望)", text))
+    return bool(re.match(r"[他她]", text) and PERSON_ACT_PRINTED.match(text, 1))  # 他指出…
 
 
 def _listed_before(sentence: str, end: int, forms: Sequence[str]) -> bool:
@@ -793,8 +800,10 @@ def _names_printed(info: QuestionInfo, x: _Scored) -> bool:
     hay = normalize(x.sentence + " " + _frame(x.hit.passage))  # the street a passage is about frames it
     citation = normalize(x.hit.passage.citation)
     missing = [
-        e for e in info.entities if normalize(e) not in hay and not (DISTRICT_NAME.fullmatch(e) and e[:2] in citation)
-    ]  # a district named by its paper (青塘区 in 青塘报) is printed
+        e
+        for e in info.entities
+        if normalize(e) not in hay and not (DISTRICT_NAME.fullmatch(e) and _district_printed(e, citation))
+    ]
     if not missing:
         return True
     if not ANAPHOR.match(x.sentence):

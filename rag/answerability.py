@@ -83,9 +83,6 @@ class Model:
         )
 
 
-STRONG_BOUND = 0.8
-
-
 @dataclass(frozen=True)
 class Rule:
     """A rule chosen on the data: answer when the evidence clears each floor, and (for 谁/何时/多少/
@@ -99,20 +96,14 @@ class Rule:
     # a short answer bound to the question may rest on coverage of the words the bulletins use
     # (看病, 带的队 are printed nowhere); 1.0 or more switches this off
     min_known_coverage: float = 2.0
-    # a short answer firmly bound in its clause (STRONG_BOUND of the question's words around it) may
-    # rest on less coverage of the passage: 周边多少人看病 is answered by 可为周边约4.3万名居民提供
-    # 基本医疗 though 看病 is printed nowhere; 1.0 or more switches this off
-    min_coverage_bound: float = 2.0
 
     def answers(self, f: Features) -> bool:
         if self.unbound_abstains and f.typed_unbound:
             return False
         if 0 < f.bound < self.min_bound:
             return False
-        covered = (
-            f.coverage >= self.min_coverage
-            or (f.bound >= max(self.min_bound, 0.01) and f.known_coverage >= self.min_known_coverage)
-            or (f.bound >= STRONG_BOUND and f.coverage >= self.min_coverage_bound)
+        covered = f.coverage >= self.min_coverage or (
+            f.bound >= max(self.min_bound, 0.01) and f.known_coverage >= self.min_known_coverage
         )
         return covered and f.sentence_coverage >= self.min_sentence_coverage and (f.dense >= self.min_dense)
 
@@ -150,7 +141,6 @@ def _rule(data: dict) -> Rule:
         bool(data["unbound_abstains"]),
         float(data.get("min_bound", 0.0)),
         float(data.get("min_known_coverage", 2.0)),
-        float(data.get("min_coverage_bound", 2.0)),
     )
 
 
@@ -183,14 +173,13 @@ def load_model() -> Decider | None:
 def rule_grid() -> list[Rule]:
     """The rules `scripts/fit_answerability.py` chooses among."""
     return [
-        Rule(c, sc, d, u, b, k, cb)
+        Rule(c, sc, d, u, b, k)
         for c in (0.5, 0.6, 0.7, 0.8, 0.9)
         for sc in (0.0, 0.2, 0.3, 0.4, 0.5)
         for d in (0.0, 0.88)
         for u in (True, False)
         for b in (0.0, 0.3, 0.5, 0.6)
         for k in (0.6, 0.7, 0.8, 2.0)
-        for cb in (0.3, 0.4, 0.5, 0.6, 2.0)
     ]
 
 

@@ -748,11 +748,10 @@ AGGREGATE_ASKED = re.compile(r"合计|共计|总计|一共|总共|加起来|累�
 # the acts of speaking: 哪位领导出来讲的 is answered by 副主任邝云舒表示…
 SPEECH_ACTS = ("讲话", "表示", "指出", "强调", "介绍", "发言", "致辞", "说", "讲", "谈到", "提出")
 # a person's act that a question may ask the content of (X提了哪些要求, X致辞讲了什么): the answer must
-# print that person doing it, not only attending
+# print that person doing it (speaking, or one of these), not only attending
+_DIRECTING_ACTS = ("要求", "部署", "批示", "认为", "希望", "宣布", "汇报", "作了", "作出")
 PERSON_ACTS = re.compile(r"要求|讲话|致辞|讲了|说了|指出|强调|提出|部署|表示|发言|介绍|批示")
-PERSON_ACT_PRINTED = re.compile(
-    r"要求|讲话|致辞|指出|强调|提出|部署|表示|发言|介绍|批示|说|认为|希望|宣布|汇报|作了|作出"
-)
+PERSON_ACT_PRINTED = re.compile("|".join((*SPEECH_ACTS, *_DIRECTING_ACTS)))
 
 
 def contrast_clash(question: str, text: str) -> bool:

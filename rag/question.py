@@ -337,7 +337,8 @@ def analyze_question(
     words: list[str] = []
     plain = QUESTION_PHRASES.sub(" ", norm)
     if district:  # cut out before segmenting: jieba joins an unknown district with its neighbours (年漾)
-        plain = plain.replace(district, " ").replace(district[:-1], " ") if len(district) > 2 else plain
+        plain = plain.replace(district, " ")
+        plain = plain.replace(district[:-1], " ") if len(district) > 2 else plain
     dictionary_cut = set(analyzer.words(plain, hmm=False))
     for w in analyzer.words(plain):
         if known is not None and w not in dictionary_cut and not (len(w) == 3 and is_person_name(w)) and not known(w):
