@@ -33,6 +33,8 @@ from .lexicon import (
     AGGREGATE_ASKED,
     ANAPHOR,
     APPOINTED,
+    CHANGE_ASKED,
+    CHANGE_PRINTED,
     COUNTED_LIST_ASKED,
     DATE_PHRASE,
     DISTRICT_NAME,
@@ -50,6 +52,7 @@ from .lexicon import (
     PERSON_ACT_PRINTED,
     PERSON_ACTS,
     PLURAL,
+    PREMISE_ACTS,
     QUANTITY,
     QUOTED_TERM,
     RANK_ASKED,
@@ -61,14 +64,18 @@ from .lexicon import (
     TITLE_ALT,
     WHY_ASKED,
     YEAR_PRINTED,
+    YES_NO_ASKED,
     asked_classes,
     contrast_clash,
     contrast_clash_at,
+    date_printed,
     is_person_name,
     office_of,
     office_printed,
     ordinals,
     org_endings,
+    other_date,
+    other_place,
     same_office,
     synonyms_of,
     titled_names,
@@ -271,6 +278,8 @@ def _qualifiers_missing(index: Index, info: QuestionInfo, h: Hit) -> list[str]:
         for office in info.offices:  # 常务副区长怎么批示: a 区长's 批示 does not answer it
             if not office_printed(office, hay):
                 missing.append(office)
+    if info.month and not date_printed(info.month, info.day, hay, p.date):
+        missing.append(f"{info.month}月{info.day}日" if info.day else f"{info.month}月")  # 10月12号 asked of 10月13日
     for period in _periods(normalize(info.text)):
         if not any(normalize(f) in hay for f in (period, *synonyms_of(period))):
             missing.append(period)  # a figure for 前三季度 does not answer 上半年
@@ -329,8 +338,14 @@ def _fits_what_was_asked(info: QuestionInfo, sentence: str, c: Candidate, frame:
         forms = [normalize(f) for f in (info.action, *synonyms_of(info.action), *speech)]
         if not any(f in near for f in forms) and not _listed_before(sentence, c.end, forms):
             return False
-    if _other_year(info, sentence):
-        return False  # 2026年度的标准 is not answered by a sentence on 2025年度
+    if _other_year(info, sentence) or other_date(info.month, info.day, normalize(sentence)):
+        return False  # 2026年度的标准 is not answered by a sentence on 2025年度, 10月12日 by 10月13日
+    if other_place(info.entities, normalize(to_simplified(sentence))):
+        return False  # 青荇镇污水处理厂的投资 does not answer for 桐溪镇's
+    if c.kind == "org" and _listed_with_asked(info, sentence, c):
+        return False  # 码头工程、海晟公司改造项目…现场: a sibling of the asked thing, not what it asked
+    if COUNTED_LIST_ASKED.search(q) and normalize(sentence).count("、") < 2:
+        return False  # 7件诉求分别是哪些单位的: a sentence that only counts them names none
     if info.kind == "num" and not _figure_fits(info, sentence, c, frame, passage):
         return False
     if info.kind == "who" and NEWLY_APPOINTED.search(q) and not APPOINTED.search(to_simplified(sentence)):
@@ -361,6 +376,10 @@ def _figure_fits(info: QuestionInfo, sentence: str, c: Candidate, frame: str, pa
     before = normalize(to_simplified(sentence[spans[max(i - 1, 0)][0] : spans[i][0]]))
     if contrast_clash_at(q, own, before):
         return False
+    if CHANGE_ASKED.search(q) and not CHANGE_PRINTED.search(
+        normalize(to_simplified(sentence[spans[i][0] : min(c.end + 2, spans[i][1])]))
+    ):
+        return False  # 比去年多安排了多少: not the year's level (支出68.37亿元)
     if info.predicate and info.predicate_known and not RANK_ASKED.search(q):
         # 计划种植中稻9.8万亩，目前已完成晚稻插秧14.2万亩 asked 插秧多少: the clause beside that
         # prints the event with a figure of its own holds the answer, not this one
@@ -409,14 +428,14 @@ def _sentence_fits(info: QuestionInfo, sentence: str) -> bool:
     year asked, and a list where one is asked for (not 等20个单位)."""
     q = to_simplified(normalize(info.text))
     text = normalize(to_simplified(sentence))
-    if not _person_acts(info, sentence) or contrast_clash(q, text):
+    if not _person_acts(info, sentence) or not _premise_holds(info, sentence) or contrast_clash(q, text):
         return False
     if WHY_ASKED.search(q) and not REASON_PRINTED.search(text):
         return False  # 为什么免去…: a sentence that only reports it gives no reason
     if FORMER_ASKED.search(q) and info.persons and not _former_printed(info.persons, text):
         return False  # X之前是做什么的: the sentence must print X's former post
-    if _other_year(info, text):
-        return False  # 2026年度 is not answered by a sentence on 2025年度
+    if _other_year(info, text) or other_date(info.month, info.day, text) or other_place(info.entities, text):
+        return False  # 2026年度 is not answered by a sentence on 2025年度, 3月9日 by 3月10日, 红旗乡 by 三道沟镇
     if COUNTED_LIST_ASKED.search(q) and text.count("、") < 2:
         return False  # 15户家庭是哪几家: a sentence that lists them has several 、
     counted = ONLY_COUNTED.search(text) if PLURAL.search(q) else None
@@ -449,9 +468,39 @@ def _person_acts(info: QuestionInfo, sentence: str) -> bool:
     for p in info.persons:
         for m in re.finditer(re.escape(p), text):
             stop = re.compile(r"[，,；;。]").search(text, m.end())
-            if PERSON_ACT_PRINTED.search(text[m.end() : stop.start() if stop else len(text)]):
+            acts = PERSON_ACT_PRINTED.findall(text[m.end() : stop.start() if stop else len(text)])
+            if any(a != "宣布" or "宣布" in q for a in acts):  # 宣布开幕 is no 致辞
                 return True
     return bool(re.match(r"[他她]", text) and PERSON_ACT_PRINTED.match(text, 1))  # 他指出…
+
+
+def _listed_with_asked(info: QuestionInfo, sentence: str, c: Candidate) -> bool:
+    """Whether the candidate stands in one list with a thing the question names (先后来到甲工程、乙公司
+    项目): another item of the list, not an attribute of the one asked about."""
+    for e in info.entities:
+        for m in re.finditer(re.escape(e), sentence):
+            a, b = (m.end(), c.start) if m.end() <= c.start else (c.end, m.start())
+            between = sentence[a:b]
+            if len(between) <= 40 and re.search("[、和及与]", between) and not re.search("[，,。；;：:]", between):
+                return True
+    return False
+
+
+def _premise_holds(info: QuestionInfo, sentence: str) -> bool:
+    """For "是区长X主持的吗": whether the sentence shows X doing the act asked in X's own clause (区长X
+    出席并讲话，副区长Y主持会议 does not: the premise is false and is never confirmed)."""
+    q = normalize(to_simplified(info.text))
+    acts = PREMISE_ACTS.findall(q)
+    if not info.persons or not acts or not YES_NO_ASKED.search(q):
+        return True
+    text = normalize(to_simplified(sentence))
+    for p in info.persons:
+        for m in re.finditer(re.escape(p), text):
+            stop = re.compile(r"[，,；;。]").search(text, m.end())
+            own = text[m.end() : stop.start() if stop else len(text)]
+            if all(any(normalize(f) in own for f in (a, *synonyms_of(a))) for a in acts):
+                return True
+    return False
 
 
 def _listed_before(sentence: str, end: int, forms: Sequence[str]) -> bool:

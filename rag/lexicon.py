@@ -10,6 +10,7 @@ analysis, answer extraction) sees it.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -173,6 +174,7 @@ AFTER_NAME = (
     "、|，|,|。|；|;|：|:|（|\\(|“|\\s|$"
 )
 TITLED_NAME = re.compile(rf"({TITLE_ALT})({NAME}?)(?={AFTER_NAME})")
+_AFTER_NAME_AT = re.compile(rf"(?:{AFTER_NAME})")
 NOT_NAMES = frozenset(
     {"全区", "我区", "各级", "相关", "有关", "全体", "一行", "下一步", "今后", "要求", "工作", "同志", "带队", "主持"}
     | {"单位", "项目", "成员", "任命", "方案", "和委员", "和市长", "农民工", "路长制", "和主任", "于会议"}
@@ -208,8 +210,17 @@ def titled_names(text: str) -> list[TitledName]:
     """(title, name) pairs such as (区长, 苏建设); the name must look like a person's name."""
     out = []
     for m in TITLED_NAME.finditer(text):
-        if is_person_name(m.group(2)):
-            out.append(TitledName(m.group(1), m.group(2), m.start(), m.end()))
+        name, end = m.group(2), m.end()
+        if (
+            len(name) == 2
+            and text[end : end + 1] in ("和", "与")
+            and _AFTER_NAME_AT.match(text, end + 1)
+            and not OFFICE_WORD.match(text, end + 1)
+            and is_person_name(name + text[end])
+        ):  # 区长邴永和主持: the name runs on (区长甲和副区长乙 is a list)
+            name, end = name + text[end], end + 1
+        if is_person_name(name):
+            out.append(TitledName(m.group(1), name, m.start(), end))
     return out
 
 
@@ -707,7 +718,29 @@ def ordinals(text: str) -> list[Ordinal]:
 
 # ---- what a question asks for, and the forms that answer it ---------------------------------------
 
-DATE_IN_Q = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(?:(\d{1,2})日)?")
+DATE_IN_Q = re.compile(r"(?:(\d{4})年)?(?<![\d—－\-~～至到])(\d{1,2})月(?:份)?(?:(\d{1,2})[日号])?(?![\d—－\-~～至到])")
+
+
+def date_printed(month: int, day: int, text: str, issue_date: str = "") -> bool:
+    """Whether a text prints the day (or, without a day, the month) a question names: 10月12日 for
+    10月12号; 12日 alone in an issue of that month; 1月 for 1月份, but not 11月 or 1—2月."""
+    if day:
+        if re.search(rf"(?<![\d—－\-~～]){month}月{day}[日号]", text):
+            return True
+        in_month = issue_date[-5:].startswith(f"{month:02d}-") or issue_date[-5:] == f"{month:02d}-{day:02d}"
+        return bool(in_month and re.search(rf"(?<![\d月—－\-~～]){day}[日号]", text)) or issue_date.endswith(
+            f"{month:02d}-{day:02d}"
+        )
+    return bool(re.search(rf"(?<![\d—－\-~～至到]){month}月(?![—－\-~～至到]\d)", text))
+
+
+def other_date(month: int, day: int, text: str) -> bool:
+    """Whether a text is dated another day than the one asked (10月13日 when 10月12日 is asked)."""
+    if not day or date_printed(month, day, text):
+        return False
+    return bool(re.search(r"(?<![\d—－\-~～])\d{1,2}月\d{1,2}[日号](?!\s*[至到—－\-~～])", text))
+
+
 ISSUE_IN_Q = re.compile(r"第\s*(\d+)\s*期")
 WH_SLOT = re.compile(
     r"什么时候|啥时候|啥时|几时|什么时间|何时|哪一?天|几月几日|几号|哪一?年|多少|(?<!哪)几[个天名人次项家户座处]?"
@@ -744,6 +777,16 @@ AGGREGATE = re.compile(
 )
 # a count with an example in place of the list (澄湾经济开发区管委会等20个单位): no answer to 是哪些
 ONLY_COUNTED = re.compile(r"等\s*[\d一二三四五六七八九十两百]+\s*(?:个|家|户|名|所|项|人|位|处|支|座|村|条)")
+# a change asked (比去年多安排了多少, 增长了多少): a level (全年支出68.37亿元) does not answer it; the
+# figure's clause must print the change
+CHANGE_ASKED = re.compile(
+    r"比[^，。？?]{0,10}?(?:多|少|增加|减少|增长|提高|下降|降低|高出|低)[^，。？?]{0,4}?(?:多少|几)"
+    r"|(?:增加|增长|提高|下降|减少|降低|上升|多|少)了(?:多少|几)|增幅|降幅|涨幅|增长率"
+)
+CHANGE_PRINTED = re.compile(
+    r"增长|增加|新增|净增|提高|提升|下降|减少|降低|回落|上升|扩大|缩小|增幅|降幅|增速|涨幅|同比|环比"
+    r"|多出|多了|少了|[比较][^，。；;]{0,10}?(?:多|少|高|低)"
+)
 AGGREGATE_ASKED = re.compile(r"合计|共计|总计|一共|总共|加起来|累计|[两三四五六七八九十]大")
 # the acts of speaking: 哪位领导出来讲的 is answered by 副主任邝云舒表示…
 SPEECH_ACTS = ("讲话", "表示", "指出", "强调", "介绍", "发言", "致辞", "说", "讲", "谈到", "提出")
@@ -794,7 +837,7 @@ RANK_ASKED = re.compile(r"第几|排第|名次|排名|位列|第多少")
 ROLE_ASKED = re.compile(r"什么职务|什么职位|担任什么|做什么的|干什么的|什么身份")
 # a question that gives the number of the things it asks to list (15户家庭是哪几家)
 COUNTED_LIST_ASKED = re.compile(
-    r"(\d+|[三四五六七八九十]+)\s*(?:个|家|户|名|所|项|位|处|条)[\u4e00-\u9fff]{0,8}(?:是|都是|有|分别是)?(?:哪些|哪几)"
+    r"(\d+|[三四五六七八九十]+)\s*(?:个|家|户|名|所|项|位|处|条|件|类|座|支|批|种)[\u4e00-\u9fff]{0,8}(?:是|都是|有|分别是)?(?:哪些|哪几)"
 )
 # a year a sentence is about (2025年度, 2024年), not the year of a full date (2025年9月15日)
 YEAR_PRINTED = re.compile(r"(?:19|20)\d\d年(?!\d{1,2}月)")
@@ -808,6 +851,12 @@ FORMER_PRINTED = r"原任|原|曾任|曾担任|此前任|此前担任|之前任"
 # 作出部署): the one a 谁主持 question may be answered with, hedged
 LEAD_ACT = re.compile(
     r"提出(?:了)?(?:明确|具体|殷切)?要求|作出(?:了)?(?:具体|全面)?部署|作(?:了)?动员讲话|提出(?:了)?意见"
+)
+# a question that asks to confirm (是X主持的吗, 是不是X讲的话): the sentence must show X doing the act,
+# or the premise is not confirmed and the answer abstains
+YES_NO_ASKED = re.compile(r"(?:吗|吧|么|嘛)\s*[？?]?\s*$|是不是|是否|对不对")
+PREMISE_ACTS = re.compile(
+    r"主持|讲话|致辞|带队|出席|参加|签约|签署|揭牌|宣布|调研|检查|督导|视察|考察|部署|批示|作报告|发言|当选|任命|免去"
 )
 # 哪位区领导: whoever holds a district office; the words ask who, they are not looked for
 LEADERS = frozenset({"区领导", "县领导", "市领导", "镇领导", "区级领导", "县级领导", "领导", "区委领导"})
@@ -861,6 +910,7 @@ END_MARK = re.compile(r"[至到止]|截至|截止")
 # it. Two characters before the suffix, none of them a function or generic word (那片旧小区, 各社区)
 _NOT_PLACE_CHARS = (
     "哪什这那各全该每本老旧新某片个的些几多少和与及在到去了是有"  # function and generic words
+    "为作对向从由被给将把让使就也都还又并而或以其此等街"  # more function words; 街 ends a place
     "城农乡镇区县市省条座处所家名位户里公修建化驻"  # places of a kind, measure words, verbs
 )
 _PLACE_CHAR = rf"(?:(?![{_NOT_PLACE_CHARS}])[{H}])"
@@ -868,6 +918,21 @@ _GENERIC_PLACES = "断头路|示范街|步行街|商业街|美食街|特色街|�
 NAMED_PLACE = re.compile(
     rf"(?!(?:{_GENERIC_PLACES}))({_PLACE_CHAR}{{2}}(?:大道|大街|路|街(?![道区小巷坊])|巷|村|小区|社区|家属院|水库|公园|广场))"
 )
+
+# a named township, street or village (渚口镇, 红旗乡, 沣西街道, 青山村, 槐荫社区): a figure or an event
+# printed for another one of its kind is not the one asked about
+PLACE_KINDS = {"township": "镇|乡(?![镇村亲长土])|街道(?!办)", "village": "村(?![民委庄级办])|社区(?![医卫服办])"}
+PLACE_OF_KIND = {k: re.compile(rf"(?<!街)({_PLACE_CHAR}{{2,3}}?(?:{v}))") for k, v in PLACE_KINDS.items()}
+
+
+def other_place(asked: Sequence[str], text: str) -> bool:
+    """Whether a text names a township or village of the kind asked, but not the one asked."""
+    for pattern in PLACE_OF_KIND.values():
+        mine = [a for a in asked if pattern.fullmatch(a)]
+        if mine and not any(a in text for a in mine) and pattern.search(text):
+            return True
+    return False
+
 
 # a named institution or works in a question (区中医医院, 第二实验小学新校区, 澄湾港区二期码头): the
 # evidence must print it. The name runs back from its ending to a function word or verb; a leading

@@ -26,6 +26,7 @@ from .lexicon import (
     NOT_ACTIONS,
     ORDINAL,
     PERIODS,
+    PLACE_OF_KIND,
     QUESTION_FILLER,
     ROLES,
     WH_SLOT,
@@ -360,7 +361,18 @@ def analyze_question(
     month = int(m.group(2)) if m and 1 <= int(m.group(2)) <= 12 else 0
     day = int(m.group(3)) if m and m.group(3) else 0
     if month:
-        date_words = {f"{month}月", f"{month}月{day}日", str(month), "月", "日", f"{day}日", str(day)}
+        date_words = {
+            f"{month}月",
+            f"{month}月{day}日",
+            str(month),
+            "月",
+            "日",
+            "号",
+            "月份",
+            f"{day}日",
+            f"{day}号",
+            str(day),
+        }
         words = [w for w in words if w not in date_words]
     im = ISSUE_IN_Q.search(norm)
     persons = [t.name for t in titled_names(norm)]
@@ -374,6 +386,7 @@ def analyze_question(
     # a district or county the index does not know: the evidence must print it
     entities += [d for d in DISTRICT_NAME.findall(norm) if d not in districts and d != district]
     entities += [p for p in NAMED_PLACE.findall(norm) if not any(p in e for e in entities)]
+    entities += [p for k in PLACE_OF_KIND.values() for p in k.findall(norm) if not any(p in e for e in entities)]
     # a named institution, unless a synonym group already stands for part of it (社区医院 ⇄ 社区卫生服务中心)
     entities += [
         t

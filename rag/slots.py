@@ -275,6 +275,8 @@ def num_candidates(
             or sentence[max(0, m.start() - 1) : m.start()] == "第"
         ):
             continue  # a figure the question gives, or an ordinal (第十三届 is never a count)
+        if re.fullmatch(r"[万亿千百萬億]+", m.group("num")):
+            continue  # 万亩玉米示范片, 百亩茶园: a name, not a figure
         if m.group("unit") == "年" and re.fullmatch(r"(?:19|20)\d\d", m.group("num")):
             continue  # a year, not a number of years
         if (

