@@ -90,12 +90,14 @@ INNER_TERMINAL = re.compile(r"[。！？；]")
 MASTHEAD_MISC = _re(
     r"连续性内资|内部资料|免费交流|监督电话|准印证|^【审.*】.*号$|国内统一连续出版物号|邮发代号|CN\s*\d{2}\s*-\s*\d{4}"
     r"|^本期\s*\d{1,2}\s*版$|^共\s*\d{1,2}\s*版$"
+    # the label of a special issue printed under the paper's name (两会特刊 / 国庆专刊 / 增刊)
+    rf"|^[{CJK}·]{{0,10}}(?:特刊|专刊|增刊|号外)$"
 )
 # the paper's name in Latin letters under its Chinese name (SHIQIAO BAO / QINGHE DAILY)
 MASTHEAD_LATIN = re.compile(r"^[A-Z][A-Z .'·-]{2,40}$")
 # 中共XX区委主管主办 / XX县融媒体中心主办 / 中共XX县委机关报 / XX报社出版: several on one line
 MASTHEAD_ORG = _re(
-    rf"(?P<publisher>[{CJK}（）()·]{{2,30}}?(?:\s+[{CJK}（）()·]{{2,30}}?){{0,3}})(?:(?:编印|主办|出版|主管|承办|协办|编)+|机关报)"
+    rf"(?P<publisher>[{CJK}（）()·]{{2,30}}?(?:\s+[{CJK}（）()·]{{2,30}}?){{0,3}})\s?(?:(?:编印|主办|出版|主管|承办|协办|编)+|机关报)"
     rf"(?![{CJK}])"
 )
 # a media organisation named beside the date of an app's or a site's issue (XX县融媒体中心 2024-09-12)
