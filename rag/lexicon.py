@@ -337,6 +337,10 @@ def offices_in(text: str) -> list[str]:
 # ---- questions ----------------------------------------------------------------------------------
 
 # words of how people ask, not of what they ask about: never required in the evidence
+# words before a question's slot that say how, not what (计划做多少人次, 打算修多少条): never the
+# predicate a figure must stand beside; the general verbs (做, 搞) neither
+NOT_PREDICATES = frozenset({"计划", "打算", "准备", "需要", "可以", "能够", "应该", "预计", "一共", "总共"})
+ONE_CHAR_PREDICATES = frozenset("补花建修卖买种养招缴培奖罚拆装租借捐贷赔")
 QUESTION_FILLER = frozenset(
     [
         "原来",  # 原来是多少: which of a changed figure is asked (ASKS_BEFORE), no word to find

@@ -24,6 +24,8 @@ from .lexicon import (
     LEADERS,
     NAMED_PLACE,
     NOT_ACTIONS,
+    NOT_PREDICATES,
+    ONE_CHAR_PREDICATES,
     ORDINAL,
     PERIODS,
     PLACE_OF_KIND,
@@ -225,8 +227,11 @@ def _predicate(norm: str, analyzer: Analyzer, named: set[str]) -> str:
     for w in analyzer.words(norm):
         start = norm.find(w, pos)
         pos = start + len(w) if start >= 0 else pos
+        if w in ONE_CHAR_PREDICATES and start + 1 == m.start():
+            return w  # 政府给补多少钱: the verb just before the slot, not the noun before it
         if (
             len(w) < 2
+            or w in NOT_PREDICATES
             or unit_class(w)  # 多少亿元: the unit is how it is measured, not what
             or w in STOPWORDS
             or w in QUESTION_FILLER
