@@ -33,6 +33,7 @@ from .lexicon import (
     AGGREGATE_ASKED,
     ANAPHOR,
     APPOINTED,
+    ATTACHMENT_ASKED,
     CHANGE_ASKED,
     CHANGE_PRINTED,
     COUNTED_LIST_ASKED,
@@ -66,6 +67,7 @@ from .lexicon import (
     YEAR_PRINTED,
     YES_NO_ASKED,
     asked_classes,
+    attachment_printed,
     contrast_clash,
     contrast_clash_at,
     date_printed,
@@ -280,6 +282,9 @@ def _qualifiers_missing(index: Index, info: QuestionInfo, h: Hit) -> list[str]:
                 missing.append(office)
     if info.month and not date_printed(info.month, info.day, hay, p.date):
         missing.append(f"{info.month}月{info.day}日" if info.day else f"{info.month}月")  # 10月12号 asked of 10月13日
+    for m in ATTACHMENT_ASKED.finditer(normalize(info.text)):
+        if not attachment_printed(m.group(1), m.group(2), hay):
+            missing.append(m.group(0))  # 附件3 of a notice that lists 附件1 and 2
     for period in _periods(normalize(info.text)):
         if not any(normalize(f) in hay for f in (period, *synonyms_of(period))):
             missing.append(period)  # a figure for 前三季度 does not answer 上半年

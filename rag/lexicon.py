@@ -859,6 +859,17 @@ FORMER_PRINTED = r"原任|原|曾任|曾担任|此前任|此前担任|之前任"
 LEAD_ACT = re.compile(
     r"提出(?:了)?(?:明确|具体|殷切)?要求|作出(?:了)?(?:具体|全面)?部署|作(?:了)?动员讲话|提出(?:了)?意见"
 )
+# an attachment a question names by number (附件3): printed as 附件3, or as item 3. of an 附件： list
+ATTACHMENT_ASKED = re.compile(r"(附件|附表)\s*(\d{1,2})")
+
+
+def attachment_printed(kind: str, number: str, text: str) -> bool:
+    return bool(
+        re.search(rf"{kind}\s*{number}(?!\d)", text)
+        or re.search(rf"{kind}[：:][^。]{{0,200}}?(?<!\d){number}\s*[.．、]", text)
+    )
+
+
 # a question that asks to confirm (是X主持的吗, 是不是X讲的话): the sentence must show X doing the act,
 # or the premise is not confirmed and the answer abstains
 YES_NO_ASKED = re.compile(r"(?:吗|吧|么|嘛)\s*[？?]?\s*$|是不是|是否|对不对")

@@ -17,12 +17,18 @@ its links, 预览时标签不可点) are no text. A digest's item may print its 
 (◆【标题】正文… / ▲标题。正文…); reports numbered 一、二、 from the start are one article each; in a text whose
 reports have no agency dateline a headline after a finished report opens the next one; a report that
 breaks off (下转第2版) goes on where the other page says so (上接第1版).
+A work brief's column headings (大事记（2025年10月） / 一、工作动态 / 一周要闻) name the section of the
+reports under them; a chronicle's dated entries are one report each; a table of contents under its
+label (本期目录) and a special issue's label (两会特刊) are no reports; a table flattened with tabs or
+runs of spaces stays in its report; where a report's paragraphs are printed line under line, a
+headline set off by blank lines after a finished report opens the next one.
 """
 
 from __future__ import annotations
 
 import functools
 import html
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -172,6 +178,8 @@ NOT_NAMES = {
 BRACKET_NAMES = _re(rf"^[(（]\s*(?P<names>{NAME}(?:[\s、]+{NAME}){{0,5}})\s*[)）]$")
 SOURCE_BYLINE = _re(
     r"^[(（]\s*(?:供稿|撰稿|稿件提供|文|图|摄影)\s*[:：/]\s*[^()（）。！？]{1,30}[)）]$|^[(（][^()（）。！？，,]{2,24}供稿[)）]$"
+    # (区委办公室综合科) / (渚口镇党委): the office that sent the report
+    rf"|^[(（][{CJK}]{{2,16}}(?:办公室|综合科|科|局|委|办|处|党委|党工委|中心|街道|社区|镇|乡|站|所|队|院)[)）]$"
 )
 TRAILING_BYLINE = _re(
     rf"(?<=[。！？”\"])\s*(?P<byline>(?:记者|通讯员)(?:\s+{NAME})+(?:\s+通讯员(?:\s+{NAME})+)?(?:\s+文/图)?)\s*$"
@@ -273,6 +281,29 @@ SECTION_LINE = _re(
     r"|安全生产|教育|卫生|健康|生态|环保|城建|科技|政法|政务|人大|政协|理论|副刊|体育|旅游|财经|交通|应急|招商)$"
     r"|^[【\[](?P<series>[^】\]]{2,30})[】\]]$"
 )
+# the heading of a column of a work brief or a digest, numbered or not, with the period it covers
+# (大事记（2025年10月） / 一、工作动态 / 一周要闻): names the section of the reports under it, never a report
+COLUMN_LINE = _re(
+    r"^(?:[一二三四五六七八九十]{1,3}[、.．]\s*)?(?P<name>大事记|大事纪要|工作动态|工作简讯|工作信息|一周要闻|本周要闻|每周要闻"
+    r"|一周动态|本周动态|近期动态|要闻速览|要闻简讯|动态简讯|基层动态|部门动态|镇街动态|乡镇动态|信息快递)"
+    r"\s*(?:[(（][^()（）]{1,20}[)）])?$"
+)
+# a column of dated entries, one a report whatever its length (大事记)
+CHRONICLE_SECTIONS = frozenset({"大事记", "大事纪要"})
+# the label over a table of contents printed as a list of headlines (本期目录 / 本期要目): the list is
+# no report (its headlines are printed again over their reports)
+CONTENTS_LABEL = _re(r"^[【\[]?(?:本期|今日|本刊)?(?:目录|要目|导读|提要)[】\]]?$")
+CONTENTS_MAX = 30  # lines of a table of contents at most
+# a row of a table flattened to text, its cells parted by tabs or runs of spaces (街道\t计划\t已完工):
+# text of the report it is in, never a headline
+TABLE_CELL_GAP = re.compile(r"\t|[ \u3000]{2,}")
+
+
+def _is_table_row(raw: str) -> bool:
+    cells = [c for c in TABLE_CELL_GAP.split(raw.strip()) if c.strip()]
+    return len(cells) >= 3 and len(raw) <= 200 and not INNER_TERMINAL.search(raw)
+
+
 # a page label printed over a page's reports (第2版　要闻 / 第4版 综合 / A3版 民生): page chrome that
 # ends the report before it and names the section of those after it, never a headline
 PAGE_LABEL = _re(
@@ -490,6 +521,7 @@ class _Block:
     jump: str = ""  # "in": the report goes on here from another page (上接第1版); "out": it breaks off (下转第2版)
     links: bool = False  # meta: the heading of a list of links to other items (往期推荐)
     numbered: bool = False  # head: a numbered heading (一、… / （一）…) heading a report of its own
+    spaced: bool = False  # printed between blank lines
 
 
 @dataclass
@@ -972,9 +1004,10 @@ def _split_headline(a: _Run, b: str, blank: bool) -> bool:
     )
 
 
-def _paragraphs(text: str) -> list[tuple[str, str]]:
+def _paragraphs(text: str, spaced: list[bool] | None = None) -> list[tuple[str, str]]:
     """Split text into (repaired, raw) paragraphs: one per printed line, cut lines joined. A photo
-    caption printed inside a cut sentence is taken out of it and follows the paragraph."""
+    caption printed inside a cut sentence is taken out of it and follows the paragraph. `spaced`,
+    when given, gets for each paragraph whether it stands between blank lines."""
     text = re.sub(PINYIN_LEFTOVER, "", text)
     lines = []
     for line in text.split("\n"):
@@ -990,14 +1023,16 @@ def _paragraphs(text: str) -> list[tuple[str, str]]:
     full = _wrap_width([c for c, _ in lines if c])
     ragged = full is None and _ragged_wrap([c for c, _ in lines])
     runs: list[_Run] = []
+    last_line: list[int] = []  # for each run, the index of its last line
     pending_blank = False
-    for clean, raw in lines:
+    for n, (clean, raw) in enumerate(lines):
         if not clean:
             pending_blank = True
             continue
         if _is_jump_line(clean):
             runs.append(_Run(clean, raw))
             runs[-1].caption = True  # never joined to the text around it
+            last_line.append(n)
             pending_blank = False
             continue
         if runs and not runs[-1].ends_terminal() and not runs[-1].caption and _is_caption(clean):
@@ -1006,17 +1041,24 @@ def _paragraphs(text: str) -> list[tuple[str, str]]:
             continue
         if runs and _looks_cut(runs[-1], clean, full, ragged):
             runs[-1].join(clean, raw, "\n\n" if pending_blank else "\n")
+            last_line[-1] = n
         elif ocr and runs and _split_headline(runs[-1], clean, pending_blank):
             runs[-1].join(clean, raw, "\n")
+            last_line[-1] = n
         else:
             after_text = bool(runs) and not pending_blank and runs[-1].ends_terminal() and runs[-1].punct
             runs.append(_Run(clean, raw, after_text))
             runs[-1].after_blank = pending_blank or len(runs) == 1
+            last_line.append(n)
         pending_blank = False
     out: list[tuple[str, str]] = []
-    for r in runs:
+    for r, last in zip(runs, last_line, strict=True):
         out.append((r.text(), "".join(r.raws)))
         out.extend(r.captions)
+        if spaced is not None:
+            after = last + 1 >= len(lines) or not lines[last + 1][0]
+            spaced.append(r.after_blank and after and not r.captions)
+            spaced.extend([False] * len(r.captions))
     return out
 
 
@@ -1106,6 +1148,7 @@ def _read_masthead(paras: list[tuple[str, str]]) -> tuple[_Masthead, int]:
         return _Masthead(publisher=app.group("account"), year=app["year"], month=app["month"], day=app["day"]), 1
     m = _Masthead()
     i = 0
+    column_name = False  # the first line names a column (沣渚区工作动态), not a paper
     if len(paras) > 1 and _masthead_fields(paras[1][0]) is not None:
         first, second = paras[0][0], _masthead_fields(paras[1][0]) or {}
         if (copy := PAPER_COPY.search(first)) and copy.start() >= 2:
@@ -1114,6 +1157,7 @@ def _read_masthead(paras: list[tuple[str, str]]) -> tuple[_Masthead, int]:
         # a name that does not end as papers do (今日桐溪) over a line of publisher, date or issue
         if named or (PAPER_NAME_LOOSE.match(first) and set(second) & {"org", "year", "issue"}):
             m.publisher = first
+            column_name = not named and NOT_PAPER_ENDINGS.search(first) is not None
             i = 1
     while i < len(paras) and i < 20:
         line = paras[i][0]
@@ -1148,8 +1192,8 @@ def _read_masthead(paras: list[tuple[str, str]]) -> tuple[_Masthead, int]:
         if "issue" in g and not m.issue:
             m.issue = g["issue"]
         i += 1
-    if not m.publisher:
-        m.publisher = m.org
+    if not m.publisher or (column_name and m.org):
+        m.publisher = m.org  # a work brief named for its column is published by the office that 编 it
     return m, i
 
 
@@ -1194,9 +1238,46 @@ def _district_of_paper(names: list[str], text: str) -> str:
     return ""
 
 
-def _classify(paras: list[tuple[str, str]], masthead: _Masthead) -> list[_Block]:
+def _contents_end(paras: list[tuple[str, str]], i: int) -> int:
+    """Where the table of contents under the label at `i` (本期目录) ends: the headlines listed under
+    it, up to a line that is not a headline or a headline with text under it (the first report's)."""
+
+    def listed(k: int) -> bool:
+        t = paras[k][0]
+        return len(t) <= 40 and not INNER_TERMINAL.search(t) and not _ends_terminal(t) and not _is_separator(t)
+
+    j = i + 1
+    while j < len(paras) and j - i <= CONTENTS_MAX and listed(j):
+        if j + 1 < len(paras) and not listed(j + 1) and not _is_separator(paras[j + 1][0]):
+            break  # a headline over its text
+        j += 1
+    return j if j > i + 1 else i
+
+
+def _classify(paras: list[tuple[str, str]], masthead: _Masthead, spaced: list[bool] | None = None) -> list[_Block]:
+    blocks = _classify_lines(paras, masthead)
+    if spaced is not None:
+        # each paragraph makes one block, but a tagged headline (【通知】…) makes two
+        k = 0
+        for b in blocks:
+            if b.kind == "head" and k < len(spaced) and b.raw == paras[k][1]:
+                b.spaced = spaced[k]
+            if not b.tag:
+                k += 1
+    return blocks
+
+
+def _classify_lines(paras: list[tuple[str, str]], masthead: _Masthead) -> list[_Block]:
     blocks: list[_Block] = []
-    for text, raw in paras:
+    contents_end = 0
+    for k, (text, raw) in enumerate(paras):
+        if k < contents_end:
+            blocks.append(_Block("meta", text, raw))  # a headline listed in the table of contents
+            continue
+        if len(text) <= 12 and CONTENTS_LABEL.match(text) and (end := _contents_end(paras, k)) > k:
+            blocks.append(_Block("meta", text, raw))
+            contents_end = end
+            continue
         if _is_separator(text):
             blocks.append(_Block("sep", text, raw))
             continue
@@ -1243,6 +1324,13 @@ def _classify(paras: list[tuple[str, str]], masthead: _Masthead) -> list[_Block]
         if sec:
             name = sec.group("name") or sec.group("name2") or sec.group("series")
             blocks.append(_Block("section", text, raw, section=name))
+            continue
+        column = COLUMN_LINE.match(text) if len(text) <= 40 else None
+        if column:
+            blocks.append(_Block("section", text, raw, section=column.group("name")))
+            continue
+        if ("\t" in raw or "  " in raw) and _is_table_row(raw):
+            blocks.append(_Block("body", text, raw))  # a row of a table flattened to text
             continue
         if tag := _tag_title(text):
             # 【通知】关于…的通知: the kind of the item names its section, the rest is its headline
@@ -1444,7 +1532,9 @@ def _next_kind(
     return i, (blocks[i].kind if i < len(blocks) else "")
 
 
-def _segment(blocks: list[_Block]) -> list[_Draft]:
+def _segment(blocks: list[_Block], packed: bool = False) -> list[_Draft]:
+    """The reports of a text's blocks; `packed`: the text prints a report's paragraphs with no blank
+    line between them (see `_packed`)."""
     drafts: list[_Draft] = []
     cur: _Draft | None = None
     pending_section = ""
@@ -1653,6 +1743,8 @@ def _segment(blocks: list[_Block]) -> list[_Draft]:
                 or cur.series
                 or (len(heads) == 1 and len(cur.paras) >= PROFILE_AFTER and PROFILE_TITLE.match(heads[0]) is not None)
                 or (undated and len(heads) == 1 and _next_headline(cur, heads[0]))
+                # in a text whose reports' paragraphs are packed, a headline set off by blank lines
+                or (packed and len(heads) == 1 and group[0].spaced and _next_headline(cur, heads[0]))
             )
             if starts_new:
                 series = pending_series or (cur is not None and cur.series and not pending_section)
@@ -1745,6 +1837,9 @@ def _next_short_item(cur: _Draft, text: str) -> bool:
     if cur.heads or not cur.section or len(cur.paras) != 1 or BACK_REFERENCE.match(text):
         return False
     lead = cur.paras[0].text
+    if cur.section in CHRONICLE_SECTIONS:
+        # a chronicle's entries (大事记): each dated paragraph is one, however long
+        return SHORT_ITEM_DATE.match(text[:PREFIX]) is not None
     return (
         len(lead) <= SHORT_ITEM_MAX
         and len(text) <= SHORT_ITEM_MAX
@@ -1809,14 +1904,32 @@ def _account_publisher(org: str, blocks: list[_Block]) -> str:
     return signed.most_common(1)[0][0] if signed else org
 
 
+PACKED_MIN = 6  # paragraphs of text ending a sentence, to tell how a text parts its paragraphs
+PACKED_SHARE = 0.7
+
+
+def _packed(text: str) -> bool:
+    """Whether the text prints a report's paragraphs line under line (no blank line between them),
+    most of its paragraphs of text followed by more text right under them: there a headline set off
+    by blank lines after a finished report is the next report's, not a sub-heading of that one."""
+    lines = [_clean(line) for line in text.split("\n")]
+    under = blank = 0
+    for a, b in itertools.pairwise(lines):
+        if len(a) >= 40 and _ends_terminal(a):
+            under += bool(b)
+            blank += not b
+    return under + blank >= PACKED_MIN and under >= PACKED_SHARE * (under + blank)
+
+
 def parse_bulletin(raw: RawBulletin) -> Bulletin:
     """Parse one decoded bulletin; raises BulletinError if no article can be found."""
-    paras = _paragraphs(raw.text)
+    spaced: list[bool] = []
+    paras = _paragraphs(raw.text, spaced)
     if not paras:
         raise BulletinError(raw.source, "the file holds no text")
     mast, skip = _read_masthead(paras)
-    blocks = _classify(paras[skip:], mast)
-    drafts = _segment(blocks)
+    blocks = _classify(paras[skip:], mast, spaced[skip:])
+    drafts = _segment(blocks, _packed(raw.text))
     if not any(len("".join(p.text for p in d.paras)) >= 20 and not d.teaser for d in drafts):
         raise BulletinError(
             raw.source,

@@ -718,6 +718,49 @@ KIND_GOLD: dict[str, dict[str, Any]] = {
             ("区医保局推进医保服务下沉", "今年以来，区医保局", {}),
         ],
     },
+    # a district's work brief (工作动态) named for its column, 编 by an office, with a table of contents
+    # (本期目录), a 大事记 column between box rules whose dated entries (one paragraph each, one of them
+    # long) are reports with no headline, then a 工作动态 column of headed reports closed by the office
+    # that sent them in brackets: one with a table flattened with runs of spaces, one with 一、/（一）
+    # sub-headings
+    "work_brief_chronicle.txt": {
+        "masthead": ("中共澄溪区委办公室", "澄溪区", "2024-07-31", "2024年第7期（总第151期）"),
+        "articles": [
+            (None, "7月2日，区委书记甘望舒", {"section": "大事记", "date": "07-02"}),
+            (None, "7月5日，区政府召开第十四", {"section": "大事记"}),
+            (None, "7月9日至10日，区人大", {"section": "大事记"}),
+            (None, "7月12日，2024澄溪龙舟", {"section": "大事记"}),
+            (None, "7月18日，区政协主席", {"section": "大事记"}),
+            (None, "7月25日，全区防汛工作", {"section": "大事记"}),
+            ("全区上半年项目建设观摩会召开", "7月16日，全区上半年", {"section": "工作动态"}),
+            ("全区农村公路养护情况", "今年以来，区交通运输局", {"byline": "（区交通运输局）"}),
+            ("澄溪区“15分钟便民生活圈”建设提速", "今年，澄溪区把", {"byline": "（区商务局）"}),
+        ],
+    },
+    # a street's work brief with numbered columns (一、一周要闻 / 二、工作动态): the week's dated entries
+    # are reports with no headline, the headed reports after them hold a table flattened with tabs
+    "weekly_columns.txt": {
+        "masthead": ("澄溪区青岚街道工作简报", "澄溪区", "2024-09-20", "第15期"),
+        "articles": [
+            (None, "9月13日，街道党工委", {"section": "一周要闻"}),
+            (None, "9月14日，街道在滨河广场", {"section": "一周要闻"}),
+            (None, "9月18日，街道组织开展", {"section": "一周要闻"}),
+            (None, "9月19日，街道新时代", {"section": "一周要闻"}),
+            ("青岚街道完成老旧小区雨污分流改造", "9月上旬，青岚街道", {"section": "工作动态"}),
+            ("青岚街道“一老一小”服务中心投用", "9月12日，青岚街道", {"byline": "（青岚街道社会事务办）"}),
+        ],
+    },
+    # a paper's special issue (两会特刊 under its name) printing a report's paragraphs line under line,
+    # each headline set off by blank lines (the last one with no dateline under it), and a crosshead
+    # inside a report printed among its paragraphs
+    "special_issue_packed.txt": {
+        "masthead": ("岚川报", "岚川县", "2025-01-10", "总第3012期"),
+        "articles": [
+            ("岚川县第十八届人民代表大会第五次会议开幕", "本报讯（记者 柏若兰）1月9日", {"section": "要闻"}),
+            ("代表热议政府工作报告", "1月9日下午，各代表团", {}),
+            ("“岚川两会”融媒直播观看量超10万人次", "两会期间，县融媒体中心", {}),
+        ],
+    },
 }
 KIND_NAMES = sorted(KIND_GOLD)
 # page chrome, credits and markup that are never a report's text or title
@@ -746,9 +789,10 @@ def test_kinds_masthead(kinds: dict[str, Bulletin], name: str) -> None:
 @pytest.mark.parametrize("name", KIND_NAMES)
 def test_kinds_every_article_with_its_title(kinds: dict[str, Bulletin], name: str) -> None:
     arts, gold = kinds[name].articles, KIND_GOLD[name]["articles"]
-    assert [a.title for a in arts] == [t for t, _, _ in gold]
+    # no headline printed (None): the title is made from the first sentence, and marked so
+    assert [None if a.title_from_body else a.title for a in arts] == [t for t, _, _ in gold]
     for a, (title, starts, more) in zip(arts, gold, strict=True):
-        assert not a.title_from_body and a.title == title
+        assert a.title_from_body == (title is None) and a.title == (title or a.title)
         assert a.paragraphs[0].text.startswith(starts), (title, a.paragraphs[0].text[:30])
         for key, want in more.items():
             assert (list(got) if isinstance(got := getattr(a, key), tuple) else got) == want, (title, key)
@@ -869,3 +913,47 @@ def test_a_notice_lead_in_and_its_numbered_points_are_paragraphs(kinds: dict[str
         "岚湾区教",
         "2024",
     ]
+
+
+def test_a_chronicle_s_dated_entries_are_reports_of_their_own(kinds: dict[str, Bulletin]) -> None:
+    arts = kinds["work_brief_chronicle.txt"].articles
+    entries = [a for a in arts if a.section == "大事记"]
+    assert len(entries) == 6 and all(len(a.paragraphs) == 1 and a.title_from_body for a in entries)
+    assert entries[1].title == "区政府召开第十四次常务会议"  # from the first sentence, no date
+    assert len(entries[2].paragraphs[0].text) > 400  # a long entry is one entry all the same
+    # the column headings and the table of contents are no reports, no titles, no text
+    texts = [p.text for a in arts for p in a.paragraphs]
+    assert not any(t.startswith(("大事记", "工作动态", "本期目录")) for t in texts + [a.title for a in arts])
+
+
+def test_week_entries_under_a_numbered_column_heading_are_reports() -> None:
+    b = parse_text(
+        "城南街道工作简报\n第3期\n\n一、一周要闻\n\n3月4日，街道召开党工委会议，部署春季防火工作。\n\n"
+        "3月6日，街道举办“三八”节女职工健步走活动，200余人参加。\n\n二、工作动态\n\n城南街道启动背街小巷整治\n\n"
+        "近日，城南街道启动背街小巷整治，计划年内完成12条。\n\n街道将按照“一巷一策”推进整治。\n"
+    )
+    assert [a.title_from_body for a in b.articles] == [True, True, False]
+    assert [a.section for a in b.articles] == ["一周要闻", "一周要闻", "工作动态"]
+    assert b.articles[2].title == "城南街道启动背街小巷整治" and len(b.articles[2].paragraphs) == 2
+
+
+def test_a_flattened_table_stays_in_its_report(kinds: dict[str, Bulletin]) -> None:
+    roads = kinds["work_brief_chronicle.txt"].articles[7]
+    assert [p.text.split()[0] for p in roads.paragraphs[1:5]] == ["镇", "北塘镇", "桂坞镇", "月湖镇"]
+    centre = kinds["weekly_columns.txt"].articles[5]
+    assert [p.text.split("\t")[0] for p in centre.paragraphs[1:5]] == ["功能区", "老年食堂", "托育室", "康复室"]
+    assert centre.paragraphs[-1].text.startswith("据介绍")
+
+
+def test_a_report_with_numbered_sub_headings_is_one_article(kinds: dict[str, Bulletin]) -> None:
+    report = kinds["work_brief_chronicle.txt"].articles[-1]
+    texts = [p.text for p in report.paragraphs]
+    assert "一、主要做法" in texts and "（二）提升品质业态。引导社区引进书店、健身房等品质提升类业态。" in texts
+    assert texts[-1].startswith("区商务局将总结")
+
+
+def test_a_headline_between_blank_lines_in_packed_text_opens_a_report(kinds: dict[str, Bulletin]) -> None:
+    arts = kinds["special_issue_packed.txt"].articles
+    assert "关注民生实事" in [p.text for p in arts[1].paragraphs]  # a crosshead printed among the paragraphs
+    assert arts[2].paragraphs[0].text.startswith("两会期间") and len(arts[2].paragraphs) == 2
+    assert not any(a.title == "两会特刊" for a in arts)
