@@ -539,6 +539,12 @@ UNIT_CLASSES: dict[str, tuple[str, ...]] = {
         "块",
         "部",
         "支",
+        "艘",
+        "架",
+        "间",
+        "只",
+        "头",
+        "本",
     ),
 }
 _ALL_UNITS = sorted({u for us in UNIT_CLASSES.values() for u in us}, key=lambda w: (-len(w), w))
@@ -657,6 +663,18 @@ def asked_classes(question: str) -> tuple[str, ...]:
         if cls and cls not in out:
             out.insert(0, cls)
     return tuple(out)
+
+
+def asked_unit(question: str) -> str:
+    """The counting word a question writes after 多少/几 when it names the thing counted (多少艘,
+    几台): only that word answers it (8万条 counts sandbags, not boats). "" for 个 and other
+    classes, which any unit of the class may answer."""
+    slot = re.search(r"多少", question) or re.search(r"几", question)
+    if not slot:
+        return ""
+    m = re.match(rf"(?:多少|几)({'|'.join(map(re.escape, _ALL_UNITS))})(?!轻|级|纪|龄|代|度)", question[slot.start() :])
+    unit = m.group(1) if m else ""
+    return unit if unit_class(unit) == "items" and unit not in ("个", "项", "次", "件", "批") else ""
 
 
 def unit_class(unit: str) -> str:

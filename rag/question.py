@@ -87,7 +87,7 @@ QUESTION_PHRASES = re.compile(
 
 
 ASKS = re.compile(r"多少|几|哪|什么|谁|何时|啥|怎么|如何")
-PART_END = re.compile(r"[？?；;]|，(?=[^，]*(?:多少|几|哪|什么|谁|何时|啥))")
+PART_END = re.compile(r"[？?；;]|，(?=[^，]*(?:多少|几|哪|什么|谁|何时|啥))|、(?=多少|几)")
 TOPIC_TAIL = re.compile(r"(?:是|的|有|为|要|能|会|都|一共|大概|总共)+$")
 
 

@@ -35,6 +35,7 @@ from .lexicon import (
     UNIT_ENDINGS,
     appointed,
     asked_classes,
+    asked_unit,
     is_person_name,
     office_of,
     org_endings,
@@ -264,6 +265,7 @@ def num_candidates(
                 out.append(Candidate(m.group(0), m.start(), m.end(), b, "num"))
         return out
     classes = asked_classes(q)
+    named_unit = asked_unit(q)
     ranges = list(QUANTITY_RANGE.finditer(sentence))
     inside = [(r.start(), r.end()) for r in ranges]
     singles = [m for m in QUANTITY.finditer(sentence) if not any(a <= m.start() < b for a, b in inside)]
@@ -287,6 +289,8 @@ def num_candidates(
             continue  # 由75%提高到80%, 由每人每月830元提高到870元: the first is what it was
         if classes and unit_class(m.group("unit")) not in classes:
             continue  # 个 is no investment, 人 no sum of money
+        if named_unit and m.group("unit") != named_unit:
+            continue  # 多少艘冲锋舟: not the 8万条 of sandbags
         b = binding(sentence, m.start(), m.end(), items, weight, before=0.6, after=0.3, predicate=info.predicate)
         out.append(Candidate(text, m.start(), m.end(), b, "num"))
     return out
