@@ -39,6 +39,7 @@ from .lexicon import (
     COUNTED_LIST_ASKED,
     DATE_PHRASE,
     DISTRICT_NAME,
+    EACH_ASKED,
     ENUMERATED,
     FORMER_ASKED,
     FORMER_PRINTED,
@@ -809,6 +810,8 @@ def _short(index: Index, info: QuestionInfo, x: _Scored, c: Candidate) -> str:
     printed), or the whole sentence for an organisation or a list of places."""
     if c.kind == "org" or (c.kind == "where" and PLURAL.search(normalize(info.text))):
         return f"{x.sentence} [{x.ref}]"  # 哪几个地方 / 哪家公司: the sentence names them all
+    if c.kind == "num" and EACH_ASKED.search(normalize(info.text)) and len(QUANTITY.findall(x.sentence)) >= 2:
+        return f"{x.sentence} [{x.ref}]"  # 城里人和农村人各是多少: 分别达到52680元和28940元, both
     note = _year_note(index, x.hit, c.text) if info.kind == "when" else ""
     return f"{c.text}{note} [{x.ref}]"
 

@@ -339,8 +339,11 @@ def offices_in(text: str) -> list[str]:
 # words of how people ask, not of what they ask about: never required in the evidence
 # words before a question's slot that say how, not what (计划做多少人次, 打算修多少条): never the
 # predicate a figure must stand beside; the general verbs (做, 搞) neither
-NOT_PREDICATES = frozenset({"计划", "打算", "准备", "需要", "可以", "能够", "应该", "预计", "一共", "总共"})
-ONE_CHAR_PREDICATES = frozenset("补花建修卖买种养招缴培奖罚拆装租借捐贷赔")
+NOT_PREDICATES = frozenset(
+    {"计划", "打算", "准备", "需要", "可以", "能够", "应该", "预计", "一共", "总共", "各是", "分别是", "分别"}
+    | {"要花", "花了", "得花", "能花", "花钱"}  # 花多少钱 asks a sum of money (总投资), which the unit says
+)
+ONE_CHAR_PREDICATES = frozenset("补建修卖买种养招缴培奖罚拆装租借捐贷赔")
 QUESTION_FILLER = frozenset(
     [
         "原来",  # 原来是多少: which of a changed figure is asked (ASKS_BEFORE), no word to find
@@ -614,7 +617,7 @@ ANAPHOR = re.compile(r"^(?:该|此|其|这一?|这个|这些|上述|项目|工�
 _MEASURE_TO_CLASS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"百分点", ("points",)),
     (r"比例|百分之|增长|下降|比重|占比|率|增速|增幅|降幅", ("percent",)),
-    (r"多远|距离|路程|多长的路", ("length",)),
+    (r"多远|距离|路程|多长的路|多宽|宽度|多高|高度|多深|深度", ("length",)),
     (r"多久|多长时间|多少时间|时长|用时|工期", ("duration",)),
     (
         r"投资|资金|金额|经费|收入|产值|销售额|营业额|税收|多少钱|钱|万元|亿元|奖金|补贴|补助|预算|营收|GDP|费用|支出|开支|花费",
@@ -887,6 +890,9 @@ def attachment_printed(kind: str, number: str, text: str) -> bool:
         or re.search(rf"{kind}[：:][^。]{{0,200}}?(?<!\d){number}\s*[.．、]", text)
     )
 
+
+# a figure asked of each of several things (城里人和农村人各是多少): the sentence that gives them all
+EACH_ASKED = re.compile(r"各(?:是|为|有|自|占|达|多少)|分别(?:是|为|有|多少|达到)")
 
 # a question that asks to confirm (是X主持的吗, 是不是X讲的话): the sentence must show X doing the act,
 # or the premise is not confirmed and the answer abstains

@@ -67,7 +67,7 @@ _KIND_PATTERNS = [
         "num",
         re.compile(
             r"多少|(?<!哪)几[个天名人次项期家所条岁年位万亿元%户座场批轮台辆棵株间栋套部本篇份张亩吨]|第几|排名|比例|百分之"
-            r"|多大|多长|多高|几成|多远|多久"
+            r"|多大|多长|多高|多宽|多深|几成|多远|多久"
         ),
     ),
     ("where", re.compile(r"哪里|在哪|啥地方|什么地方|何地|地点|哪儿|什么场所|哪个地方")),
@@ -218,6 +218,9 @@ def _predicate(norm: str, analyzer: Analyzer, named: set[str]) -> str:
     word after it when there is one (after a figure's slot, the one after the measured noun), else
     the last one before it."""
     norm = ASPECT.sub("", norm)  # 签了字 -> 签字, 开了会 -> 开会: the event as a word
+    size = re.search(r"多(宽|高|深|厚)", norm)
+    if size and not re.search(r"(?:率|比例|比重|水平|程度|占比)有?$", norm[: size.start()]):
+        return size.group(1)  # 路面有多宽: the figure stands beside 宽 (路面宽4.5米, 拓宽至6米)
     m = WH_SLOT.search(norm)
     if not m:
         return ""
