@@ -36,6 +36,8 @@ from .lexicon import (
     ATTACHMENT_ASKED,
     CHANGE_ASKED,
     CHANGE_PRINTED,
+    CONTACT_ASKED,
+    CONTACT_PRINTED,
     COUNTED_LIST_ASKED,
     DATE_PHRASE,
     DISTRICT_NAME,
@@ -44,12 +46,16 @@ from .lexicon import (
     FORMER_ASKED,
     FORMER_PRINTED,
     LEAD_ACT,
+    LEAD_ACTIONS,
     NAME_ASKED,
     NATIONAL,
     NATIONAL_PRINTED,
     NEWLY_APPOINTED,
+    OFFICE_OF_UNIT,
     ONLY_COUNTED,
     ORDINAL,
+    PER_HEAD_ASKED,
+    PER_HEAD_PRINTED,
     PERIODS,
     PERSON_ACT_PRINTED,
     PERSON_ACTS,
@@ -348,6 +354,8 @@ def _fits_what_was_asked(info: QuestionInfo, sentence: str, c: Candidate, frame:
         return False  # 2026年度的标准 is not answered by a sentence on 2025年度, 10月12日 by 10月13日
     if other_place(info.entities, normalize(to_simplified(sentence))):
         return False  # 青荇镇污水处理厂的投资 does not answer for 桐溪镇's
+    if c.kind == "who" and not _of_unit_asked(q, sentence, c):
+        return False  # 县卫生健康局局长是谁: not the 县教育体育局局长
     if c.kind == "org" and _listed_with_asked(info, sentence, c):
         return False  # 码头工程、海晟公司改造项目…现场: a sibling of the asked thing, not what it asked
     if COUNTED_LIST_ASKED.search(q) and normalize(sentence).count("、") < 2:
@@ -401,6 +409,8 @@ def _figure_fits(info: QuestionInfo, sentence: str, c: Candidate, frame: str, pa
                         return False
     if _aggregate_of(info, before + own):
         return False
+    if PER_HEAD_ASKED.search(q) and not PER_HEAD_PRINTED.search(before + own):
+        return False  # 人均社会消费品零售额: not the 零售总额
     hay = normalize(to_simplified(sentence))
     if not ANAPHOR.match(hay) and any(
         not any(normalize(f) in hay for f in (m, *synonyms_of(m))) for m in info.modifiers
@@ -478,6 +488,18 @@ def _person_acts(info: QuestionInfo, sentence: str) -> bool:
             if any(a != "宣布" or "宣布" in q for a in acts):  # 宣布开幕 is no 致辞
                 return True
     return bool(re.match(r"[他她]", text) and PERSON_ACT_PRINTED.match(text, 1))  # 他指出…
+
+
+def _around(sentence: str, c: Candidate) -> str:
+    """The candidate's clause and the one after it (区科技局主办, 由区科技局、区工商联共同主办)."""
+    spans = clauses(sentence)
+    i = next((k for k, (a, b) in enumerate(spans) if a <= c.start < b), 0)
+    return normalize(to_simplified(sentence[spans[i][0] : spans[min(i + 1, len(spans) - 1)][1]]))
+
+
+def _of_unit_asked(q: str, sentence: str, c: Candidate) -> bool:
+    units = [re.sub(rf"^(?:{DISTRICT_NAME.pattern})?[区县市]?", "", m.group(1)) for m in OFFICE_OF_UNIT.finditer(q)]
+    return not units or any(u in _around(sentence, c) for u in units)
 
 
 def _listed_with_asked(info: QuestionInfo, sentence: str, c: Candidate) -> bool:
@@ -668,7 +690,7 @@ def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSet
             quoted = True
         elif (
             info.who_mode == "subject"
-            and info.action
+            and info.action in LEAD_ACTIONS
             and (titled_names(best.sentence) or _any_name(best.sentence, names))
             and LEAD_ACT.search(to_simplified(best.sentence))
         ):  # nobody is said to do exactly that (主持), but someone led the event (对…提出要求): say
@@ -792,6 +814,8 @@ def combine(question: str, parts: Sequence[Answer]) -> Answer:
 def _answer_shape(info: QuestionInfo) -> re.Pattern[str] | None:
     """What the sentence answering a 叫什么 or 哪些 question must print, or None for other questions."""
     q = normalize(info.text)
+    if CONTACT_ASKED.search(q) and info.kind in ("what", "num", "list"):
+        return CONTACT_PRINTED  # 举报电话是多少: a sentence that prints a number to call
     if info.kind == "what" and not info.offices and NAME_ASKED.search(q):
         return QUOTED_TERM
     if info.kind == "list" and PLURAL.search(q):

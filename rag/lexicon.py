@@ -543,6 +543,7 @@ UNIT_CLASSES: dict[str, tuple[str, ...]] = {
         "部",
         "支",
         "艘",
+        "票",
         "架",
         "间",
         "只",
@@ -877,6 +878,9 @@ FORMER_ASKED = re.compile(r"(?:之前|此前|原来|以前|过去|原先)(?:是|
 FORMER_PRINTED = r"原任|原|曾任|曾担任|此前任|此前担任|之前任"
 # what the person who led an event is said to do when no one is said to preside (对…提出要求,
 # 作出部署): the one a 谁主持 question may be answered with, hedged
+# the acts of leading an event, which a leader's 提出要求 may stand for when nobody is said to do them
+# (谁主持: "公报中没有写明谁主持；写的是：…"); 谁参加 is never answered so
+LEAD_ACTIONS = frozenset({"主持", "带队", "带领", "牵头", "负责", "组织", "召集", "部署", "领导"})
 LEAD_ACT = re.compile(
     r"提出(?:了)?(?:明确|具体|殷切)?要求|作出(?:了)?(?:具体|全面)?部署|作(?:了)?动员讲话|提出(?:了)?意见"
 )
@@ -893,6 +897,26 @@ def attachment_printed(kind: str, number: str, text: str) -> bool:
 
 # a figure asked of each of several things (城里人和农村人各是多少): the sentence that gives them all
 EACH_ASKED = re.compile(r"各(?:是|为|有|自|占|达|多少)|分别(?:是|为|有|多少|达到)")
+
+# per head (人均, 户均) asked: a total (社会消费品零售总额48.6亿元) does not answer it
+PER_HEAD_ASKED = re.compile(r"人均|户均|平均每(?:人|户|个)|每人|每户")
+PER_HEAD_PRINTED = re.compile(r"人均|户均|平均|每人|每户|每名|每位|每个|/人|/户")
+# people asked (多少名求职者, 几个人): a count of visits (2100余人次) is no number of people
+PEOPLE_NOT_VISITS = re.compile(r"(?:多少|几)(?:个人|名|位|人)(?!次)")
+# an organisation asked for its part (哪个单位承办): its name must stand beside that act (主办 is not 承办)
+ORG_ACTS = re.compile(r"主办|承办|协办|施工|承建|建设|牵头|组织|运营|设计|监理|出资|捐赠|指导")
+# the unit an office belongs to (县卫生健康局局长): another unit's 局长 does not answer
+OFFICE_OF_UNIT = re.compile(
+    rf"((?:(?![的是了在和与及这那新])[{H}]){{2,10}}?(?:局|委|办|中心|院|所|站|队))(?=副?(?:局长|主任|院长|所长|站长|队长))"
+)
+# a contact asked (举报电话是多少): only a sentence that prints one answers it
+CONTACT_ASKED = re.compile(
+    r"(?:电话|热线|号码|网址|网站|邮箱|信箱|微信号)[^，。？?]{0,3}(?:多少|什么|哪个|几)"
+    r"|(?:什么|哪个|哪些)(?:电话|热线|号码|网址|网站|邮箱)|联系方式|联系电话"
+)
+CONTACT_PRINTED = re.compile(
+    r"\d{3,4}[-－—\s]?\d{7,8}|(?<!\d)\d{4}\s?\d{4}(?!\d)|(?<!\d)1\d{4}(?!\d)|https?://|www\.|[\w.]+@[\w.]+"
+)
 
 # a question that asks to confirm (是X主持的吗, 是不是X讲的话): the sentence must show X doing the act,
 # or the premise is not confirmed and the answer abstains

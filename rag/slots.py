@@ -19,12 +19,15 @@ from .lexicon import (
     ASKS_BEFORE,
     CHANGE_FROM_AFTER,
     CHANGE_FROM_LEAD,
+    CONTACT_ASKED,
     DATE_GRAIN_FORMS,
     DATE_PHRASE,
     DATE_RANGE,
     END_ASKED,
     END_MARK,
     ORDINAL,
+    ORG_ACTS,
+    PEOPLE_NOT_VISITS,
     PERIOD_WORD,
     PLACE,
     PLURAL,
@@ -264,6 +267,8 @@ def num_candidates(
                 b = binding(sentence, m.start(), m.end(), items, weight)
                 out.append(Candidate(m.group(0), m.start(), m.end(), b, "num"))
         return out
+    if CONTACT_ASKED.search(q):
+        return []  # 举报电话是多少: no count or sum answers it (the sentence printing the number does)
     classes = asked_classes(q)
     named_unit = asked_unit(q)
     ranges = list(QUANTITY_RANGE.finditer(sentence))
@@ -289,6 +294,8 @@ def num_candidates(
             continue  # 由75%提高到80%, 由每人每月830元提高到870元: the first is what it was
         if classes and unit_class(m.group("unit")) not in classes:
             continue  # 个 is no investment, 人 no sum of money
+        if m.group("unit") == "人次" and PEOPLE_NOT_VISITS.search(q):
+            continue  # 多少名求职者: 2100余人次 counts visits, not people
         if named_unit and m.group("unit") != named_unit:
             continue  # 多少艘冲锋舟: not the 8万条 of sandbags
         b = binding(sentence, m.start(), m.end(), items, weight, before=0.6, after=0.3, predicate=info.predicate)
@@ -391,10 +398,14 @@ def _best(
         cands = org_candidates(info, sentence, weight, items)
     else:
         return None
-    if info.kind in ("when", "num") and info.predicate and info.predicate_known and not RANK_ASKED.search(info.text):
-        # the event or measure asked about (完工, 出席, 总投资) must stand around the answer
+    org_acts = tuple(ORG_ACTS.findall(normalize(info.text))) if info.kind not in ("who", "when", "num", "where") else ()
+    if org_acts or (
+        info.kind in ("when", "num") and info.predicate and info.predicate_known and not RANK_ASKED.search(info.text)
+    ):
+        # the event or measure asked about (完工, 出席, 总投资) must stand around the answer; for an
+        # organisation, the part asked (哪个单位承办: a unit printed as 主办 is not the one)
         group = next((g for g in info.groups if info.predicate in g), ())  # gdp: 地区生产总值 too
-        pred = (info.predicate, *synonyms_of(info.predicate), *group)
+        pred = org_acts or (info.predicate, *synonyms_of(info.predicate), *group)
         ends = info.kind == "when" and bool(END_ASKED.search(normalize(info.text)))
         # 持续到什么时候: a span's closing date answers it whatever verb the text uses
         cands = [c for c in cands if _near(sentence, c, pred) or (ends and _closes_span(sentence, c))]
