@@ -490,16 +490,11 @@ def _person_acts(info: QuestionInfo, sentence: str) -> bool:
     return bool(re.match(r"[他她]", text) and PERSON_ACT_PRINTED.match(text, 1))  # 他指出…
 
 
-def _around(sentence: str, c: Candidate) -> str:
-    """The candidate's clause and the one after it (区科技局主办, 由区科技局、区工商联共同主办)."""
-    spans = clauses(sentence)
-    i = next((k for k, (a, b) in enumerate(spans) if a <= c.start < b), 0)
-    return normalize(to_simplified(sentence[spans[i][0] : spans[min(i + 1, len(spans) - 1)][1]]))
-
-
 def _of_unit_asked(q: str, sentence: str, c: Candidate) -> bool:
     units = [re.sub(rf"^(?:{DISTRICT_NAME.pattern})?[区县市]?", "", m.group(1)) for m in OFFICE_OF_UNIT.finditer(q)]
-    return not units or any(u in _around(sentence, c) for u in units)
+    spans = clauses(sentence)
+    own = next((sentence[a:b] for a, b in spans if a <= c.start < b), sentence)
+    return not units or any(u in normalize(to_simplified(own)) for u in units)
 
 
 def _listed_with_asked(info: QuestionInfo, sentence: str, c: Candidate) -> bool:
