@@ -553,7 +553,8 @@ UNIT_CLASSES: dict[str, tuple[str, ...]] = {
 }
 _ALL_UNITS = sorted({u for us in UNIT_CLASSES.values() for u in us}, key=lambda w: (-len(w), w))
 NUM_CORE = rf"(?:\d+(?:[.,]\d+)*(?:万|亿|萬|億)?|[{CN_DIGITS}萬億]+)"
-_UNIT_ALT = "|".join(map(re.escape, _ALL_UNITS))
+UNIT_ALT = "|".join(map(re.escape, _ALL_UNITS))
+_UNIT_ALT = UNIT_ALT
 QUANTITY = re.compile(
     rf"(?:近|(?<![签合公节预制契和])约|超过|超|逾|共|达)?(?<![\d.])(?P<num>{NUM_CORE})(?P<mod>余|多)?(?P<unit>{_UNIT_ALT})"
 )

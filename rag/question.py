@@ -31,6 +31,7 @@ from .lexicon import (
     PLACE_OF_KIND,
     QUESTION_FILLER,
     ROLES,
+    UNIT_ALT,
     WH_SLOT,
     YEAR,
     Ordinal,
@@ -88,16 +89,19 @@ QUESTION_PHRASES = re.compile(
 
 ASKS = re.compile(r"多少|几|哪|什么|谁|何时|啥|怎么|如何")
 PART_END = re.compile(r"[？?；;]|，(?=[^，]*(?:多少|几|哪|什么|谁|何时|啥))|、(?=多少|几)")
+CHANGE_OWN = re.compile(r"比|同比|环比|涨|增|降|减|提高|提升|多了|少了")  # 增长了多少: the same measure
 TOPIC_TAIL = re.compile(r"(?:是|的|有|为|要|能|会|都|一共|大概|总共)+$")
 
 
 ROLE_NAME = re.compile(rf"(?:{'|'.join(ROLES)})([\u4e00-\u9fff]{{3}})")
 
 
-def sub_questions(text: str) -> list[str]:
+def sub_questions(text: str, cut: Callable[[str], list[str]] | None = None) -> list[str]:
     """A question that asks two things ("一季度GDP是多少？增长了多少", "哪天开始施行？有效期几年") as
-    two questions, the second given the first one's topic when it names none of its own; one
-    question is returned as it is."""
+    two questions, the second given the first one's topic when it names none of its own. When the
+    second names its own measure or act (总投资多少，设计多少张床位), the first one's (总投资, the
+    word before its 多少, found with `cut`) is left out of that topic. One question is returned as
+    it is."""
     parts = [p.strip() for p in PART_END.split(text) if p and p.strip()]
     asking = [p for p in parts if ASKS.search(p)]
     if len(parts) < 2 or len(asking) < 2 or len(asking) != len(parts):
@@ -105,11 +109,23 @@ def sub_questions(text: str) -> list[str]:
     first = parts[0]
     m = ASKS.search(first)
     topic = TOPIC_TAIL.sub("", first[: m.start()] if m else first)
+    measure = ""
+    if cut is not None and m and m.group(0) in ("多少", "几") and topic:
+        words = cut(topic)
+        if len(words) >= 2 and len(words[-1]) >= 2 and topic.endswith(words[-1]):
+            measure = words[-1]
     out = [first]
     for p in parts[1:]:
         at = ASKS.search(p)
         own = re.sub(r"[^\u4e00-\u9fff]", "", p[: at.start()] if at else p)
-        out.append(p if len(own) >= 6 or not topic else topic + p)
+        if len(own) >= 6 or not topic:
+            out.append(p)
+        elif measure and own and not CHANGE_OWN.match(own):
+            # 新建多少亩高标准农田？投资多少: 漾溪今年 + 高标准农田 + 投资多少
+            counted = re.sub(rf"^(?:{UNIT_ALT}|[个张台家所名位人户项件])", "", first[m.end() :]) if m else ""
+            out.append(TOPIC_TAIL.sub("", topic[: -len(measure)]) + counted + p)
+        else:
+            out.append(topic + p)
     return out
 
 

@@ -103,7 +103,7 @@ class QA:
         idx, retriever = live.index, live.retriever
         asked = resolve(question, history, idx.analyzer.user_words) if history else question
         parts = []
-        for part in sub_questions(asked):  # "GDP是多少？增长了多少": each asked in turn
+        for part in sub_questions(asked, idx.analyzer.words):  # "GDP是多少？增长了多少": each asked in turn
             query = make_query(idx, part, filters)
             hits = retriever.search(query, k or max(self.settings.top_k, 10))
             parts.append(compose(idx, query, hits, self.answer_settings))
