@@ -469,8 +469,9 @@ ACTION_FILLER = frozenset(
 
 # a district or county named in a question (北塘区, 柳河县)
 DISTRICT_NAME = re.compile(
-    rf"(?:^|(?<=[\s，,。？?、问在到]))((?![哪什几这那各全本我该每多高经开示园新城景])[{H}]{{2}}(?:区|县))"
-    rf"(?!委|长|政府|人大|政协|委员)"
+    rf"(?:^|(?<=[\s，,。？?、问在到]))((?![哪什几这那各全本我该每多高经开示园新城景老除])[{H}]"
+    rf"(?![小社片园校景城郊山库矿港街辖营院了])[{H}](?:区|县))"  # 老小区, 除了区领导: no district
+    rf"(?!委|长|政府|人大|政协|委员|领导|级|直|属|里|内)"
 )
 
 
@@ -977,26 +978,36 @@ END_MARK = re.compile(r"[至到止]|截至|截止")
 # it. Two characters before the suffix, none of them a function or generic word (那片旧小区, 各社区)
 _NOT_PLACE_CHARS = (
     "哪什这那各全该每本老旧新某片个的些几多少和与及在到去了是有"  # function and generic words
-    "为作对向从由被给将把让使就也都还又并而或以其此等街"  # more function words; 街 ends a place
+    "为作对向从由被给将把让使就也都还又并而或以其此等街想报看找问请叫"  # more function words; 街 ends a place
     "城农乡镇区县市省条座处所家名位户里公修建化驻"  # places of a kind, measure words, verbs
 )
 _PLACE_CHAR = rf"(?:(?![{_NOT_PLACE_CHARS}])[{H}])"
 _GENERIC_PLACES = "断头路|示范街|步行街|商业街|美食街|特色街|主干路|支路|背街|小巷|示范村|中心村|行政村|自然村|安置小区"
 NAMED_PLACE = re.compile(
-    rf"(?!(?:{_GENERIC_PLACES}))({_PLACE_CHAR}{{2}}(?:大道|大街|路|街(?![道区小巷坊])|巷|村|小区|社区|家属院|水库|公园|广场))"
+    rf"(?!(?:{_GENERIC_PLACES}))({_PLACE_CHAR}{{2}}(?:大道|大街|路|街(?![道区小巷坊])|巷|村(?![民委庄级办里])|小区|社区|家属院|水库|公园|广场))"
 )
 
 # a named township, street or village (渚口镇, 红旗乡, 沣西街道, 青山村, 槐荫社区): a figure or an event
 # printed for another one of its kind is not the one asked about
-PLACE_KINDS = {"township": "镇|乡(?![镇村亲长土])|街道(?!办)", "village": "村(?![民委庄级办])|社区(?![医卫服办])"}
+PLACE_KINDS = {"township": "镇|乡(?![镇村亲长土])|街道(?!办)", "village": "村(?![民委庄级办里])|社区(?![医卫服办])"}
 PLACE_OF_KIND = {k: re.compile(rf"(?<!街)({_PLACE_CHAR}{{2,3}}?(?:{v}))") for k, v in PLACE_KINDS.items()}
+# a kind of place, not its name (评上先进社区, 示范村, 向他反映小区…)
+GENERIC_PLACE_STEM = re.compile(
+    r"(?:先进|示范|文明|和谐|美丽|星级|达标|重点|试点|特色|所在|全国|省级|市级|区级|县级|老旧|城中|反映|了解|改造|建设)"
+    r"(?:镇|乡|街道|村|社区|小区)$"
+)
+
+
+def places_of_kind(text: str, kind: str) -> list[str]:
+    """The townships or villages a text names (渚口镇, 槐荫社区), without kinds of place (先进社区)."""
+    return [p for p in PLACE_OF_KIND[kind].findall(text) if not GENERIC_PLACE_STEM.search(p)]
 
 
 def other_place(asked: Sequence[str], text: str) -> bool:
     """Whether a text names a township or village of the kind asked, but not the one asked."""
-    for pattern in PLACE_OF_KIND.values():
+    for kind, pattern in PLACE_OF_KIND.items():
         mine = [a for a in asked if pattern.fullmatch(a)]
-        if mine and not any(a in text for a in mine) and pattern.search(text):
+        if mine and not any(a in text for a in mine) and places_of_kind(text, kind):
             return True
     return False
 

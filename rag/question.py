@@ -19,6 +19,7 @@ from .lexicon import (
     DATE_IN_Q,
     DISTRICT_NAME,
     GENERIC,
+    GENERIC_PLACE_STEM,
     ISSUE_IN_Q,
     LEAD_VERBS,
     LEADERS,
@@ -42,6 +43,7 @@ from .lexicon import (
     office_suffix,
     offices_in,
     ordinals,
+    places_of_kind,
     synonym_words,
     synonyms_of,
     titled_names,
@@ -409,8 +411,10 @@ def analyze_question(
     ]
     # a district or county the index does not know: the evidence must print it
     entities += [d for d in DISTRICT_NAME.findall(norm) if d not in districts and d != district]
-    entities += [p for p in NAMED_PLACE.findall(norm) if not any(p in e for e in entities)]
-    entities += [p for k in PLACE_OF_KIND.values() for p in k.findall(norm) if not any(p in e for e in entities)]
+    entities += [
+        p for p in NAMED_PLACE.findall(norm) if not any(p in e for e in entities) and not GENERIC_PLACE_STEM.search(p)
+    ]
+    entities += [p for k in PLACE_OF_KIND for p in places_of_kind(norm, k) if not any(p in e for e in entities)]
     # a named institution, unless a synonym group already stands for part of it (社区医院 ⇄ 社区卫生服务中心)
     entities += [
         t
