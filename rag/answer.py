@@ -41,6 +41,7 @@ from .lexicon import (
     COUNTED_LIST_ASKED,
     DATE_PHRASE,
     DISTRICT_NAME,
+    DONE_WHEN_ASKED,
     EACH_ASKED,
     ENUMERATED,
     FORMER_ASKED,
@@ -59,6 +60,8 @@ from .lexicon import (
     PERIODS,
     PERSON_ACT_PRINTED,
     PERSON_ACTS,
+    PLAN_ASKED,
+    PLAN_PRINTED,
     PLURAL,
     PREMISE_ACTS,
     QUANTITY,
@@ -79,12 +82,15 @@ from .lexicon import (
     contrast_clash_at,
     date_printed,
     is_person_name,
+    number_printed,
     office_of,
     office_printed,
     ordinals,
     org_endings,
     other_date,
+    other_number,
     other_place,
+    qualifier_numbers,
     same_office,
     synonyms_of,
     titled_names,
@@ -289,6 +295,9 @@ def _qualifiers_missing(index: Index, info: QuestionInfo, h: Hit) -> list[str]:
                 missing.append(office)
     if info.month and not date_printed(info.month, info.day, hay, p.date):
         missing.append(f"{info.month}月{info.day}日" if info.day else f"{info.month}月")  # 10月12号 asked of 10月13日
+    for n, u in qualifier_numbers(normalize(info.text)):
+        if not number_printed(n, u, normalize(to_simplified(hay))):
+            missing.append(f"{n}{u}")  # 70周岁以上 asked of a passage on 80周岁以上 (or on no age)
     for m in ATTACHMENT_ASKED.finditer(normalize(info.text)):
         if not attachment_printed(m.group(1), m.group(2), hay):
             missing.append(m.group(0))  # 附件3 of a notice that lists 附件1 and 2
@@ -360,6 +369,10 @@ def _fits_what_was_asked(info: QuestionInfo, sentence: str, c: Candidate, frame:
         return False  # 码头工程、海晟公司改造项目…现场: a sibling of the asked thing, not what it asked
     if COUNTED_LIST_ASKED.search(q) and normalize(sentence).count("、") < 2:
         return False  # 7件诉求分别是哪些单位的: a sentence that only counts them names none
+    if c.kind == "when" and DONE_WHEN_ASKED.search(q) and not PLAN_ASKED.search(q) and _plans(sentence, c):
+        return False  # 是什么时候竣工交付的: not the 计划2025年6月底竣工交付 of a plan
+    if any(other_number(n, u, normalize(to_simplified(sentence))) for n, u in qualifier_numbers(q)):
+        return False  # 70周岁以上老人: not the 80周岁以上 ones; 三价疫苗 not the 四价
     if info.kind == "num" and not _figure_fits(info, sentence, c, frame, passage):
         return False
     if info.kind == "who" and NEWLY_APPOINTED.search(q) and not APPOINTED.search(to_simplified(sentence)):
@@ -488,6 +501,12 @@ def _person_acts(info: QuestionInfo, sentence: str) -> bool:
             if any(a != "宣布" or "宣布" in q for a in acts):  # 宣布开幕 is no 致辞
                 return True
     return bool(re.match(r"[他她]", text) and PERSON_ACT_PRINTED.match(text, 1))  # 他指出…
+
+
+def _plans(sentence: str, c: Candidate) -> bool:
+    spans = clauses(sentence)
+    i = next((k for k, (a, b) in enumerate(spans) if a <= c.start < b), 0)
+    return bool(PLAN_PRINTED.search(normalize(sentence[spans[i][0] : c.end])))
 
 
 def _of_unit_asked(q: str, sentence: str, c: Candidate) -> bool:

@@ -516,7 +516,7 @@ UNIT_CLASSES: dict[str, tuple[str, ...]] = {
     "money": ("亿元", "万元", "千元", "元", "亿美元", "万美元"),
     "people": ("人次", "余人", "多人", "人", "名", "位"),
     "households": ("户",),
-    "orgs": ("家", "所"),
+    "orgs": ("家次", "家", "所"),
     "duration": ("个工作日", "个月", "天", "小时", "周", "年"),
     "area": ("平方公里", "平方米", "万平方米", "亩", "公顷"),
     "length": ("公里", "千米", "米"),
@@ -786,6 +786,7 @@ CONTRASTS: tuple[tuple[tuple[str, ...], ...], ...] = (
     (("第一产业", "一产"), ("第二产业", "二产"), ("第三产业", "三产")),
     (("规上", "规模以上"), ("规下", "规模以下")),
     (("进口",), ("出口",)),
+    (("收入",), ("支出",)),
     (("同比",), ("环比",)),
     (("男性", "男子"), ("女性", "女子")),
     (("公办",), ("民办",)),
@@ -824,7 +825,9 @@ SPEECH_ACTS = ("讲话", "表示", "指出", "强调", "介绍", "发言", "致�
 # a person's act that a question may ask the content of (X提了哪些要求, X致辞讲了什么): the answer must
 # print that person doing it (speaking, or one of these), not only attending
 _DIRECTING_ACTS = ("要求", "部署", "批示", "认为", "希望", "宣布", "汇报", "作了", "作出")
-PERSON_ACTS = re.compile(r"要求|讲话|致辞|讲了|说了|指出|强调|提出|部署|表示|发言|介绍|批示")
+PERSON_ACTS = re.compile(
+    r"要求|讲话|致辞|讲了|说了|指出|强调|提出|部署|表示|发言|介绍|批示|怎么说|说的|讲的|说什么|谈了|怎么评价|怎么看"
+)
 PERSON_ACT_PRINTED = re.compile("|".join((*SPEECH_ACTS, *_DIRECTING_ACTS)))
 
 
@@ -919,6 +922,45 @@ CONTACT_ASKED = re.compile(
 CONTACT_PRINTED = re.compile(
     r"\d{3,4}[-－—\s]?\d{7,8}|(?<!\d)\d{4}\s?\d{4}(?!\d)|(?<!\d)1\d{4}(?!\d)|https?://|www\.|[\w.]+@[\w.]+"
 )
+
+# a date asked of something done (是什么时候交付使用的, 哪天竣工的): a date the text only plans or
+# expects (计划2025年6月底竣工交付, 年内投用) is no answer
+DONE_WHEN_ASKED = re.compile(
+    r"(?:什么时候|哪天|哪一天|何时|几月几[日号]|哪年|哪一年|啥时候)[^，。？?]{0,12}的[？?]?$|已经"
+)
+PLAN_ASKED = re.compile(r"计划|打算|预计|准备|要在|将在|目标|能|会在|要到")  # 什么时候能建好: the date expected
+PLAN_PRINTED = re.compile(r"计划|预计|力争|将于|将在|拟于|拟在|目标|争取|有望|确保|年内|明年|下一步|届时")
+# a threshold or a numbered kind the question names (70周岁以上, 4层及以上, 三价, 二期, 三星级): the
+# evidence must print the same one; a text that prints another of its kind (80周岁以上, 23价) is
+# about that one
+_CN_NUM = "一二三四五六七八九十两百"
+THRESHOLD = re.compile(rf"([\d{_CN_NUM}]+)(周岁|岁|层|平方米|公里)(?:及)?(?:以上|以下|以内|以外)")
+NUMBERED_KIND = re.compile(rf"(?<![\d{_CN_NUM}第])([\d{_CN_NUM}]+)(价|期|星级|A级)(?![间限货末中刊])")
+
+
+def _same_number(a: str, b: str) -> bool:
+    va, vb = cn_to_int(a) if not a.isdigit() else int(a), cn_to_int(b) if not b.isdigit() else int(b)
+    return va is not None and va == vb
+
+
+def qualifier_numbers(question: str) -> list[tuple[str, str]]:
+    """(number, unit) of each threshold and numbered kind a question names (70周岁以上 -> (70, 岁))."""
+    out = [(m.group(1), "岁" if m.group(2) == "周岁" else m.group(2)) for m in THRESHOLD.finditer(question)]
+    return out + [(m.group(1), m.group(2)) for m in NUMBERED_KIND.finditer(question)]
+
+
+def number_printed(number: str, unit: str, text: str) -> bool:
+    units = ("周岁", "岁") if unit == "岁" else (unit,)
+    pattern = rf"(?<![\d{_CN_NUM}])([\d{_CN_NUM}]+)(?:{'|'.join(units)})"
+    return any(_same_number(number, m.group(1)) for m in re.finditer(pattern, text))
+
+
+def other_number(number: str, unit: str, text: str) -> bool:
+    """Whether a text prints a threshold or numbered kind of that unit, but not the one asked."""
+    units = ("周岁", "岁") if unit == "岁" else (unit,)
+    found = [m.group(1) for m in re.finditer(rf"(?<![\d{_CN_NUM}第])([\d{_CN_NUM}]+)(?:{'|'.join(units)})", text)]
+    return bool(found) and not any(_same_number(number, f) for f in found)
+
 
 # a question that asks to confirm (是X主持的吗, 是不是X讲的话): the sentence must show X doing the act,
 # or the premise is not confirmed and the answer abstains
