@@ -928,7 +928,9 @@ CONTACT_PRINTED = re.compile(
 DONE_WHEN_ASKED = re.compile(
     r"(?:什么时候|哪天|哪一天|何时|几月几[日号]|哪年|哪一年|啥时候)[^，。？?]{0,12}的[？?]?$|已经"
 )
-PLAN_ASKED = re.compile(r"计划|打算|预计|准备|要在|将在|目标|能|会在|要到")  # 什么时候能建好: the date expected
+PLAN_ASKED = re.compile(
+    r"计划|打算|预计|准备|要在|将在|目标|(?:时候|时|哪天|哪年|多久)才?能|会在|要到"
+)  # 什么时候能建好: the date expected
 PLAN_PRINTED = re.compile(r"计划|预计|力争|将于|将在|拟于|拟在|目标|争取|有望|确保|年内|明年|下一步|届时")
 # a threshold or a numbered kind the question names (70周岁以上, 4层及以上, 三价, 二期, 三星级): the
 # evidence must print the same one; a text that prints another of its kind (80周岁以上, 23价) is
