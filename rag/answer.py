@@ -90,6 +90,7 @@ from .lexicon import (
     other_date,
     other_number,
     other_place,
+    predicate_forms,
     qualifier_numbers,
     same_office,
     synonyms_of,
@@ -410,7 +411,7 @@ def _figure_fits(info: QuestionInfo, sentence: str, c: Candidate, frame: str, pa
     if info.predicate and info.predicate_known and not RANK_ASKED.search(q):
         # 计划种植中稻9.8万亩，目前已完成晚稻插秧14.2万亩 asked 插秧多少: the clause beside that
         # prints the event with a figure of its own holds the answer, not this one
-        pred = [normalize(f) for f in (info.predicate, *synonyms_of(info.predicate))]
+        pred = [normalize(f) for f in predicate_forms(info.predicate)]
         if not any(f in own for f in pred):
             wanted = asked_classes(q)
             for k in (i - 1, i + 1):

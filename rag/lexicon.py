@@ -343,7 +343,25 @@ NOT_PREDICATES = frozenset(
     {"计划", "打算", "准备", "需要", "可以", "能够", "应该", "预计", "一共", "总共", "各是", "分别是", "分别"}
     | {"要花", "花了", "得花", "能花", "花钱"}  # 花多少钱 asks a sum of money (总投资), which the unit says
 )
-ONE_CHAR_PREDICATES = frozenset("补建修卖买种养招缴培奖罚拆装租借捐贷赔")
+# a one-character verb the question puts just before its slot, and the words a bulletin prints for it
+ONE_CHAR_FORMS: dict[str, tuple[str, ...]] = {
+    "补": ("补贴", "补助", "奖补"),
+    "建": ("建设", "新建", "建成", "修建"),
+    "修": ("修建", "改造", "提升", "维修", "硬化", "新建"),
+    "卖": ("销售", "售出", "成交", "卖出"),
+    "买": ("购买", "采购", "购置"),
+    "种": ("种植", "播种"),
+    "养": ("养殖", "饲养"),
+    "招": ("招聘", "招录", "招收", "招引"),
+    "缴": ("缴纳", "缴费"),
+    "培": ("培训", "培育"),
+    "奖": ("奖励", "奖补"),
+    "罚": ("罚款", "处罚"),
+    "拆": ("拆除", "拆迁"),
+    "装": ("安装", "加装"),
+    "捐": ("捐赠", "捐款", "捐助"),
+}
+ONE_CHAR_PREDICATES = frozenset(ONE_CHAR_FORMS)
 QUESTION_FILLER = frozenset(
     [
         "原来",  # 原来是多少: which of a changed figure is asked (ASKS_BEFORE), no word to find
@@ -545,6 +563,7 @@ UNIT_CLASSES: dict[str, tuple[str, ...]] = {
         "支",
         "艘",
         "票",
+        "种",
         "架",
         "间",
         "只",
@@ -630,7 +649,7 @@ _MEASURE_TO_CLASS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"几户|多少户|户数|住户|家庭|农户", ("households",)),
     (r"几家|多少家|企业|公司|单位|商户|门店|机构|学校|医院", ("orgs", "items")),
     (r"多少天|几天|多久|多长时间|为期|工期|天数|几个月|几年", ("duration",)),
-    (r"面积|多大|平方", ("area",)),
+    (r"面积|平方|占地", ("area",)),  # 多大 is also 仓容 (吨), 规模 or age: no class
     (r"多长|长度|里程|公里", ("length",)),
     (r"多重|重量|吨", ("weight",)),
 )
@@ -644,6 +663,14 @@ def is_measure(word: str) -> bool:
     ) and not re.fullmatch(r"多少|少数|无数|次数", word)
 
 
+PEOPLE_NOUNS = (
+    "社工|老师|教师|医生|护士|干部|党员|学生|志愿者|人员|员工|工人|专家|代表|委员"
+    "|村民|居民|孩子|老人|职工|农民工|毕业生"
+)
+# the words a sum of money stands beside (总投资3.9亿元 answers 盖起来花了多少钱)
+MONEY_MEASURES = ("投资", "资金", "费用", "造价", "经费", "投入", "花费", "金额")
+
+
 def asked_classes(question: str) -> tuple[str, ...]:
     """The unit classes a quantity question can be answered with; () when any figure may do. The
     measure is read next to 多少/几 (…能报销多少 is no count of the 医院 named earlier)."""
@@ -653,8 +680,8 @@ def asked_classes(question: str) -> tuple[str, ...]:
     for pat, classes in _MEASURE_TO_CLASS:
         if re.search(pat, near):
             out.extend(c for c in classes if c not in out)
-    if re.search(r"(?:多少|几)个?(?:人|名)", question):
-        return ("people",)
+    if re.search(rf"(?:多少|几)个?(?:人|名)|(?:多少|几)(?:个|位)(?:{PEOPLE_NOUNS})", question):
+        return ("people",)  # 几个社工, 多少个志愿者: people, counted in 名 or 人
     if out and out[0] in ("money", "percent", "points", "length", "duration"):
         return (out[0],)  # 几个项目总投资是多少: the sum asked for, not the number of projects
     # the unit written right after 多少/几, unless it starts a longer word (多少年轻人 asks for people)
@@ -1125,6 +1152,12 @@ def synonym_map() -> dict[str, tuple[str, ...]]:
 def synonym_words() -> tuple[str, ...]:
     """Every word of a synonym group, longest first (a question is searched for each as printed)."""
     return tuple(sorted(synonym_map(), key=len, reverse=True))
+
+
+def predicate_forms(word: str) -> tuple[str, ...]:
+    """The forms a question's predicate is printed in: its synonyms, and for a one-character verb
+    (补, 卖) the words the bulletins use for it."""
+    return (word, *synonyms_of(word), *ONE_CHAR_FORMS.get(word, ()))
 
 
 def synonyms_of(word: str) -> tuple[str, ...]:

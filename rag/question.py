@@ -248,7 +248,7 @@ def _predicate(norm: str, analyzer: Analyzer, named: set[str]) -> str:
     for w in analyzer.words(norm):
         start = norm.find(w, pos)
         pos = start + len(w) if start >= 0 else pos
-        if w in ONE_CHAR_PREDICATES and start + 1 == m.start():
+        if w in ONE_CHAR_PREDICATES and 0 <= start < m.start() and norm[start + 1 : m.start()] in ("", "了", "过"):
             return w  # 政府给补多少钱: the verb just before the slot, not the noun before it
         if (
             len(w) < 2

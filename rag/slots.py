@@ -25,6 +25,7 @@ from .lexicon import (
     DATE_RANGE,
     END_ASKED,
     END_MARK,
+    MONEY_MEASURES,
     ORDINAL,
     ORG_ACTS,
     PEOPLE_NOT_VISITS,
@@ -42,8 +43,8 @@ from .lexicon import (
     is_person_name,
     office_of,
     org_endings,
+    predicate_forms,
     same_office,
-    synonyms_of,
     titled_names,
     unit_class,
 )
@@ -368,7 +369,7 @@ def best_candidate(
         or sibling_named(hay, ctx, f)
     ]
     if info.predicate and not any(info.predicate in f for f in event_words(info)):
-        items.append((info.predicate, *synonyms_of(info.predicate)))  # 签了字: a word the question's cut split
+        items.append(predicate_forms(info.predicate))  # 签了字: a word the question's cut split
     if simple != sentence and len(simple) == len(sentence):
         c = _best(info, simple, names, weight, items, min_binding, accept)
         if c is None or c.text != simple[c.start : c.end]:
@@ -399,13 +400,16 @@ def _best(
     else:
         return None
     org_acts = tuple(ORG_ACTS.findall(normalize(info.text))) if info.kind not in ("who", "when", "num", "where") else ()
+    classes_asked = asked_classes(normalize(info.text)) if info.kind == "num" else ()
     if org_acts or (
         info.kind in ("when", "num") and info.predicate and info.predicate_known and not RANK_ASKED.search(info.text)
     ):
         # the event or measure asked about (完工, 出席, 总投资) must stand around the answer; for an
         # organisation, the part asked (哪个单位承办: a unit printed as 主办 is not the one)
         group = next((g for g in info.groups if info.predicate in g), ())  # gdp: 地区生产总值 too
-        pred = org_acts or (info.predicate, *synonyms_of(info.predicate), *group)
+        pred = org_acts or (*predicate_forms(info.predicate), *group)
+        if info.kind == "num" and classes_asked == ("money",) and not asked_classes(info.predicate):
+            pred = (*pred, *MONEY_MEASURES)  # 盖起来花了多少钱: the 总投资 of what was built
         ends = info.kind == "when" and bool(END_ASKED.search(normalize(info.text)))
         # 持续到什么时候: a span's closing date answers it whatever verb the text uses
         cands = [c for c in cands if _near(sentence, c, pred) or (ends and _closes_span(sentence, c))]
