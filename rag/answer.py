@@ -313,7 +313,11 @@ def _qualifiers_missing(index: Index, info: QuestionInfo, h: Hit) -> list[str]:
         missing.append(info.district)
     citation = normalize(p.citation)
     for name in (*info.persons, *info.entities):
-        if normalize(name) in hay or (DISTRICT_NAME.fullmatch(name) and _district_printed(name, citation)):
+        if (
+            normalize(name) in hay
+            or to_simplified(normalize(name)) in to_simplified(hay)
+            or (DISTRICT_NAME.fullmatch(name) and _district_printed(name, citation))
+        ):
             continue
         missing.append(name)
     return missing

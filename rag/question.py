@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .analyze import STOPWORDS, Analyzer, normalize
+from .analyze import STOPWORDS, Analyzer, normalize, to_simplified
 from .lexicon import (
     ACTION_FILLER,
     ACTION_PREPOSITIONS,
@@ -57,6 +57,7 @@ _KIND_PATTERNS = [
         "who",
         re.compile(
             r"谁|哪位|哪些人|什么人|何人|哪个领导|姓名|叫什么名|叫啥名|什么职务|什么职位|担任什么|什么身份|哪些领导"
+            r"|(?:人|员|者|师|生|长|记|任|匠)叫(?:什么|啥)"  # 那位负责人叫什么: a person's name
         ),
     ),
     (
@@ -73,7 +74,10 @@ _KIND_PATTERNS = [
             r"|多大|多长|多高|多宽|多深|几成|多远|多久"
         ),
     ),
-    ("where", re.compile(r"哪里|在哪|啥地方|什么地方|何地|地点|哪儿|什么场所|哪个地方")),
+    (
+        "where",
+        re.compile(r"哪里|在哪|啥地方|什么地方|何地|地点|哪儿|什么场所|哪个地方|哪个(?:村|社区|乡|镇|街道|小区)"),
+    ),
     ("list", re.compile(r"哪些|哪几|有什么|什么要求|几点|包括什么|指什么|是什么")),
 ]
 # an aspect particle inside a verb-object word (签了字, 开过会)
@@ -414,7 +418,8 @@ def analyze_question(
     entities += [
         p for p in NAMED_PLACE.findall(norm) if not any(p in e for e in entities) and not GENERIC_PLACE_STEM.search(p)
     ]
-    entities += [p for k in PLACE_OF_KIND for p in places_of_kind(norm, k) if not any(p in e for e in entities)]
+    simple = to_simplified(norm)  # 陸城鎮 is read as 陆城镇
+    entities += [p for k in PLACE_OF_KIND for p in places_of_kind(simple, k) if not any(p in e for e in entities)]
     # a named institution, unless a synonym group already stands for part of it (社区医院 ⇄ 社区卫生服务中心)
     entities += [
         t

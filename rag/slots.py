@@ -31,6 +31,7 @@ from .lexicon import (
     PEOPLE_NOT_VISITS,
     PERIOD_WORD,
     PLACE,
+    PLACE_KIND_ASKED,
     PLURAL,
     QUANTITY,
     QUANTITY_RANGE,
@@ -43,6 +44,7 @@ from .lexicon import (
     is_person_name,
     office_of,
     org_endings,
+    places_of_kind,
     predicate_forms,
     same_office,
     titled_names,
@@ -263,8 +265,9 @@ def num_candidates(
     q = normalize(info.text)
     out = []
     if RANK_ASKED.search(q):
+        unit = re.search(r"第几(次|届|名|位|批|期|轮|个|季度|版|条|项|场)", q)
         for m in ORDINAL.finditer(sentence):
-            if m.group(0) not in q:
+            if m.group(0) not in q and (unit is None or m.group("unit") == unit.group(1)):  # 第几次: not 第七届
                 b = binding(sentence, m.start(), m.end(), items, weight)
                 out.append(Candidate(m.group(0), m.start(), m.end(), b, "num"))
         return out
@@ -308,6 +311,15 @@ def where_candidates(
     info: QuestionInfo, sentence: str, weight: Callable[[str], float], items: Sequence[tuple[str, ...]]
 ) -> list[Candidate]:
     out = []
+    kind = PLACE_KIND_ASKED.search(normalize(info.text))
+    if kind:  # 去哪个镇讲的党课: a township the sentence names, and only that
+        asked = "village" if kind.group(1) in ("村", "社区", "小区") else "township"
+        for place in dict.fromkeys(places_of_kind(to_simplified(sentence), asked)):
+            at = to_simplified(sentence).find(place)
+            if normalize(place) not in normalize(info.text):
+                b = binding(sentence, at, at + len(place), items, weight)
+                out.append(Candidate(sentence[at : at + len(place)], at, at + len(place), b, "where"))
+        return out
     for m in PLACE.finditer(sentence):
         place = m.group("place")
         if normalize(place) in normalize(info.text) or DATE_PHRASE.fullmatch(place) or PERIOD_WORD.search(place):
