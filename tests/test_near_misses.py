@@ -30,6 +30,7 @@ from rag.lexicon import (
     other_date,
     other_number,
     other_place,
+    predicate_forms,
     qualifier_numbers,
 )
 from rag.question import analyze_question, sub_questions
@@ -145,6 +146,18 @@ def test_thresholds_numbered_kinds_and_done_dates() -> None:
     assert other_number("三", "价", "四价流感疫苗每剂128元") and number_printed("三", "价", "3价疫苗")
     assert DONE_WHEN_ASKED.search("二期厂房是什么时候交付使用的？") and not DONE_WHEN_ASKED.search("什么时候交付使用")
     assert PLAN_ASKED.search("什么时候能建好") and not PLAN_ASKED.search("智能装备产业园什么时候交付的")
+
+
+def test_what_kind_of_answer_a_question_wants() -> None:
+    def kind(q: str) -> str:
+        return analyze_question(q, Analyzer(), {}, set()).kind
+
+    assert kind("组织部长这次去哪个镇讲的党课") == "where" and kind("那位负责人叫什么") == "who"
+    assert asked_classes("杏坞街道这回一共招几个社工") == ("people",)
+    assert asked_classes("一共配了多少个保洁员") == ("people",)
+    assert asked_classes("粮食储备库的仓容有多大") == ()  # 多大 may be 万吨
+    assert predicate_forms("罚")[1:] == ("罚款", "处罚")
+    assert contrast_clash("各项贷款余额同比增长了多少", "比年初增长11.6%")
 
 
 def test_a_bare_magnitude_is_no_figure() -> None:
