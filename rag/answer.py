@@ -44,6 +44,7 @@ from .lexicon import (
     DONE_WHEN_ASKED,
     EACH_ASKED,
     ENUMERATED,
+    EXCLUDED_ASKED,
     FORMER_ASKED,
     FORMER_PRINTED,
     LEAD_ACT,
@@ -427,6 +428,8 @@ def _figure_fits(info: QuestionInfo, sentence: str, c: Candidate, frame: str, pa
                         return False
     if _aggregate_of(info, before + own):
         return False
+    if any(m.group(1) in own for m in EXCLUDED_ASKED.finditer(q)):
+        return False  # 不算改扩建的: not the 新建改扩建5所
     if PER_HEAD_ASKED.search(q) and not PER_HEAD_PRINTED.search(before + own):
         return False  # 人均社会消费品零售额: not the 零售总额
     hay = normalize(to_simplified(sentence))
@@ -463,6 +466,8 @@ def _sentence_fits(info: QuestionInfo, sentence: str) -> bool:
     q = to_simplified(normalize(info.text))
     text = normalize(to_simplified(sentence))
     if not _person_acts(info, sentence) or not _premise_holds(info, sentence) or contrast_clash(q, text):
+        return False
+    if _other_office(info, text):
         return False
     if WHY_ASKED.search(q) and not REASON_PRINTED.search(text):
         return False  # 为什么免去…: a sentence that only reports it gives no reason
@@ -530,6 +535,18 @@ def _listed_with_asked(info: QuestionInfo, sentence: str, c: Candidate) -> bool:
             between = sentence[a:b]
             if len(between) <= 40 and re.search("[、和及与]", between) and not re.search("[，,。；;：:]", between):
                 return True
+    return False
+
+
+def _other_office(info: QuestionInfo, text: str) -> bool:
+    """Whether the sentence prints a person the question names under another office than the one
+    the question gives them (聂远帆作为执行院长 asked; 院长聂远帆 printed)."""
+    if not info.persons or not info.offices:
+        return False
+    for p in info.persons:
+        printed = office_of(text, p) if p in text else ""
+        if printed and not any(same_office(o, printed) for o in info.offices):
+            return True
     return False
 
 

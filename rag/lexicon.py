@@ -99,6 +99,7 @@ _OFFICES = (
     "副所长",
     "所长",
     "副院长",
+    "执行院长",
     "院长",
     "副校长",
     "校长",
@@ -313,7 +314,9 @@ def same_office(asked: str, printed: str) -> bool:
     if a == p:
         return True
     longer, shorter = (a, p) if len(a) > len(p) else (p, a)
-    return longer.endswith(shorter) and not any(d in longer[: len(longer) - len(shorter)] for d in ("副", "常务"))
+    return longer.endswith(shorter) and not any(
+        d in longer[: len(longer) - len(shorter)] for d in ("副", "常务", "执行")
+    )
 
 
 def office_printed(office: str, text: str) -> bool:
@@ -540,6 +543,7 @@ UNIT_CLASSES: dict[str, tuple[str, ...]] = {
     "area": ("平方公里", "平方米", "万平方米", "亩", "公顷"),
     "length": ("公里", "千米", "米"),
     "weight": ("万吨", "吨", "公斤", "千克"),
+    "volume": ("万立方米", "立方米", "万方", "方"),
     "percent": ("%", "％", "成"),
     "points": ("个百分点", "百分点"),  # a difference of two rates, never the rate (增速 is 7.8%)
     "age": ("周岁", "岁"),
@@ -653,6 +657,7 @@ _MEASURE_TO_CLASS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"面积|平方|占地", ("area",)),  # 多大 is also 仓容 (吨), 规模 or age: no class
     (r"多长|长度|里程|公里", ("length",)),
     (r"多重|重量|吨", ("weight",)),
+    (r"多少方|几方|土方|立方|方量", ("volume",)),
 )
 
 
@@ -837,6 +842,9 @@ AGGREGATE = re.compile(
 )
 # a count with an example in place of the list (澄湾经济开发区管委会等20个单位): no answer to 是哪些
 ONLY_COUNTED = re.compile(r"等\s*[\d一二三四五六七八九十两百]+\s*(?:个|家|户|名|所|项|人|位|处|支|座|村|条)")
+# a part the question leaves out (新建了几所幼儿园（不算改扩建的）): a figure whose clause counts it
+# in (新建改扩建5所) is not the one asked
+EXCLUDED_ASKED = re.compile(r"(?:不算|不含|不包括|除去|除了)([\u4e00-\u9fff]{2,6}?)(?:的|在内|以外|之外|）|\)|$)")
 # a change asked (比去年多安排了多少, 增长了多少): a level (全年支出68.37亿元) does not answer it; the
 # figure's clause must print the change
 CHANGE_ASKED = re.compile(
@@ -1004,7 +1012,9 @@ PREMISE_ACTS = re.compile(
 LEADERS = frozenset({"区领导", "县领导", "市领导", "镇领导", "区级领导", "县级领导", "领导", "区委领导"})
 # the period a figure is for: 上半年 is not 前三季度 (each with its written forms, from synonyms.txt)
 PERIODS = ("一季度", "二季度", "三季度", "四季度", "上半年", "下半年", "前三季度", "全年")
-PERIOD_WORD = re.compile(r"季度|半年|全年|今年|去年|明年|年底|年初|月底|月初|期间|以来|近日|日前")
+PERIOD_WORD = re.compile(
+    r"季度|半年|全年|今年|去年|明年|年底|年初|月底|月初|期间|以来|近日|日前|近期|近来|月内|年内|本周|下周"
+)
 # a national honour or level asked about must be printed as such (省劳动模范 is no 全国劳动模范)
 NATIONAL = re.compile(r"全国|国家级")
 NATIONAL_PRINTED = re.compile(r"全国|国家")
