@@ -266,8 +266,15 @@ def num_candidates(
     out = []
     if RANK_ASKED.search(q):
         unit = re.search(r"第几(次|届|名|位|批|期|轮|个|季度|版|条|项|场)", q)
+        asked_meeting = bool(unit and (re.match(r"[会全常开召]", q[unit.end() :]) or re.search("会议|全会|开会", q)))
         for m in ORDINAL.finditer(sentence):
             if m.group(0) not in q and (unit is None or m.group("unit") == unit.group(1)):  # 第几次: not 第七届
+                if (
+                    unit
+                    and not asked_meeting
+                    and re.match(r"(?:[\u4e00-\u9fff]{0,4}?)(?:会议|全会)", sentence[m.end() :])
+                ):
+                    continue  # 第几次视察: not the 第三十四次会议 the visit prepared
                 b = binding(sentence, m.start(), m.end(), items, weight)
                 out.append(Candidate(m.group(0), m.start(), m.end(), b, "num"))
         return out
