@@ -56,6 +56,7 @@ from .lexicon import (
     OFFICE_OF_UNIT,
     ONLY_COUNTED,
     ORDINAL,
+    PART_OF_DAY,
     PER_HEAD_ASKED,
     PER_HEAD_PRINTED,
     PERIODS,
@@ -82,12 +83,14 @@ from .lexicon import (
     contrast_clash,
     contrast_clash_at,
     date_printed,
+    given_counts,
     is_person_name,
     number_printed,
     office_of,
     office_printed,
     ordinals,
     org_endings,
+    other_count,
     other_date,
     other_number,
     other_place,
@@ -297,6 +300,11 @@ def _qualifiers_missing(index: Index, info: QuestionInfo, h: Hit) -> list[str]:
                 missing.append(office)
     if info.month and not date_printed(info.month, info.day, hay, p.date):
         missing.append(f"{info.month}月{info.day}日" if info.day else f"{info.month}月")  # 10月12号 asked of 10月13日
+    asked_parts = PART_OF_DAY.findall(normalize(info.text))
+    if info.day and asked_parts:
+        printed = re.findall(rf"(?<!\d){info.month}月{info.day}日({PART_OF_DAY.pattern})", hay)
+        if printed and not any(d in printed for d in asked_parts):
+            missing.append(f"{info.month}月{info.day}日{asked_parts[0]}")  # 上午 asked of the 下午 meeting
     for n, u in qualifier_numbers(normalize(info.text)):
         if not number_printed(n, u, normalize(to_simplified(hay))):
             missing.append(f"{n}{u}")  # 70周岁以上 asked of a passage on 80周岁以上 (or on no age)
@@ -377,6 +385,11 @@ def _fits_what_was_asked(info: QuestionInfo, sentence: str, c: Candidate, frame:
         return False  # 7件诉求分别是哪些单位的: a sentence that only counts them names none
     if c.kind == "when" and DONE_WHEN_ASKED.search(q) and not PLAN_ASKED.search(q) and _plans(sentence, c):
         return False  # 是什么时候竣工交付的: not the 计划2025年6月底竣工交付 of a plan
+    parts_of_day = PART_OF_DAY.findall(q)
+    if parts_of_day and not any(d in sentence for d in parts_of_day) and PART_OF_DAY.search(sentence):
+        return False  # 7月3日上午召开的: not the 下午 one
+    if any(other_count(n, u, noun, normalize(sentence)) for n, u, noun in given_counts(q)):
+        return False  # 已经完工的19个老旧小区: not the 31个老旧小区 of the plan
     if any(other_number(n, u, normalize(to_simplified(sentence))) for n, u in qualifier_numbers(q)):
         return False  # 70周岁以上老人: not the 80周岁以上 ones; 三价疫苗 not the 四价
     if info.kind == "num" and not _figure_fits(info, sentence, c, frame, passage):

@@ -682,7 +682,10 @@ def asked_classes(question: str) -> tuple[str, ...]:
     measure is read next to 多少/几 (…能报销多少 is no count of the 医院 named earlier)."""
     out: list[str] = []
     slot = re.search(r"多少", question) or re.search(r"几", question)  # 几个项目总投资是多少 asks 多少
-    near = question[max(0, slot.start() - 8) : slot.end() + 8] if slot else question
+    # before the slot a few characters; after it, the counted noun phrase to its end (多少失业保险稳岗
+    # 返还资金 asks for money, whatever 企业 stands before it)
+    after = re.match(r"[^，,。？?；;]{0,16}", question[slot.end() :]).group(0) if slot else ""
+    near = question[max(0, slot.start() - 8) : slot.end()] + after if slot else question
     for pat, classes in _MEASURE_TO_CLASS:
         if re.search(pat, near):
             out.extend(c for c in classes if c not in out)
@@ -999,6 +1002,29 @@ def other_number(number: str, unit: str, text: str) -> bool:
     """Whether a text prints a threshold or numbered kind of that unit, but not the one asked."""
     units = ("周岁", "岁") if unit == "岁" else (unit,)
     found = [m.group(1) for m in re.finditer(rf"(?<![\d{_CN_NUM}第])([\d{_CN_NUM}]+)(?:{'|'.join(units)})", text)]
+    return bool(found) and not any(_same_number(number, f) for f in found)
+
+
+# the part of the day a question names (7月3日上午): a sentence on the afternoon does not answer it
+PART_OF_DAY = re.compile(r"上午|下午|中午|晚上|夜间|凌晨|早上")
+# a count the question gives about the thing asked (已经完工的19个老旧小区): the evidence must print it
+GIVEN_COUNT = re.compile(
+    rf"(?<![\d.第])(\d+|[{CN_DIGITS}]{{1,3}})(个|家|所|项|户|名|座|栋|条|批|支|件)([\u4e00-\u9fff]{{2,4}})"
+)
+
+
+def given_counts(question: str) -> list[tuple[str, str, str]]:
+    """(number, unit, the noun after) of each count a question gives (19, 个, 老旧小区)."""
+    return [(m.group(1), m.group(2), m.group(3)) for m in GIVEN_COUNT.finditer(question) if m.group(1) not in "一两"]
+
+
+def other_count(number: str, unit: str, noun: str, text: str) -> bool:
+    """Whether a text gives another count of the same thing (23个小区 when 19个老旧小区 is asked)."""
+    found = [
+        m.group(1)
+        for m in re.finditer(rf"(\d+|[{CN_DIGITS}]{{1,3}}){unit}([\u4e00-\u9fff]{{2}})", text)
+        if m.group(2) in noun
+    ]
     return bool(found) and not any(_same_number(number, f) for f in found)
 
 
