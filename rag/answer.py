@@ -302,8 +302,8 @@ def _qualifiers_missing(index: Index, info: QuestionInfo, h: Hit) -> list[str]:
         missing.append(f"{info.month}月{info.day}日" if info.day else f"{info.month}月")  # 10月12号 asked of 10月13日
     asked_parts = PART_OF_DAY.findall(normalize(info.text))
     if info.day and asked_parts:
-        printed = re.findall(rf"(?<!\d){info.month}月{info.day}日({PART_OF_DAY.pattern})", hay)
-        if printed and not any(d in printed for d in asked_parts):
+        of_day = re.findall(rf"(?<!\d){info.month}月{info.day}日({PART_OF_DAY.pattern})", hay)
+        if of_day and not any(d in of_day for d in asked_parts):
             missing.append(f"{info.month}月{info.day}日{asked_parts[0]}")  # 上午 asked of the 下午 meeting
     for n, u in qualifier_numbers(normalize(info.text)):
         if not number_printed(n, u, normalize(to_simplified(hay))):

@@ -684,7 +684,7 @@ def asked_classes(question: str) -> tuple[str, ...]:
     slot = re.search(r"多少", question) or re.search(r"几", question)  # 几个项目总投资是多少 asks 多少
     # before the slot a few characters; after it, the counted noun phrase to its end (多少失业保险稳岗
     # 返还资金 asks for money, whatever 企业 stands before it)
-    after = re.match(r"[^，,。？?；;]{0,16}", question[slot.end() :]).group(0) if slot else ""
+    after = re.sub(r"[，,。？?；;].*", "", question[slot.end() : slot.end() + 16]) if slot else ""
     near = question[max(0, slot.start() - 8) : slot.end()] + after if slot else question
     for pat, classes in _MEASURE_TO_CLASS:
         if re.search(pat, near):
