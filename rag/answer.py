@@ -526,17 +526,20 @@ def _person_acts(info: QuestionInfo, sentence: str) -> bool:
     return bool(re.match(r"[他她]", text) and PERSON_ACT_PRINTED.match(text, 1))  # 他指出…
 
 
+def _clause_of(sentence: str, c: Candidate) -> tuple[int, int]:
+    return next(((a, b) for a, b in clauses(sentence) if a <= c.start < b), (0, len(sentence)))
+
+
 def _plans(sentence: str, c: Candidate) -> bool:
-    spans = clauses(sentence)
-    i = next((k for k, (a, b) in enumerate(spans) if a <= c.start < b), 0)
-    return bool(PLAN_PRINTED.search(normalize(sentence[spans[i][0] : c.end])))
+    """Whether the candidate's clause, up to it, says the date is planned (计划…, 预计…, 年内)."""
+    return bool(PLAN_PRINTED.search(normalize(sentence[_clause_of(sentence, c)[0] : c.end])))
 
 
 def _of_unit_asked(q: str, sentence: str, c: Candidate) -> bool:
+    """Whether the candidate's clause prints the unit of the office asked (卫生健康局 of 县卫生健康局局长)."""
     units = [re.sub(rf"^(?:{DISTRICT_NAME.pattern})?[区县市]?", "", m.group(1)) for m in OFFICE_OF_UNIT.finditer(q)]
-    spans = clauses(sentence)
-    own = next((sentence[a:b] for a, b in spans if a <= c.start < b), sentence)
-    return not units or any(u in normalize(to_simplified(own)) for u in units)
+    a, b = _clause_of(sentence, c)
+    return not units or any(u in normalize(to_simplified(sentence[a:b])) for u in units)
 
 
 def _listed_with_asked(info: QuestionInfo, sentence: str, c: Candidate) -> bool:

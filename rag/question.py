@@ -29,6 +29,7 @@ from .lexicon import (
     ONE_CHAR_PREDICATES,
     ORDINAL,
     PERIODS,
+    PLACE_KIND_ASKED,
     PLACE_OF_KIND,
     QUESTION_FILLER,
     ROLES,
@@ -76,7 +77,7 @@ _KIND_PATTERNS = [
     ),
     (
         "where",
-        re.compile(r"哪里|在哪|啥地方|什么地方|何地|地点|哪儿|什么场所|哪个地方|哪个(?:村|社区|乡|镇|街道|小区)"),
+        re.compile(rf"哪里|在哪|啥地方|什么地方|何地|地点|哪儿|什么场所|哪个地方|{PLACE_KIND_ASKED.pattern}"),
     ),
     ("list", re.compile(r"哪些|哪几|有什么|什么要求|几点|包括什么|指什么|是什么")),
 ]
