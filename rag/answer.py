@@ -122,6 +122,11 @@ class AnswerSettings:
     min_binding: float = 0.2  # a short answer needs this much of the question around it (the decision asks more)
 
 
+# how far the closest sentence of an abstention must lead the first passage's best one to move its
+# passage to the top (a near tie keeps retrieval's order)
+LEAD_MARGIN = 0.1
+
+
 def _df(index: Index, token: str) -> int:
     """How many passages hold the token (0 when the bulletins never use it)."""
     j = index.bm25.vocab.get(normalize(token))
@@ -806,8 +811,11 @@ def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSet
         asked = f"（{_asked(info)}）" if _asked(info) else ""
         first = f"{NOT_FOUND}能确切回答该问题{asked}的内容；与之最接近的是：「{best.sentence}」[{best.ref}]"
         chosen = [best]
-    if not abstained and chosen and chosen[0].ref != 1:
-        # the passage the answer rests on is listed first, the others keep their retrieval order
+    first_passage = max((x.score for x in scored if x.ref == 1), default=0.0)
+    if chosen and chosen[0].ref != 1 and (not abstained or chosen[0].score - first_passage >= LEAD_MARGIN):
+        # the passage the answer rests on (or, abstaining, the one the closest sentence comes from when
+        # it leads the first passage's best sentence clearly) is listed first, the others keep their
+        # retrieval order
         order = [chosen[0].ref] + [r for r in range(1, len(hits) + 1) if r != chosen[0].ref]
         new_ref = {old: new for new, old in enumerate(order, start=1)}
         hits = [hits[r - 1] for r in order]

@@ -543,7 +543,7 @@ UNIT_CLASSES: dict[str, tuple[str, ...]] = {
     "area": ("平方公里", "平方米", "万平方米", "亩", "公顷"),
     "length": ("公里", "千米", "米"),
     "weight": ("万吨", "吨", "公斤", "千克"),
-    "volume": ("万立方米", "立方米", "万方", "方"),
+    "volume": ("万立方米", "立方米", "万方"),  # 方 alone is 一方, 双方 too often
     "percent": ("%", "％", "成"),
     "points": ("个百分点", "百分点"),  # a difference of two rates, never the rate (增速 is 7.8%)
     "age": ("周岁", "岁"),
