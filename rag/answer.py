@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 
@@ -380,7 +380,8 @@ def _fits_what_was_asked(info: QuestionInfo, sentence: str, c: Candidate, frame:
             return False
     if _other_year(info, sentence) or other_date(info.month, info.day, normalize(sentence)):
         return False  # 2026年度的标准 is not answered by a sentence on 2025年度, 10月12日 by 10月13日
-    if other_place(info.entities, normalize(to_simplified(sentence))):
+    simple = normalize(to_simplified(sentence))
+    if other_place(info.entities, simple):
         return False  # 青荇镇污水处理厂的投资 does not answer for 桐溪镇's
     if c.kind == "who" and not _of_unit_asked(q, sentence, c):
         return False  # 县卫生健康局局长是谁: not the 县教育体育局局长
@@ -395,7 +396,7 @@ def _fits_what_was_asked(info: QuestionInfo, sentence: str, c: Candidate, frame:
         return False  # 7月3日上午召开的: not the 下午 one
     if any(other_count(n, u, noun, normalize(sentence)) for n, u, noun in given_counts(q)):
         return False  # 已经完工的19个老旧小区: not the 31个老旧小区 of the plan
-    if any(other_number(n, u, normalize(to_simplified(sentence))) for n, u in qualifier_numbers(q)):
+    if any(other_number(n, u, simple) for n, u in qualifier_numbers(q)):
         return False  # 70周岁以上老人: not the 80周岁以上 ones; 三价疫苗 not the 四价
     if info.kind == "num" and not _figure_fits(info, sentence, c, frame, passage):
         return False
@@ -522,13 +523,18 @@ def _person_acts(info: QuestionInfo, sentence: str) -> bool:
     if not info.persons or not PERSON_ACTS.search(q):
         return True
     text = normalize(to_simplified(sentence))
-    for p in info.persons:
+    for own in _after_names(info.persons, text):
+        if any(a != "宣布" or "宣布" in q for a in PERSON_ACT_PRINTED.findall(own)):  # 宣布开幕 is no 致辞
+            return True
+    return bool(re.match(r"[他她]", text) and PERSON_ACT_PRINTED.match(text, 1))  # 他指出…
+
+
+def _after_names(persons: Sequence[str], text: str) -> Iterator[str]:
+    """What follows each printing of a person's name up to the end of its clause (区长X出席并讲话)."""
+    for p in persons:
         for m in re.finditer(re.escape(p), text):
             stop = re.compile(r"[，,；;。]").search(text, m.end())
-            acts = PERSON_ACT_PRINTED.findall(text[m.end() : stop.start() if stop else len(text)])
-            if any(a != "宣布" or "宣布" in q for a in acts):  # 宣布开幕 is no 致辞
-                return True
-    return bool(re.match(r"[他她]", text) and PERSON_ACT_PRINTED.match(text, 1))  # 他指出…
+            yield text[m.end() : stop.start() if stop else len(text)]
 
 
 def _clause_of(sentence: str, c: Candidate) -> tuple[int, int]:
@@ -579,13 +585,10 @@ def _premise_holds(info: QuestionInfo, sentence: str) -> bool:
     if not info.persons or not acts or not YES_NO_ASKED.search(q):
         return True
     text = normalize(to_simplified(sentence))
-    for p in info.persons:
-        for m in re.finditer(re.escape(p), text):
-            stop = re.compile(r"[，,；;。]").search(text, m.end())
-            own = text[m.end() : stop.start() if stop else len(text)]
-            if all(any(normalize(f) in own for f in (a, *synonyms_of(a))) for a in acts):
-                return True
-    return False
+    return any(
+        all(any(normalize(f) in own for f in (a, *synonyms_of(a))) for a in acts)
+        for own in _after_names(info.persons, text)
+    )
 
 
 def _listed_before(sentence: str, end: int, forms: Sequence[str]) -> bool:

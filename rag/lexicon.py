@@ -579,13 +579,12 @@ UNIT_CLASSES: dict[str, tuple[str, ...]] = {
 _ALL_UNITS = sorted({u for us in UNIT_CLASSES.values() for u in us}, key=lambda w: (-len(w), w))
 NUM_CORE = rf"(?:\d+(?:[.,]\d+)*(?:万|亿|萬|億)?|[{CN_DIGITS}萬億]+)"
 UNIT_ALT = "|".join(map(re.escape, _ALL_UNITS))
-_UNIT_ALT = UNIT_ALT
 QUANTITY = re.compile(
-    rf"(?:近|(?<![签合公节预制契和])约|超过|超|逾|共|达)?(?<![\d.])(?P<num>{NUM_CORE})(?P<mod>余|多)?(?P<unit>{_UNIT_ALT})"
+    rf"(?:近|(?<![签合公节预制契和])约|超过|超|逾|共|达)?(?<![\d.])(?P<num>{NUM_CORE})(?P<mod>余|多)?(?P<unit>{UNIT_ALT})"
 )
 # 3元至5元, 3至5元, 20%-30%
 QUANTITY_RANGE = re.compile(
-    rf"(?<![\d.])(?P<lo>{NUM_CORE})(?:{_UNIT_ALT})?{RANGE_SEP}(?P<num>{NUM_CORE})(?P<mod>余|多)?(?P<unit>{_UNIT_ALT})"
+    rf"(?<![\d.])(?P<lo>{NUM_CORE})(?:{UNIT_ALT})?{RANGE_SEP}(?P<num>{NUM_CORE})(?P<mod>余|多)?(?P<unit>{UNIT_ALT})"
 )
 ORDINAL = re.compile(rf"第(?P<num>[\d{CN_DIGITS}]+)(?P<unit>次|届|期|批|名|位|个|轮|季度|版|条|项|场|号)?")
 SESSION = re.compile(rf"(?<![第\d{CN_DIGITS}])(?P<term>[{CN_DIGITS}]{{1,3}})届(?:(?P<sitting>[{CN_DIGITS}]{{1,3}})次)?")
@@ -693,13 +692,9 @@ def asked_classes(question: str) -> tuple[str, ...]:
         return ("people",)  # 几个社工, 多少个志愿者: people, counted in 名 or 人
     if out and out[0] in ("money", "percent", "points", "length", "duration"):
         return (out[0],)  # 几个项目总投资是多少: the sum asked for, not the number of projects
-    # the unit written right after 多少/几, unless it starts a longer word (多少年轻人 asks for people)
-    m = re.search(
-        rf"(?:多少|几)({'|'.join(map(re.escape, _ALL_UNITS))})(?!轻|级|纪|龄|代|度)",
-        question[slot.start() :] if slot else question,
-    )
-    if m:  # 几家 / 多少项 / 多少亩: the unit written in the question decides
-        cls = unit_class(m.group(1))
+    unit = _slot_unit(question)
+    if unit:  # 几家 / 多少项 / 多少亩: the unit written in the question decides
+        cls = unit_class(unit)
         if cls and cls != "items":
             return (cls,)
         if cls and cls not in out:
@@ -707,15 +702,19 @@ def asked_classes(question: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _slot_unit(question: str) -> str:
+    """The unit written right after the question's 多少/几, unless it starts a longer word (多少年轻人
+    asks for people), or ""."""
+    slot = re.search(r"多少", question) or re.search(r"几", question)
+    m = re.match(rf"(?:多少|几)({UNIT_ALT})(?!轻|级|纪|龄|代|度)", question[slot.start() :]) if slot else None
+    return m.group(1) if m else ""
+
+
 def asked_unit(question: str) -> str:
     """The counting word a question writes after 多少/几 when it names the thing counted (多少艘,
     几台): only that word answers it (8万条 counts sandbags, not boats). "" for 个 and other
     classes, which any unit of the class may answer."""
-    slot = re.search(r"多少", question) or re.search(r"几", question)
-    if not slot:
-        return ""
-    m = re.match(rf"(?:多少|几)({'|'.join(map(re.escape, _ALL_UNITS))})(?!轻|级|纪|龄|代|度)", question[slot.start() :])
-    unit = m.group(1) if m else ""
+    unit = _slot_unit(question)
     return unit if unit_class(unit) == "items" and unit not in ("个", "项", "次", "件", "批") else ""
 
 
@@ -791,10 +790,10 @@ def date_printed(month: int, day: int, text: str, issue_date: str = "") -> bool:
     if day:
         if re.search(rf"(?<![\d—－\-~～]){month}月{day}[日号]", text):
             return True
-        in_month = issue_date[-5:].startswith(f"{month:02d}-") or issue_date[-5:] == f"{month:02d}-{day:02d}"
-        return bool(in_month and re.search(rf"(?<![\d月—－\-~～]){day}[日号]", text)) or issue_date.endswith(
-            f"{month:02d}-{day:02d}"
-        )
+        if issue_date.endswith(f"{month:02d}-{day:02d}"):
+            return True
+        in_month = issue_date[-5:].startswith(f"{month:02d}-")
+        return bool(in_month and re.search(rf"(?<![\d月—－\-~～]){day}[日号]", text))
     return bool(re.search(rf"(?<![\d—－\-~～至到]){month}月(?![—－\-~～至到]\d)", text))
 
 
@@ -982,8 +981,13 @@ NUMBERED_KIND = re.compile(rf"(?<![\d{_CN_NUM}第])([\d{_CN_NUM}]+)(价|期|星�
 
 
 def _same_number(a: str, b: str) -> bool:
-    va, vb = cn_to_int(a) if not a.isdigit() else int(a), cn_to_int(b) if not b.isdigit() else int(b)
-    return va is not None and va == vb
+    va = cn_to_int(a)
+    return va is not None and va == cn_to_int(b)
+
+
+def _differs(number: str, found: Sequence[str]) -> bool:
+    """Whether numbers were printed and none is the one asked."""
+    return bool(found) and not any(_same_number(number, f) for f in found)
 
 
 def qualifier_numbers(question: str) -> list[tuple[str, str]]:
@@ -992,17 +996,20 @@ def qualifier_numbers(question: str) -> list[tuple[str, str]]:
     return out + [(m.group(1), m.group(2)) for m in NUMBERED_KIND.finditer(question)]
 
 
+def _numbers_of(unit: str, text: str, ordinals: bool = True) -> list[str]:
+    """The numbers a text prints with the unit (80周岁, 四价); `ordinals=False` leaves out 第二期."""
+    units = "周岁|岁" if unit == "岁" else re.escape(unit)
+    before = rf"\d{_CN_NUM}" if ordinals else rf"\d{_CN_NUM}第"
+    return [m.group(1) for m in re.finditer(rf"(?<![{before}])([\d{_CN_NUM}]+)(?:{units})", text)]
+
+
 def number_printed(number: str, unit: str, text: str) -> bool:
-    units = ("周岁", "岁") if unit == "岁" else (unit,)
-    pattern = rf"(?<![\d{_CN_NUM}])([\d{_CN_NUM}]+)(?:{'|'.join(units)})"
-    return any(_same_number(number, m.group(1)) for m in re.finditer(pattern, text))
+    return any(_same_number(number, f) for f in _numbers_of(unit, text))
 
 
 def other_number(number: str, unit: str, text: str) -> bool:
     """Whether a text prints a threshold or numbered kind of that unit, but not the one asked."""
-    units = ("周岁", "岁") if unit == "岁" else (unit,)
-    found = [m.group(1) for m in re.finditer(rf"(?<![\d{_CN_NUM}第])([\d{_CN_NUM}]+)(?:{'|'.join(units)})", text)]
-    return bool(found) and not any(_same_number(number, f) for f in found)
+    return _differs(number, _numbers_of(unit, text, ordinals=False))
 
 
 # the part of the day a question names (7月3日上午): a sentence on the afternoon does not answer it
@@ -1020,12 +1027,8 @@ def given_counts(question: str) -> list[tuple[str, str, str]]:
 
 def other_count(number: str, unit: str, noun: str, text: str) -> bool:
     """Whether a text gives another count of the same thing (23个小区 when 19个老旧小区 is asked)."""
-    found = [
-        m.group(1)
-        for m in re.finditer(rf"(\d+|[{CN_DIGITS}]{{1,3}}){unit}([\u4e00-\u9fff]{{2}})", text)
-        if m.group(2) in noun
-    ]
-    return bool(found) and not any(_same_number(number, f) for f in found)
+    pattern = rf"(\d+|[{CN_DIGITS}]{{1,3}}){unit}([\u4e00-\u9fff]{{2}})"
+    return _differs(number, [m.group(1) for m in re.finditer(pattern, text) if m.group(2) in noun])
 
 
 # a question that asks to confirm (是X主持的吗, 是不是X讲的话): the sentence must show X doing the act,

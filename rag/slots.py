@@ -321,8 +321,9 @@ def where_candidates(
     kind = PLACE_KIND_ASKED.search(normalize(info.text))
     if kind:  # 去哪个镇讲的党课: a township the sentence names, and only that
         asked = "village" if kind.group(1) in ("村", "社区", "小区") else "township"
-        for place in dict.fromkeys(places_of_kind(to_simplified(sentence), asked)):
-            at = to_simplified(sentence).find(place)
+        simple = to_simplified(sentence)
+        for place in dict.fromkeys(places_of_kind(simple, asked)):
+            at = simple.find(place)
             if normalize(place) not in normalize(info.text):
                 b = binding(sentence, at, at + len(place), items, weight)
                 out.append(Candidate(sentence[at : at + len(place)], at, at + len(place), b, "where"))
