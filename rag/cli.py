@@ -158,6 +158,12 @@ def main(argv: list[str] | None = None) -> int:
     i = sub.add_parser("info", help="what the index holds")
     i.add_argument("--json", action="store_true")
 
+    vf = sub.add_parser("verify", help="check every file of the index against its checksums; exit 2 when damaged")
+    vf.add_argument("--json", action="store_true")
+    rp = sub.add_parser("repair", help="derive damaged index files again, re-embedding only damaged vectors")
+    rp.add_argument("--json", action="store_true")
+    rp.add_argument("--wait", type=float, default=0.0, help="seconds to wait for another update to finish")
+
     sv = sub.add_parser("serve", help="build the index if missing and start the web app")
     sv.add_argument("--host")
     sv.add_argument("--port", type=int)
@@ -180,18 +186,51 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `python -m rag ask ... | head`: the reader left, nothing is wrong
         sys.stderr.close()
         return 0
+    except KeyboardInterrupt:
+        print("已中断（interrupted; an update in progress leaves the previous index in place）", file=sys.stderr)
+        return 130
+    except Exception as err:  # one line for the user, the traceback only with -v
+        if args.verbose:
+            raise
+        print(f"error: {unexpected_error(err)}", file=sys.stderr)
+        return 2
+
+
+def unexpected_error(err: BaseException) -> str:
+    """One line for an error the library did not foresee, with the way to find out more."""
+    import sqlite3
+
+    if isinstance(err, sqlite3.Error):
+        return (
+            "索引文件 store.sqlite 无法读取，请运行 python -m rag repair"
+            f"（the passage store cannot be read: {err}: run `python -m rag verify`, then `python -m rag repair`）"
+        )
+    return (
+        "出现意外错误，请加 -v 重试查看详情"
+        f"（{type(err).__name__}: {str(err)[:200]}; run again with -v for the traceback, "
+        "and `python -m rag verify` to check the index）"
+    )
 
 
 def _run(args: argparse.Namespace, qa: QA) -> int:
-    if args.cmd in ("build", "update"):
+    if args.cmd == "verify":
+        return _verify(qa, args.json)
+    if args.cmd in ("build", "update", "repair"):
         try:
-            r = qa.sync(rebuild=args.cmd == "build", progress=_progress_bar(), lock_wait=getattr(args, "wait", 0.0))
+            r = qa.sync(
+                rebuild=args.cmd == "build",
+                repair=args.cmd == "repair",
+                progress=_progress_bar(),
+                lock_wait=getattr(args, "wait", 0.0),
+            )
         except OSError as err:  # a full disk or a read-only folder: the live version was not touched
             raise RagError(
                 "无法写入新的索引，原来的索引保持不变"
                 f"（cannot write the new index: {err}; the previous index is unchanged）"
             ) from err
         _print_report(r, args.json)
+        if args.cmd == "repair" and not r.repaired and not args.json:
+            print("nothing to repair: the live index version verifies")
         return 0
     if args.cmd == "ask":
         if not qa.has_index():
@@ -199,6 +238,8 @@ def _run(args: argparse.Namespace, qa: QA) -> int:
             _print_report(qa.sync(rebuild=True, progress=_progress_bar()), False)
         k = args.top_k or qa.settings.top_k
         ans = qa.ask(args.question, _filters(args), k=max(k, 10) if args.json else k)
+        if qa.degraded:
+            print(f"warning: {qa.degraded}", file=sys.stderr)
         if args.json:
             from .evaluate import run_line
 
@@ -265,6 +306,39 @@ def _run(args: argparse.Namespace, qa: QA) -> int:
         serve(settings)
         return 0
     raise AssertionError(args.cmd)
+
+
+def _verify(qa: QA, as_json: bool) -> int:
+    check = qa.verify()
+    if as_json:
+        print(json.dumps(check.as_json(), ensure_ascii=False, indent=2))
+    else:
+        print(f"index {check.index_dir}: {'ok' if check.ok else 'DAMAGED'}")
+        print(
+            f"  CURRENT -> {check.current or '(none)'}"
+            + (f": {check.current_problem}" if check.current_problem else "")
+        )
+        for v in check.versions:
+            live = " (live)" if v.version == check.current else ""
+            state = "ok" if v.ok else f"{len(v.problems)} problem(s)"
+            note = (
+                "" if v.checksums else "; no checksums recorded (written before them: `python -m rag repair` adds them)"
+            )
+            print(f"  {v.version}{live}: {state}{note}")
+            for p in v.problems:
+                print(f"    {p.line()}")
+    if check.ok:
+        return 0
+    if not check.versions:
+        raise RagError(
+            f"还没有索引，请运行 python -m rag build（no index at {check.index_dir}: run `python -m rag build`）"
+        )
+    print(
+        "error: 索引已损坏或不完整，请运行 python -m rag repair（the index does not verify: run `python -m rag "
+        "repair`; it derives the damaged files again from the bulletins and re-embeds only damaged vectors）",
+        file=sys.stderr,
+    )
+    return 2
 
 
 def render_article_text(v: Any) -> str:

@@ -28,6 +28,15 @@ class IndexBusyError(RagError):
     pass
 
 
+class IndexDamagedError(RagError):
+    """A file of an index version is missing, truncated or not what its manifest says; names the
+    file (`file`) and says to run `python -m rag repair`."""
+
+    def __init__(self, file: str, message: str) -> None:
+        super().__init__(message)
+        self.file = file
+
+
 class QueryError(RagError):
     pass
 

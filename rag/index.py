@@ -1,24 +1,15 @@
 """Index folders: build, update and load, written atomically.
 
-Layout of an index folder (default `indexes/default`):
-
-    CURRENT                 name of the live version folder (replaced with os.replace)
-    .lock                   held while a build/update runs
-    v-<time>-<rand>/        one complete version:
-        manifest.json       format version, embedder id, dimension, counts, per-bulletin sha256
-        embeddings.npy      float32 (n_passages, dim), row i = passage row i
-        faiss.index         FAISS index over those rows
-        bm25.npz, bm25_vocab.json   lexical index over jieba tokens
-        store.sqlite        bulletins, articles, passages
-        userdict.txt        names harvested from the bulletins for jieba
-
-A new version is written beside the live one and becomes live by replacing CURRENT, so a crash
-at any point leaves the last good version answering; old versions are removed afterwards.
+The file names of an index folder and of a version are in `rag.layout`, the manifest in
+`rag.manifest`, the checks of a version in `rag.integrity`. A new version is written beside the
+live one and becomes live by replacing CURRENT, so a crash at any point leaves the last good
+version answering; old versions are removed afterwards, never while CURRENT names none. An update
+first checks the live version in full: what does not verify is not copied forward but derived
+again from the bulletins, and only damaged vector rows are embedded again.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
@@ -30,7 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import faiss
 import numpy as np
@@ -41,48 +32,37 @@ from .analyze import Analyzer, normalize
 from .bm25 import BM25
 from .chunk import chunk_bulletin
 from .embed import Embedder
-from .errors import BulletinError, IndexBusyError, IndexMismatchError, IndexMissingError, RagError
+from .errors import (
+    BulletinError,
+    IndexBusyError,
+    IndexDamagedError,
+    IndexMismatchError,
+    IndexMissingError,
+    RagError,
+)
 from .ingest import SUFFIXES, read_bulletin
+from .integrity import check_version, damaged_rows, file_records, newest_good, read_current, read_rows, row_sums
+from .layout import (
+    CURRENT,
+    EMBED_KEYS,
+    FAISS,
+    LOCK,
+    ROW_SUMS,
+    STORE,
+    TMP_PREFIX,
+    USERDICT,
+    VERSION_PREFIX,
+    Layout,
+    versions,
+)
+from .manifest import FORMAT_VERSION, Manifest
 from .models import Bulletin, Passage, content_id
 from .parse import parse_bulletin
 from .store import Store, StoredBulletin, write_store
 
 log = logging.getLogger(__name__)
 
-# 2: per-bulletin harvest in the store, BM25 term counts; 3: jieba total fixed; 4: articles keep
-# title_from_body, text indexed in simplified characters
-FORMAT_VERSION = 4
-CURRENT = "CURRENT"
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
-
-
-@dataclass(frozen=True)
-class Manifest:
-    format_version: int
-    embedder: str
-    dim: int
-    faiss_index: str
-    n_bulletins: int
-    n_articles: int
-    n_passages: int
-    bulletins: dict[str, str]  # source -> sha256
-    created_at: str
-    user_words: int = 0
-
-    @classmethod
-    def read(cls, folder: Path) -> Manifest:
-        try:
-            data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-            known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
-            return cls(**known)
-        except (OSError, ValueError, TypeError) as e:
-            raise IndexMismatchError(
-                f"the index manifest {folder / 'manifest.json'} is unreadable ({type(e).__name__}): "
-                "run `python -m rag build` to rebuild the index"
-            ) from e
-
-    def write(self, folder: Path) -> None:
-        (folder / "manifest.json").write_text(json.dumps(asdict(self), ensure_ascii=False, indent=2), encoding="utf-8")
 
 
 @dataclass(frozen=True)
@@ -100,6 +80,7 @@ class UpdateReport:
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
     version: str = ""
+    repaired: tuple[str, ...] = ()  # what was found damaged and derived again ("file: what")
 
     @property
     def nothing_changed(self) -> bool:
@@ -112,6 +93,8 @@ class UpdateReport:
                 out.append(f"{label}: {s}")
         for src, why in self.failed:
             out.append(f"skipped: {src}: {why}")
+        for what in self.repaired:
+            out.append(f"repaired: {what}")
         out.append(
             f"{self.passages} passages in the index; embedded {self.embedded}, reused {self.reused}; "
             f"{len(self.unchanged)} bulletin(s) unchanged; {self.seconds:.1f} s"
@@ -124,12 +107,9 @@ def _now() -> str:
 
 
 def current_version(index_dir: Path) -> Path | None:
-    try:
-        name = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        return None
-    v = index_dir / name
-    return v if name and (v / "manifest.json").exists() else None
+    """The version CURRENT names, or None when CURRENT is missing, empty or names no version."""
+    name, problem = read_current(index_dir)
+    return None if problem else index_dir / name
 
 
 def read_manifest(index_dir: Path) -> Manifest:
@@ -194,16 +174,31 @@ class Index:
     def __init__(self, folder: Path, manifest: Manifest) -> None:
         self.folder = folder
         self.manifest = manifest
-        self.store = Store(folder / "store.sqlite")
-        self.passages: list[Passage] = self.store.passages()
-        self.row_of: dict[str, int] = {pid: i for i, pid in enumerate(self.store.passage_ids())}
-        self.faiss: faiss.Index = faiss.read_index(str(folder / "faiss.index"))
-        self.bm25 = BM25.load(folder)
-        words = (folder / "userdict.txt").read_text(encoding="utf-8").split("\n")
-        self.analyzer = Analyzer(w for w in words if w)
-        self.aliases = harvest.load_aliases(folder)
+        files = Layout(folder)
+        with _reading(folder, STORE):
+            self.store = Store(files.store)
+            self.passages: list[Passage] = self.store.passages()
+            self.row_of: dict[str, int] = {pid: i for i, pid in enumerate(self.store.passage_ids())}
+            self.issue_of = {b["source"]: b["issue_no"] for b in self.store.bulletins()}
+        with _reading(folder, FAISS):
+            self.faiss: faiss.Index = faiss.read_index(str(files.faiss))
+        with _reading(folder, "bm25"):
+            self.bm25 = BM25.load(folder)
+        with _reading(folder, USERDICT):
+            words = files.userdict.read_text(encoding="utf-8").split("\n")
+            self.analyzer = Analyzer(w for w in words if w)
+        with _reading(folder, "aliases.json"):
+            self.aliases = harvest.load_aliases(folder)
+        n = manifest.n_passages
+        if len(self.passages) != n or self.faiss.ntotal != n or self.bm25.counts.shape[0] != n:
+            raise IndexDamagedError(
+                STORE,
+                f"索引版本 {folder.name} 的文件互不一致，请运行 python -m rag repair"
+                f"（the files of {folder} disagree: {len(self.passages)} passages in the store, "
+                f"{self.faiss.ntotal} vectors in FAISS, {self.bm25.counts.shape[0]} rows of term counts, "
+                f"{n} in the manifest: run `python -m rag repair`）",
+            )
         self.districts = {p.district for p in self.passages if p.district}
-        self.issue_of = {b["source"]: b["issue_no"] for b in self.store.bulletins()}
         self._derived: dict[str, Any] = {}
         self._derived_lock = threading.Lock()
 
@@ -223,9 +218,31 @@ class Index:
         return len(self.passages)
 
 
-def load_index(index_dir: Path, embedder: Embedder | None = None) -> Index:
-    """Load the live version; refuse one made by another embedder or format version."""
-    v = current_version(index_dir)
+class _reading:
+    """Turn any failure while reading one file of a version into an IndexDamagedError naming that
+    file and the fix (a damaged file raises anything from OSError to faiss' RuntimeError)."""
+
+    def __init__(self, folder: Path, file: str) -> None:
+        self.folder, self.file = folder, file
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, err: BaseException | None, tb: Any) -> Literal[False]:
+        if err is None or isinstance(err, (RagError, KeyboardInterrupt, SystemExit, MemoryError)):
+            return False
+        raise IndexDamagedError(
+            self.file,
+            f"索引文件 {self.file} 已损坏或无法读取，请运行 python -m rag repair"
+            f"（cannot read {self.folder / self.file} ({type(err).__name__}: {str(err)[:160]}): "
+            "run `python -m rag repair` to derive it again from the bulletins）",
+        ) from err
+
+
+def load_index(index_dir: Path, embedder: Embedder | None = None, version: Path | None = None) -> Index:
+    """Load the live version (or `version`); refuse one made by another embedder or format
+    version, and one whose files are missing or not the size its manifest says (IndexDamagedError)."""
+    v = version or current_version(index_dir)
     if v is None:
         raise IndexMissingError(
             f"还没有索引，请运行 python -m rag build（no index at {index_dir}: run `python -m rag build` to make one）"
@@ -240,6 +257,14 @@ def load_index(index_dir: Path, embedder: Embedder | None = None) -> Index:
         raise IndexMismatchError(
             f"index at {index_dir} was built with embedder '{m.embedder}', but '{embedder.id}' is "
             f"configured: run `python -m rag build` to rebuild it, or configure that embedder"
+        )
+    check = check_version(v, full=False)
+    if not check.ok:
+        first = check.problems[0]
+        raise IndexDamagedError(
+            first.file,
+            f"索引文件 {first.file} 已损坏或缺失，请运行 python -m rag repair"
+            f"（index version {v}: {'; '.join(p.line() for p in check.problems)}）",
         )
     return Index(v, m)
 
@@ -265,7 +290,7 @@ class _Entry:
 
 def _lock(index_dir: Path, wait: float) -> FileLock:
     index_dir.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(index_dir / ".lock"))
+    lock = FileLock(str(index_dir / LOCK))
     try:
         lock.acquire(timeout=wait)
     except Timeout as e:
@@ -282,40 +307,67 @@ def sync(
     embedder: Embedder,
     *,
     rebuild: bool = False,
+    repair: bool = False,
     progress: Progress | None = None,
     lock_wait: float = 0.0,
 ) -> UpdateReport:
-    """Make the index match the bulletin folder. `rebuild` ignores the old index entirely."""
+    """Make the index match the bulletin folder. `rebuild` ignores the old index entirely;
+    `repair` also writes a new version when the live one verifies but records no checksums."""
     lock = _lock(index_dir, lock_wait)
     try:
-        return _sync(corpus_dir, index_dir, embedder, rebuild, progress)
+        return _sync(corpus_dir, index_dir, embedder, rebuild, progress, repair)
     finally:
         lock.release()
 
 
 def _sync(
-    corpus_dir: Path, index_dir: Path, embedder: Embedder, rebuild: bool, progress: Progress | None
+    corpus_dir: Path,
+    index_dir: Path,
+    embedder: Embedder,
+    rebuild: bool,
+    progress: Progress | None,
+    repair: bool = False,
 ) -> UpdateReport:
     """Plan what changed, then write the new version: an update copies what the live version holds
     of unchanged bulletins (store rows, vectors, term counts) and only parses, chunks, tokenises
-    and embeds the new and changed ones, so its cost follows the change, not the index size."""
+    and embeds the new and changed ones, so its cost follows the change, not the index size.
+    When the live version does not verify, nothing of it is copied: everything is derived again
+    from the bulletins, reusing the vectors of its intact rows."""
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
+    repaired: list[str] = []
     live_v = current_version(index_dir)  # kept on disk after the swap for readers that opened it
+    if live_v is None and not rebuild:
+        live_v = _repoint_current(index_dir, repaired)
     old_v = None if rebuild else live_v
-    try:
-        old: Manifest | None = Manifest.read(old_v) if old_v else None
-    except IndexMismatchError as err:
-        log.warning("%s; rebuilding everything", err)
-        old_v, old = None, None
-    reuse_v: Path | None = None  # a version of another format whose vectors are still good
+    old: Manifest | None = None
+    reuse_v: Path | None = None  # a version whose intact vectors are reused by a full re-derivation
+    bad_rows: tuple[int, ...] | None = ()
+    if old_v is not None:
+        check = check_version(old_v, full=True)
+        if not check.ok or (repair and not check.checksums):
+            repaired += [f"{old_v.name}/{p.file}: {p.what}" for p in check.problems] or [
+                f"{old_v.name}: no checksums recorded; written again with them"
+            ]
+            log.warning("the live index version does not verify: %s; deriving it again", "; ".join(repaired))
+            reuse_v, bad_rows, old_v = old_v, check.bad_rows, None
+        else:
+            old = Manifest.read(old_v)
+    elif not rebuild and versions(index_dir):
+        # no version verifies: derive everything again, keeping the newest one's intact vectors
+        reuse_v = versions(index_dir)[0]
+        check = check_version(reuse_v, full=True)
+        bad_rows = check.bad_rows
+        repaired += [f"{reuse_v.name}/{p.file}: {p.what}" for p in check.problems]
+        log.warning("no index version verifies: %s; deriving it again", "; ".join(repaired))
     if old is not None and (old.embedder != embedder.id or old.format_version != FORMAT_VERSION):
         log.info("index was built with %s (format %s): rebuilding everything", old.embedder, old.format_version)
         if old.embedder == embedder.id:
             reuse_v = old_v
         old_v, old = None, None
-    old_store = Store(old_v / "store.sqlite") if old_v else None
+    old_store = Store(Layout(old_v).store) if old_v else None
     old_hashes = old.bulletins if old else {}
+    prior = _bulletins_of(reuse_v) if repaired and reuse_v is not None else old_hashes  # what the report compares with
     stored = old_store.stored_bulletins() if old_store is not None else {}
 
     entries, failed = _plan(_corpus_files(corpus_dir), old_hashes, stored, progress)
@@ -333,6 +385,7 @@ def _sync(
             seconds=time.perf_counter() - t0,
             timings=timings,
             version=old_v.name,
+            repaired=tuple(repaired),
         )
 
     t1 = time.perf_counter()
@@ -358,7 +411,7 @@ def _sync(
     old_bm25: BM25 | None = None
     if old_v is not None and old_store is not None:
         # kept passages whose words the dictionary now cuts differently are tokenised again
-        old_words = set((old_v / "userdict.txt").read_text(encoding="utf-8").split("\n")) - {""}
+        old_words = set(Layout(old_v).userdict.read_text(encoding="utf-8").split("\n")) - {""}
         moved = sorted(old_words.symmetric_difference(user_words))
         keep_rows = old_store.rows_except(dropped)
         if moved:
@@ -376,14 +429,14 @@ def _sync(
     dim = embedder.dim
     embedder_id = embedder.id
     keys = [content_id(embedder_id, p.embed_text) for p in new_passages]
-    old_vecs = np.load(old_v / "embeddings.npy", mmap_mode="r") if old_v is not None else None
+    old_vecs = np.load(Layout(old_v).embeddings, mmap_mode="r") if old_v is not None else None
     if old_vecs is not None and old_vecs.shape[1] != dim:
         raise IndexMismatchError(
             f"{old_v}: vectors of dimension {old_vecs.shape[1]}, expected {dim}: run `python -m rag build`"
         )
     known = old_store.embed_rows() if old_store is not None and keys else {}
     if reuse_v is not None and keys:
-        old_vecs, known = _vectors_of(reuse_v, dim)
+        old_vecs, known = _vectors_of(reuse_v, dim, bad_rows)
     new_vecs = np.zeros((len(new_passages), dim), dtype=np.float32)
     todo: list[int] = []
     for i, k in enumerate(keys):
@@ -410,12 +463,13 @@ def _sync(
     if progress:
         progress("index", 0, 1)
     name = f"v-{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(3)}"
-    tmp = index_dir / f".tmp-{name}"
+    tmp = index_dir / f"{TMP_PREFIX}{name}"
     tmp.mkdir(parents=True)
     try:
         indexed_at = _now()
+        files = Layout(tmp)
         write_store(
-            tmp / "store.sqlite",
+            files.store,
             old_store.path if old_store is not None else None,
             dropped,
             [
@@ -434,14 +488,16 @@ def _sync(
             new_passages,
             keys,
         )
-        np.save(tmp / "embeddings.npy", vecs)
+        np.save(files.embeddings, vecs)
+        np.save(tmp / ROW_SUMS, row_sums(vecs))
+        files.embed_keys.write_text("\n".join(Store(files.store).embed_keys()), encoding="utf-8")
         ftype, fidx = choose_faiss(len(vecs), dim)
         if len(vecs):
             fidx.add(vecs)
-        faiss.write_index(fidx, str(tmp / "faiss.index"))
+        faiss.write_index(fidx, str(files.faiss))
         bm25 = old_bm25.updated(keep_rows, retokenize, new_tokens) if old_bm25 else BM25.build(new_tokens)
         bm25.save(tmp)
-        (tmp / "userdict.txt").write_text("\n".join(user_words), encoding="utf-8")
+        files.userdict.write_text("\n".join(user_words), encoding="utf-8")
         harvest.save_aliases(tmp, {k: sorted(v) for k, v in sorted(aliases.items())})
         Manifest(
             format_version=FORMAT_VERSION,
@@ -454,16 +510,13 @@ def _sync(
             bulletins={s: e.sha256 for s, e in sorted(entries.items())},
             created_at=indexed_at,
             user_words=len(user_words),
+            files=file_records(tmp),
         ).write(tmp)
         for f in tmp.iterdir():  # the files reach the disk before the version can become live
             _fsync(f)
         _fsync(tmp)
         os.replace(tmp, index_dir / name)
-        pointer = index_dir / f".{CURRENT}.{name}"
-        pointer.write_text(name, encoding="utf-8")
-        _fsync(pointer)
-        os.replace(pointer, index_dir / CURRENT)
-        _fsync(index_dir)
+        _write_current(index_dir, name)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -473,10 +526,10 @@ def _sync(
         progress("index", 1, 1)
 
     return UpdateReport(
-        added=tuple(s for s, e in fresh.items() if e.status == "added"),
-        changed=tuple(s for s, e in fresh.items() if e.status == "changed"),
-        removed=removed,
-        unchanged=tuple(s for s, e in sorted(entries.items()) if e.status == "unchanged"),
+        added=tuple(s for s in sorted(entries) if s not in prior),
+        changed=tuple(s for s, e in sorted(entries.items()) if s in prior and prior[s] != e.sha256),
+        removed=tuple(s for s in prior if s not in entries),
+        unchanged=tuple(s for s, e in sorted(entries.items()) if prior.get(s) == e.sha256),
         failed=tuple(failed),
         embedded=len(todo),
         reused=len(vecs) - len(todo),
@@ -484,6 +537,7 @@ def _sync(
         seconds=time.perf_counter() - t0,
         timings=timings,
         version=name,
+        repaired=tuple(repaired),
     )
 
 
@@ -573,18 +627,68 @@ def _plan(
     return entries, failed
 
 
-def _vectors_of(v: Path, dim: int) -> tuple[np.ndarray | None, dict[str, int]]:
-    """The vectors of a version in another format made by the same embedder, by embed key, so that
-    moving to a new format does not embed the archive again (best effort: none if unreadable)."""
-    try:
-        vecs = np.load(v / "embeddings.npy", mmap_mode="r")
-        known = Store(v / "store.sqlite").embed_rows()
-    except (OSError, ValueError, sqlite3.Error) as err:
-        log.info("cannot reuse the vectors of %s (%s): embedding everything", v, err)
+def _vectors_of(v: Path, dim: int, bad_rows: tuple[int, ...] | None = ()) -> tuple[np.ndarray | None, dict[str, int]]:
+    """The intact vectors of a version made by the same embedder, by embed key (the key hashes the
+    embedder id with the text), so that a new format or a repair does not embed the archive again:
+    rows listed in `bad_rows`, rows past a cut and zero or non-finite rows are left out; none when
+    the rows or their keys cannot be read (`bad_rows` None)."""
+    vecs = read_rows(Layout(v).embeddings, dim)
+    keys = _row_keys(v)
+    if vecs is None or keys is None or bad_rows is None:
+        log.info("cannot reuse the vectors of %s: embedding everything", v)
         return None, {}
-    if vecs.ndim != 2 or vecs.shape[1] != dim or (known and max(known.values()) >= len(vecs)):
-        return None, {}
+    skip = set(bad_rows) | set(damaged_rows(vecs, len(vecs), None))
+    known: dict[str, int] = {}
+    for r, k in enumerate(keys[: len(vecs)]):
+        if r not in skip and k:
+            known.setdefault(k, r)
     return vecs, known
+
+
+def _row_keys(v: Path) -> list[str] | None:
+    """Each row's embed key: from embed_keys.txt when it verifies, else from the store."""
+    files = Layout(v)
+    check = check_version(v, full=True)
+    damaged = {p.file for p in check.problems}
+    if EMBED_KEYS not in damaged and files.embed_keys.is_file():
+        try:
+            return files.embed_keys.read_text(encoding="utf-8").split("\n")
+        except (OSError, ValueError):
+            pass
+    try:
+        return Store(files.store).embed_keys()
+    except sqlite3.Error as err:
+        log.info("cannot read the embed keys of %s (%s)", v, err)
+        return None
+
+
+def _bulletins_of(v: Path) -> dict[str, str]:
+    """The bulletins a (damaged) version's manifest lists, if it can be read."""
+    try:
+        return Manifest.read(v).bulletins
+    except RagError:
+        return {}
+
+
+def _repoint_current(index_dir: Path, repaired: list[str]) -> Path | None:
+    """CURRENT is missing, empty or names no version: point it at the newest version that
+    verifies (under the build lock), so an update neither rebuilds nor deletes a good version."""
+    good = newest_good(index_dir)
+    if good is None:
+        return None
+    _, problem = read_current(index_dir)
+    _write_current(index_dir, good.name)
+    repaired.append(f"CURRENT: {problem}; now names {good.name}, the newest version that verifies")
+    log.warning("%s", repaired[-1])
+    return good
+
+
+def _write_current(index_dir: Path, name: str) -> None:
+    pointer = index_dir / f".{CURRENT}.{name}"
+    pointer.write_text(name, encoding="utf-8")
+    _fsync(pointer)
+    os.replace(pointer, index_dir / CURRENT)
+    _fsync(index_dir)
 
 
 def _containing(texts: list[str], words: list[str]) -> set[int]:
@@ -655,11 +759,14 @@ def _fsync(path: Path) -> None:
 
 def _collect_garbage(index_dir: Path, keep: set[str]) -> None:
     """Remove old versions and leftovers of interrupted runs (the previous version is kept
-    for readers that opened it just before the swap)."""
+    for readers that opened it just before the swap). Nothing is removed while CURRENT names no
+    version: then an old version may be the only good one."""
+    if current_version(index_dir) is None:
+        return
     for p in index_dir.iterdir():
-        if p.name in keep or p.name in (CURRENT, ".lock"):
+        if p.name in keep or p.name in (CURRENT, LOCK):
             continue
-        if p.name.startswith(("v-", ".tmp-")) and p.is_dir():
+        if p.name.startswith((VERSION_PREFIX, TMP_PREFIX)) and p.is_dir():
             shutil.rmtree(p, ignore_errors=True)
         elif p.name.startswith(f".{CURRENT}."):
             p.unlink(missing_ok=True)
@@ -670,4 +777,7 @@ def index_info(index_dir: Path) -> dict[str, Any]:
     if v is None:
         raise IndexMissingError(f"no index at {index_dir}: run `python -m rag build` first")
     m = Manifest.read(v)
-    return {"version": v.name, **asdict(m), "bulletin_rows": Store(v / "store.sqlite").bulletins()}
+    info = {k: val for k, val in asdict(m).items() if k != "files"}
+    with _reading(v, STORE):
+        rows = Store(Layout(v).store).bulletins()
+    return {"version": v.name, **info, "bulletin_rows": rows}

@@ -24,6 +24,7 @@ import numpy as np
 
 from .analyze import normalize, to_simplified
 from .index import Index
+from .layout import Layout
 from .lexicon import titled_names
 from .models import Passage
 
@@ -96,7 +97,7 @@ def bulletin_facts(index: Index) -> dict[str, tuple[str, str, str]]:
 def _vectors(index: Index) -> np.ndarray:
     n, d = len(index), index.faiss.d
     try:
-        vecs = np.load(index.folder / "embeddings.npy", mmap_mode="r")
+        vecs = np.load(Layout(index.folder).embeddings, mmap_mode="r")
         if vecs.shape == (n, d) and vecs.dtype == np.float32:
             return vecs
     except (OSError, ValueError):

@@ -18,6 +18,7 @@ from .analyze import normalize, to_simplified
 from .embed import Embedder
 from .errors import QueryError
 from .index import Index
+from .layout import Layout
 from .lexicon import DATE_PHRASE, ORDINAL, QUANTITY, same_office, titled_names
 from .models import Hit, Passage
 from .question import QuestionInfo, analyze_question
@@ -158,7 +159,7 @@ class DenseRetriever:
         if self._vectors is None:
             n, d = len(self.index), self.index.faiss.d
             try:
-                vecs = np.load(self.index.folder / "embeddings.npy", mmap_mode="r")
+                vecs = np.load(Layout(self.index.folder).embeddings, mmap_mode="r")
                 ok = vecs.shape == (n, d) and vecs.dtype == np.float32
             except (OSError, ValueError):
                 ok = False

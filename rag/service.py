@@ -9,6 +9,7 @@ retriever of one version with the passages and store of another.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -21,9 +22,13 @@ from .errors import CitationNotFoundError, IndexMissingError, RagError
 from .followup import resolve
 from .generate import LLMSettings, generate
 from .index import FORMAT_VERSION, Index, Progress, UpdateReport, current_version, load_index, read_manifest, sync
+from .integrity import IndexCheck, check_index
+from .layout import versions
 from .models import Answer, Article, Bulletin, Passage
 from .question import sub_questions
 from .retrieve import Filters, FusionWeights, HybridRetriever, clean_text, make_query
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,8 @@ class QA:
         self.answer_settings = answer_settings or AnswerSettings()
         self._live: Live | None = None
         self._lock = threading.Lock()
+        self._failed: tuple[str, str] | None = None  # (version that failed to load, why), not retried
+        self.degraded = ""  # why the loaded version is not the newest one (Chinese first), or ""
 
     @property
     def embedder(self) -> Embedder:
@@ -65,27 +72,67 @@ class QA:
 
     def live(self) -> Live:
         """The live version with its retriever, loaded again when an update has swapped in a new
-        one. Read it once per request and use that pair throughout."""
+        one. Read it once per request and use that pair throughout. When the version CURRENT names
+        cannot be loaded (a damaged file), the version already loaded keeps answering; at start,
+        the newest older version that loads does; `degraded` then says why."""
         with self._lock:
             live = self._live
             v = current_version(self.settings.index_dir)
-            if live is None or (v is not None and v.name != live.index.version):
-                index = load_index(self.settings.index_dir, self.embedder)
-                retriever = HybridRetriever(index, self.embedder, self.weights)
-                # map the stored vectors now, under the lock: numpy reads a .npy header with
-                # ast.literal_eval, and CPython 3.11 can fail ("AST constructor recursion depth
-                # mismatch") when two threads parse at once, e.g. a filtered question mapping them
-                # lazily while another request loads a new version
-                retriever.dense.vectors()
-                live = self._live = Live(index, retriever)
+            want = v.name if v is not None else ""
+            if live is not None and (not want or want == live.index.version):
+                return live
+            if self._failed is not None and self._failed[0] == want and live is not None:
+                return live
+            try:
+                live = self._live = self._load(v)
+                self._failed, self.degraded = None, ""
+                return live
+            except RagError as err:
+                if v is None and not versions(self.settings.index_dir):
+                    raise
+                self._failed = (want, str(err))
+                log.warning("cannot load index version %s: %s", want or "(CURRENT)", err)
+                if live is None:
+                    live = self._live = self._fallback(want, err)
+                file = getattr(err, "file", "")
+                self.degraded = (
+                    f"最新的索引版本无法载入{f'（{file} 已损坏）' if file else ''}，问答仍使用 "
+                    f"{live.index.manifest.created_at.replace('T', ' ')} 的版本；请运行 python -m rag repair 修复"
+                )
+                return live
+
+    def _load(self, version: Path | None) -> Live:
+        index = load_index(self.settings.index_dir, self.embedder, version)
+        retriever = HybridRetriever(index, self.embedder, self.weights)
+        # map the stored vectors now, under the lock: numpy reads a .npy header with
+        # ast.literal_eval, and CPython 3.11 can fail ("AST constructor recursion depth
+        # mismatch") when two threads parse at once, e.g. a filtered question mapping them
+        # lazily while another request loads a new version
+        retriever.dense.vectors()
+        return Live(index, retriever)
+
+    def _fallback(self, failed: str, err: RagError) -> Live:
+        """The newest version other than `failed` that loads; the first error when none does."""
+        for older in versions(self.settings.index_dir):
+            if older.name == failed:
+                continue
+            try:
+                live = self._load(older)
+            except RagError as other:
+                log.warning("cannot load index version %s either: %s", older.name, other)
+                continue
+            log.warning("answering from index version %s", older.name)
             return live
+        raise err
 
     @property
     def index(self) -> Index:
         return self.live().index
 
     def has_index(self) -> bool:
-        return current_version(self.settings.index_dir) is not None
+        """True when there is an index to answer from, even one whose CURRENT is missing or bad
+        (loading falls back to its versions, an update repairs CURRENT): never rebuild then."""
+        return current_version(self.settings.index_dir) is not None or bool(versions(self.settings.index_dir))
 
     def retriever(self) -> HybridRetriever:
         return self.live().retriever
@@ -113,21 +160,30 @@ class QA:
         llm = LLMSettings(self.settings.llm_endpoint, self.settings.llm_model, self.settings.llm_api_key)
         return generate(ans, llm) if llm.enabled else ans
 
-    def sync(self, rebuild: bool = False, progress: Progress | None = None, lock_wait: float = 0.0) -> UpdateReport:
+    def sync(
+        self, rebuild: bool = False, progress: Progress | None = None, lock_wait: float = 0.0, repair: bool = False
+    ) -> UpdateReport:
         return sync(
             self.settings.corpus_dir,
             self.settings.index_dir,
             self.embedder,
             rebuild=rebuild,
+            repair=repair,
             progress=progress,
             lock_wait=lock_wait,
         )
+
+    def verify(self) -> IndexCheck:
+        """Every check of every version of the index (checksums included)."""
+        return check_index(self.settings.index_dir, full=True)
 
     def ensure_index(self, progress: Progress | None = None) -> UpdateReport | None:
         """Build the index if there is none; bring one of an older format to this version (an
         update: its vectors are reused, the rest is rebuilt)."""
         if not self.has_index():
             return self.sync(rebuild=True, progress=progress, lock_wait=600)
+        if current_version(self.settings.index_dir) is None:  # CURRENT lost: point it at a good version
+            return self.sync(progress=progress, lock_wait=600)
         try:
             if read_manifest(self.settings.index_dir).format_version == FORMAT_VERSION:
                 return None

@@ -249,6 +249,11 @@ class Store:
         with self._con() as con:
             return {k: r for r, k in con.execute("SELECT row, embed_key FROM passages ORDER BY row DESC")}
 
+    def embed_keys(self) -> list[str]:
+        """The embed key of every row, in row order (written beside the vectors as embed_keys.txt)."""
+        with self._con() as con:
+            return [k for (k,) in con.execute("SELECT embed_key FROM passages ORDER BY row")]
+
     def passage_ids(self) -> list[str]:
         """Citation ids in row order, as stored (not re-hashed from 100k texts at every load)."""
         with self._con() as con:

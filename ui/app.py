@@ -179,12 +179,18 @@ def _choices(rows: Sequence[dict[str, Any]]) -> tuple[list[str], list[tuple[str,
 
 
 def _index_summary(qa: QA) -> str:
+    """The header's status line: what the version answering questions holds, and a warning when it
+    is not the newest one (the newest failed to load)."""
     try:
-        m = read_manifest(qa.settings.index_dir)
+        m = qa.live().index.manifest
     except RagError:
-        return "尚无索引"
+        try:
+            m = read_manifest(qa.settings.index_dir)
+        except RagError:
+            return "尚无索引"
     when = m.created_at.replace("T", " ")
-    return f"已索引 {m.n_bulletins} 份公报 · {m.n_articles} 篇文章 · {m.n_passages} 个段落 · 更新于 {when}"
+    line = f"已索引 {m.n_bulletins} 份公报 · {m.n_articles} 篇文章 · {m.n_passages} 个段落 · 更新于 {when}"
+    return f"{line} · ⚠ {qa.degraded}" if qa.degraded else line
 
 
 def _header(qa: QA) -> str:

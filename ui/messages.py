@@ -17,6 +17,7 @@ from rag.errors import (
     BulletinError,
     CitationNotFoundError,
     IndexBusyError,
+    IndexDamagedError,
     IndexMismatchError,
     IndexMissingError,
     QueryError,
@@ -30,6 +31,7 @@ QUESTION_TOO_LONG = "问题有 {n} 个字，超过 {limit} 字的上限：请只
 INDEX_BUSY = "索引正在更新，请等更新完成后再试"
 INDEX_MISSING = "还没有索引：请到“公报库”上传公报，或点“重建索引”"
 INDEX_MISMATCH = "索引与本程序的版本不一致：请到“公报库”点“重建索引”"
+INDEX_DAMAGED = "索引文件已损坏：请到“公报库”点“更新索引”修复（只重新计算损坏的部分），或运行 python -m rag repair"
 CITATION_NOT_FOUND = "没有找到引用编号“{cid}”：引用编号是 12 位字母和数字，例如 b65cc29fcaa5，问答里每个段落下方都有"
 CITATION_EMPTY = "请输入引用编号，例如 b65cc29fcaa5（问答里每个段落下方都有）"
 BULLETIN_NOT_FOUND = "索引里没有公报“{source}”：它可能已被删除或改名，请在“浏览公报”里搜索"
@@ -104,6 +106,8 @@ def user_message(err: BaseException, *, citation_id: str = "") -> str:
         return INDEX_MISSING
     if isinstance(err, IndexMismatchError):
         return INDEX_MISMATCH
+    if isinstance(err, IndexDamagedError):
+        return INDEX_DAMAGED
     if isinstance(err, CitationNotFoundError):
         return CITATION_NOT_FOUND.format(cid=short(citation_id)) if citation_id else CITATION_EMPTY
     if isinstance(err, BulletinError):

@@ -1,0 +1,324 @@
+"""Is an index version intact? Checksums written with a version, and the checks that read them.
+
+Every data file's size and SHA-256 go into the manifest when a version is written, and each
+vector row gets a checksum of its own (`row_sums.npy`), so a damaged embeddings file is known
+row by row: an update or a repair re-embeds those rows only, and never copies damage forward.
+Loading runs the cheap checks (sizes, presence: a `stat` per file); `verify` and every
+update run all of them (checksums and each file read back).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import IndexDamagedError
+from .layout import (
+    ALIASES,
+    BM25_COUNTS,
+    BM25_VOCAB,
+    CURRENT,
+    DATA_FILES,
+    EMBED_KEYS,
+    EMBEDDINGS,
+    FAISS,
+    MANIFEST,
+    ROW_SUMS,
+    STORE,
+    USERDICT,
+    versions,
+)
+from .manifest import Manifest
+
+log = logging.getLogger(__name__)
+
+REPAIR = "python -m rag repair"
+# files written before checksums existed: a version without `files` in its manifest needs only these
+LEGACY_FILES = (STORE, EMBEDDINGS, FAISS, BM25_COUNTS, BM25_VOCAB, USERDICT)
+_CHUNK_ROWS = 65_536  # rows checked at a time, so a check of 1M rows stays within ~100 MB
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one file of a version; `what` is English for logs and `--json`."""
+
+    file: str
+    what: str
+    fix: str = REPAIR
+
+    def line(self) -> str:
+        return f"{self.file}: {self.what} (run `{self.fix}`)"
+
+
+@dataclass(frozen=True)
+class VersionCheck:
+    version: str
+    problems: tuple[Problem, ...] = ()
+    bad_rows: tuple[int, ...] | None = ()  # damaged vector rows; None: the vectors cannot be read at all
+    checksums: bool = True  # the manifest records checksums (versions written before them do not)
+    full: bool = True  # checksums and contents were checked, not only presence and sizes
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "ok": self.ok,
+            "checksums": self.checksums,
+            "problems": [{"file": p.file, "what": p.what, "fix": p.fix} for p in self.problems],
+            "damaged_rows": None if self.bad_rows is None else len(self.bad_rows),
+        }
+
+
+@dataclass(frozen=True)
+class IndexCheck:
+    """What `verify` found in an index folder: CURRENT and every version in it, newest first."""
+
+    index_dir: Path
+    current: str  # the version CURRENT names ("" when missing or empty)
+    current_problem: str  # "" when CURRENT names a version folder with a manifest
+    versions: tuple[VersionCheck, ...]
+
+    @property
+    def live(self) -> VersionCheck | None:
+        return next((v for v in self.versions if v.version == self.current), None)
+
+    @property
+    def ok(self) -> bool:
+        return not self.current_problem and self.live is not None and self.live.ok
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "index": str(self.index_dir),
+            "ok": self.ok,
+            "current": self.current,
+            "current_problem": self.current_problem,
+            "versions": [v.as_json() for v in self.versions],
+        }
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def file_records(folder: Path) -> dict[str, dict[str, int | str]]:
+    """Size and SHA-256 of each data file of a version being written (for its manifest)."""
+    return {
+        name: {"size": (folder / name).stat().st_size, "sha256": sha256_of(folder / name)}
+        for name in DATA_FILES
+        if (folder / name).is_file()
+    }
+
+
+def _multipliers(dim: int) -> np.ndarray:
+    # odd multipliers: a change of any one 32-bit word of a row always changes its checksum
+    return np.random.default_rng(dim).integers(0, 2**62, size=dim, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+
+
+def row_sums(vecs: np.ndarray) -> np.ndarray:
+    """A 64-bit checksum of each float32 row (its 32-bit words times fixed odd numbers, summed
+    modulo 2**64): one vectorised pass, ~1 s per million rows of 384."""
+    n, dim = vecs.shape
+    mult = _multipliers(dim)
+    out = np.zeros(n, dtype=np.uint64)
+    for s in range(0, n, _CHUNK_ROWS):
+        words = np.ascontiguousarray(vecs[s : s + _CHUNK_ROWS], dtype=np.float32).view(np.uint32)
+        with np.errstate(over="ignore"):
+            out[s : s + _CHUNK_ROWS] = (words.astype(np.uint64) * mult).sum(axis=1, dtype=np.uint64)
+    return out
+
+
+def read_rows(path: Path, dim: int) -> np.ndarray | None:
+    """The rows an embeddings file holds, mapped read-only, even when it was cut short (the rows
+    before the cut are kept); None when its header is unreadable or not float32 rows of `dim`."""
+    try:
+        with path.open("rb") as f:
+            major, _ = np.lib.format.read_magic(f)
+            read_header = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
+            shape, fortran, dtype = read_header(f)
+            offset = f.tell()
+        size = path.stat().st_size
+    except (OSError, ValueError, SyntaxError):
+        return None
+    if fortran or dtype != np.float32 or len(shape) != 2 or shape[1] != dim:
+        return None
+    rows = min(int(shape[0]), max(size - offset, 0) // (4 * dim))
+    if rows == 0:
+        return np.zeros((0, dim), dtype=np.float32)
+    return np.memmap(path, dtype=np.float32, mode="r", offset=offset, shape=(rows, dim))
+
+
+def damaged_rows(vecs: np.ndarray, n: int, sums: np.ndarray | None) -> list[int]:
+    """Rows of `n` that are missing, not finite, all zero, or whose checksum differs from `sums`."""
+    bad: list[int] = list(range(len(vecs), n))
+    have = min(len(vecs), n)
+    for s in range(0, have, _CHUNK_ROWS):
+        block = np.asarray(vecs[s : min(s + _CHUNK_ROWS, have)], dtype=np.float32)
+        wrong = ~np.isfinite(block).all(axis=1) | ~block.any(axis=1)
+        if sums is not None:
+            wrong |= row_sums(block) != sums[s : s + len(block)]
+        bad.extend(int(i) + s for i in np.flatnonzero(wrong))
+    return sorted(bad)
+
+
+def check_version(folder: Path, *, full: bool = True, dim: int | None = None) -> VersionCheck:
+    """Check one version folder. `full=False` only looks at presence and sizes (what loading
+    runs); `full=True` also compares checksums and reads every file back."""
+    try:
+        m = Manifest.read(folder)
+    except IndexDamagedError:
+        return VersionCheck(folder.name, (Problem(MANIFEST, "unreadable"),), bad_rows=None, checksums=False, full=full)
+    problems: dict[str, list[str]] = {}
+
+    def add(file: str, what: str) -> None:
+        problems.setdefault(file, []).append(what)
+
+    if m.n_bulletins != len(m.bulletins):
+        add(MANIFEST, f"lists {len(m.bulletins)} bulletins but counts {m.n_bulletins}")
+    if dim is not None and m.dim != dim:
+        add(MANIFEST, f"vectors of dimension {m.dim}, the embedder makes {dim}")
+    wanted = tuple(m.files) if m.files else LEGACY_FILES
+    for name in wanted:
+        path, rec = folder / name, m.files.get(name)
+        if not path.is_file():
+            add(name, "missing")
+        elif rec and path.stat().st_size != rec.get("size"):
+            add(name, f"{path.stat().st_size} bytes, the manifest says {rec.get('size')}")
+        elif full and rec and sha256_of(path) != rec.get("sha256"):
+            add(name, "checksum differs from the manifest (changed or damaged)")
+    bad_rows: list[int] | None = []
+    if full:
+        bad_rows = _check_vectors(folder, m, add)
+        _check_contents(folder, m, add)
+    order = {name: i for i, name in enumerate((MANIFEST, *DATA_FILES))}
+    found = tuple(
+        Problem(file, "; ".join(whats)) for file, whats in sorted(problems.items(), key=lambda p: order.get(p[0], 99))
+    )
+    return VersionCheck(
+        folder.name, found, bad_rows=None if bad_rows is None else tuple(bad_rows), checksums=bool(m.files), full=full
+    )
+
+
+def _check_vectors(folder: Path, m: Manifest, add: Any) -> list[int] | None:
+    vecs = read_rows(folder / EMBEDDINGS, m.dim)
+    if vecs is None:
+        if (folder / EMBEDDINGS).is_file():
+            add(EMBEDDINGS, f"not float32 rows of dimension {m.dim} (header unreadable)")
+        return None
+    sums: np.ndarray | None = None
+    if (folder / ROW_SUMS).is_file():
+        try:
+            loaded = np.load(folder / ROW_SUMS)
+            if loaded.shape == (m.n_passages,) and loaded.dtype == np.uint64:
+                sums = loaded
+            else:
+                add(ROW_SUMS, f"holds {loaded.shape} {loaded.dtype}, expected ({m.n_passages},) uint64")
+        except (OSError, ValueError) as err:
+            add(ROW_SUMS, f"unreadable ({type(err).__name__})")
+    bad = damaged_rows(vecs, m.n_passages, sums)
+    if len(vecs) < m.n_passages:
+        add(EMBEDDINGS, f"cut short: {len(vecs)} of {m.n_passages} rows")
+    elif len(vecs) > m.n_passages:
+        add(EMBEDDINGS, f"{len(vecs)} rows, the manifest counts {m.n_passages}")
+    if bad:
+        add(EMBEDDINGS, f"{len(bad)} damaged vector row(s) (zero, not finite or checksum differs), first row {bad[0]}")
+    return bad
+
+
+def _check_contents(folder: Path, m: Manifest, add: Any) -> None:
+    """Read each file back and compare what it holds with the manifest's counts."""
+    n = m.n_passages
+    try:
+        con = sqlite3.connect(f"file:{folder / STORE}?mode=ro", uri=True)
+        try:
+            verdict = con.execute("PRAGMA integrity_check").fetchone()[0]
+            rows = con.execute("SELECT count(*) FROM passages").fetchone()[0]
+            bulletins = con.execute("SELECT count(*) FROM bulletins").fetchone()[0]
+        finally:
+            con.close()
+        if verdict != "ok":
+            add(STORE, f"SQLite integrity check: {str(verdict)[:120]}")
+        elif rows != n or bulletins != m.n_bulletins:
+            add(STORE, f"holds {rows} passages of {bulletins} bulletins, the manifest counts {n} of {m.n_bulletins}")
+    except sqlite3.Error as err:
+        add(STORE, f"unreadable ({err})")
+    try:
+        import faiss
+
+        idx = faiss.read_index(str(folder / FAISS))
+        if idx.ntotal != n or idx.d != m.dim:
+            add(FAISS, f"holds {idx.ntotal} vectors of dimension {idx.d}, expected {n} of {m.dim}")
+    except Exception as err:  # faiss reports a damaged file as RuntimeError or worse
+        add(FAISS, f"unreadable ({str(err).splitlines()[0][:120] if str(err) else type(err).__name__})")
+    try:
+        import scipy.sparse as sp
+
+        counts = sp.load_npz(folder / BM25_COUNTS)
+        if counts.shape[0] != n:
+            add(BM25_COUNTS, f"term counts of {counts.shape[0]} passages, expected {n}")
+    except Exception as err:  # a damaged zip raises anything from BadZipFile to ValueError
+        add(BM25_COUNTS, f"unreadable ({type(err).__name__})")
+        counts = None
+    try:
+        vocab = json.loads((folder / BM25_VOCAB).read_text(encoding="utf-8"))
+        if not isinstance(vocab, dict):
+            add(BM25_VOCAB, "not a JSON object")
+        elif counts is not None and vocab and max(vocab.values()) >= counts.shape[1]:
+            add(BM25_VOCAB, f"term columns up to {max(vocab.values())}, the counts have {counts.shape[1]}")
+    except (OSError, ValueError, TypeError) as err:
+        add(BM25_VOCAB, f"unreadable ({type(err).__name__})")
+    for name, kind in ((USERDICT, "text"), (ALIASES, "json"), (EMBED_KEYS, "keys")):
+        path = folder / name
+        if not path.is_file():
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+            if kind == "json" and not isinstance(json.loads(text), dict):
+                add(name, "not a JSON object")
+            if kind == "keys" and len(text.split("\n")) != n and n:
+                add(name, f"{len(text.splitlines())} keys, expected {n}")
+        except (OSError, ValueError) as err:
+            add(name, f"unreadable ({type(err).__name__})")
+
+
+def read_current(index_dir: Path) -> tuple[str, str]:
+    """(the version CURRENT names, what is wrong with CURRENT or "")."""
+    try:
+        name = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return "", "CURRENT is missing"
+    except (OSError, UnicodeDecodeError) as err:
+        return "", f"CURRENT is unreadable ({type(err).__name__})"
+    if not name:
+        return "", "CURRENT is empty"
+    if "/" in name or name.startswith(".") or not (index_dir / name / MANIFEST).is_file():
+        return name, f"CURRENT names {name!r}, which is not a version folder with a manifest"
+    return name, ""
+
+
+def check_index(index_dir: Path, *, full: bool = True, dim: int | None = None) -> IndexCheck:
+    current, problem = read_current(index_dir)
+    checks = tuple(check_version(v, full=full, dim=dim) for v in versions(index_dir))
+    return IndexCheck(index_dir, current, problem, checks)
+
+
+def newest_good(index_dir: Path, dim: int | None = None) -> Path | None:
+    """The newest version folder that passes every check (what a missing or bad CURRENT is
+    pointed at again)."""
+    for v in versions(index_dir):
+        if check_version(v, full=True, dim=dim).ok:
+            return v
+    return None

@@ -1,0 +1,76 @@
+"""The file names of an index folder and of one index version, in one place.
+
+    <index dir>/CURRENT         name of the live version folder (replaced with os.replace)
+    <index dir>/.lock           held while a build/update/repair runs
+    <index dir>/v-<time>-<rand>/ one complete version, the files below
+
+Every data file of a version has its size and SHA-256 in the manifest, and the vectors also a
+checksum per row (`rag.integrity`), so damage is found and never copied forward.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+CURRENT = "CURRENT"
+LOCK = ".lock"
+VERSION_PREFIX = "v-"
+TMP_PREFIX = ".tmp-"
+
+MANIFEST = "manifest.json"  # format version, embedder id, dimension, counts, bulletins, file checksums
+EMBEDDINGS = "embeddings.npy"  # float32 (n_passages, dim), row i = passage row i
+ROW_SUMS = "row_sums.npy"  # uint64 checksum of each vector row, so damage is found row by row
+EMBED_KEYS = "embed_keys.txt"  # row i's embed key (what text its vector was made from), one per line
+FAISS = "faiss.index"  # the vector index over those rows
+BM25_COUNTS = "bm25.npz"  # term counts per passage (scipy sparse)
+BM25_VOCAB = "bm25_vocab.json"  # term -> column
+STORE = "store.sqlite"  # bulletins, articles, passages
+USERDICT = "userdict.txt"  # names harvested from the bulletins for jieba
+ALIASES = "aliases.json"  # abbreviations harvested from the bulletins
+
+# the files a version is made of besides the manifest, in the order they are checked
+DATA_FILES = (STORE, EMBEDDINGS, ROW_SUMS, EMBED_KEYS, FAISS, BM25_COUNTS, BM25_VOCAB, USERDICT, ALIASES)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Paths of one version folder's files."""
+
+    folder: Path
+
+    def __truediv__(self, name: str) -> Path:
+        return self.folder / name
+
+    @property
+    def manifest(self) -> Path:
+        return self.folder / MANIFEST
+
+    @property
+    def embeddings(self) -> Path:
+        return self.folder / EMBEDDINGS
+
+    @property
+    def embed_keys(self) -> Path:
+        return self.folder / EMBED_KEYS
+
+    @property
+    def faiss(self) -> Path:
+        return self.folder / FAISS
+
+    @property
+    def store(self) -> Path:
+        return self.folder / STORE
+
+    @property
+    def userdict(self) -> Path:
+        return self.folder / USERDICT
+
+
+def versions(index_dir: Path) -> list[Path]:
+    """The version folders of an index folder, newest first (their names sort by creation time)."""
+    try:
+        found = [p for p in index_dir.iterdir() if p.name.startswith(VERSION_PREFIX) and p.is_dir()]
+    except OSError:
+        return []
+    return sorted(found, key=lambda p: p.name, reverse=True)
