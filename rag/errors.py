@@ -43,3 +43,8 @@ class QueryError(RagError):
 
 class CitationNotFoundError(RagError):
     pass
+
+
+class IndexWriteError(RagError):
+    """A new index version could not be written (a full disk, a read-only folder); the previous
+    version is untouched and still answers."""

@@ -31,6 +31,7 @@ from . import harvest
 from .analyze import Analyzer, normalize
 from .bm25 import BM25
 from .chunk import chunk_bulletin
+from .corpus import scan
 from .embed import Embedder
 from .errors import (
     BulletinError,
@@ -38,6 +39,7 @@ from .errors import (
     IndexDamagedError,
     IndexMismatchError,
     IndexMissingError,
+    IndexWriteError,
     RagError,
 )
 from .ingest import SUFFIXES, read_bulletin
@@ -117,12 +119,6 @@ def read_manifest(index_dir: Path) -> Manifest:
     if v is None:
         raise IndexMissingError(f"no index at {index_dir}: run `python -m rag build` first")
     return Manifest.read(v)
-
-
-def _corpus_files(corpus_dir: Path) -> list[Path]:
-    if not corpus_dir.is_dir():
-        raise RagError(f"bulletin folder {corpus_dir} does not exist: create it and put .txt bulletins in it")
-    return sorted(p for p in corpus_dir.iterdir() if p.is_file() and not p.name.startswith("."))
 
 
 # Exact search up to this many passages, an inverted-file index above it. Measured on a 2-core
@@ -371,7 +367,9 @@ def _sync(
     prior = _bulletins_of(reuse_v) if repaired and reuse_v is not None else old_hashes  # what the report compares with
     stored = old_store.stored_bulletins() if old_store is not None else {}
 
-    entries, failed = _plan(_corpus_files(corpus_dir), old_hashes, stored, progress)
+    listing = scan(corpus_dir)
+    entries, failed = _plan(list(listing.files), old_hashes, stored, progress)
+    failed = [*listing.skipped, *failed]
     timings["parse"] = time.perf_counter() - t0
     removed = tuple(s for s in old_hashes if s not in entries)
     fresh = {s: e for s, e in sorted(entries.items()) if e.status != "unchanged"}
@@ -465,8 +463,8 @@ def _sync(
         progress("index", 0, 1)
     name = f"v-{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(3)}"
     tmp = index_dir / f"{TMP_PREFIX}{name}"
-    tmp.mkdir(parents=True)
     try:
+        tmp.mkdir(parents=True)
         indexed_at = _now()
         files = Layout(tmp)
         write_store(
@@ -518,8 +516,14 @@ def _sync(
         _fsync(tmp)
         os.replace(tmp, index_dir / name)
         _write_current(index_dir, name)
-    except BaseException:
+    except BaseException as err:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(err, (OSError, sqlite3.Error)):  # SQLite says "database or disk is full"
+            raise IndexWriteError(
+                "无法写入新的索引（磁盘已满或文件夹不可写），原来的索引保持不变，问答照常"
+                f"（cannot write the new index version in {index_dir}: {err}; the previous version is "
+                "unchanged and still answers: free some disk space or make the folder writable, then update again）"
+            ) from err
         raise
     _collect_garbage(index_dir, keep={name, live_v.name if live_v else ""})
     timings["write"] = time.perf_counter() - t4
@@ -617,9 +621,10 @@ def _plan(
                 seen_issue[issue_key] = source
             seen_text[text_key] = source
             entries[source] = _Entry("changed" if source in old_hashes else "added", bulletin=b, text_key=text_key)
-        except BulletinError as err:
-            failed.append((source, err.reason))
-            log.warning("%s", err)
+        except (BulletinError, OSError) as err:
+            reason = err.reason if isinstance(err, BulletinError) else _vanished(err)
+            failed.append((source, reason))
+            log.warning("%s: %s", source, reason)
             # a bulletin that was indexed and is now unreadable keeps its last good version
             if source in old_hashes and source in stored:
                 keep(source, stored[source])
@@ -721,6 +726,13 @@ def _containing(texts: list[str], words: list[str]) -> set[int]:
             # go on after the end of this text
             at = joined.find(w, int(starts[i]) + len(texts[i]) + 1) if i + 1 < len(texts) else -1
     return found
+
+
+def _vanished(err: OSError) -> str:
+    return (
+        "更新时文件消失或无法读取，已跳过（the file vanished or could not be read during the update: "
+        f"{err.strerror or err}; update again once it is back）"
+    )
 
 
 def _issue_key(b: Bulletin) -> tuple[str, str, str]:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rag.corpus import scan
 from rag.errors import BulletinError, RagError
 from rag.index import _text_key as text_key
 from rag.ingest import SUFFIXES, read_bytes
@@ -51,12 +52,11 @@ class UploadResult:
 
 
 def library_files(corpus_dir: Path) -> list[Path]:
-    """The files the indexer reads: plain files in the folder whose names do not start with a dot."""
+    """The files the indexer reads (`rag.corpus.scan`: regular files in the folder, links only to
+    files inside it)."""
     if not corpus_dir.is_dir():
         return []
-    with os.scandir(corpus_dir) as entries:  # is_file() without a stat per file where it can
-        names = sorted(e.name for e in entries if not e.name.startswith(".") and e.is_file())
-    return [corpus_dir / n for n in names]
+    return list(scan(corpus_dir).files)
 
 
 def file_sha256(path: Path) -> str:
@@ -258,6 +258,8 @@ def not_indexed(
     hashes = hashes or FileHashes()
     by_source = {r["source"]: r.get("sha256", "") for r in indexed}
     out: list[tuple[str, str]] = []
+    if corpus_dir.is_dir():  # links out of the folder, loops, FIFOs: listed with why they are not read
+        out += [(name, reason.split("（", 1)[0]) for name, reason in scan(corpus_dir).skipped]
     for p in library_files(corpus_dir):
         if p.name in failed:
             out.append((p.name, f"索引时被跳过：{failed[p.name]}"))

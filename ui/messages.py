@@ -20,6 +20,7 @@ from rag.errors import (
     IndexDamagedError,
     IndexMismatchError,
     IndexMissingError,
+    IndexWriteError,
     QueryError,
     RagError,
 )
@@ -31,6 +32,7 @@ QUESTION_TOO_LONG = "问题有 {n} 个字，超过 {limit} 字的上限：请只
 INDEX_BUSY = "索引正在更新，请等更新完成后再试"
 INDEX_MISSING = "还没有索引：请到“公报库”上传公报，或点“重建索引”"
 INDEX_MISMATCH = "索引与本程序的版本不一致：请到“公报库”点“重建索引”"
+INDEX_WRITE = "无法写入新的索引（磁盘已满或文件夹不可写）：原来的索引保持不变，问答照常；请清理磁盘空间后再更新"
 INDEX_DAMAGED = "索引文件已损坏：请到“公报库”点“更新索引”修复（只重新计算损坏的部分），或运行 python -m rag repair"
 CITATION_NOT_FOUND = "没有找到引用编号“{cid}”：引用编号是 12 位字母和数字，例如 b65cc29fcaa5，问答里每个段落下方都有"
 CITATION_EMPTY = "请输入引用编号，例如 b65cc29fcaa5（问答里每个段落下方都有）"
@@ -108,6 +110,8 @@ def user_message(err: BaseException, *, citation_id: str = "") -> str:
         return INDEX_MISMATCH
     if isinstance(err, IndexDamagedError):
         return INDEX_DAMAGED
+    if isinstance(err, IndexWriteError):
+        return INDEX_WRITE
     if isinstance(err, CitationNotFoundError):
         return CITATION_NOT_FOUND.format(cid=short(citation_id)) if citation_id else CITATION_EMPTY
     if isinstance(err, BulletinError):
