@@ -167,6 +167,9 @@ def main(argv: list[str] | None = None) -> int:
     sv = sub.add_parser("serve", help="build the index if missing and start the web app")
     sv.add_argument("--host")
     sv.add_argument("--port", type=int)
+    sv.add_argument(
+        "--allow-open", action="store_true", help="serve beyond this machine without a login (refused otherwise)"
+    )
 
     args = p.parse_args(argv)
     logging.basicConfig(
@@ -174,12 +177,11 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    settings: Settings = load_settings(args.config).with_overrides(
-        corpus_dir=args.corpus, index_dir=args.index, model=args.model
-    )
-    qa = QA(settings)
     try:
-        return _run(args, qa)
+        settings: Settings = load_settings(args.config).with_overrides(
+            corpus_dir=args.corpus, index_dir=args.index, model=args.model
+        )
+        return _run(args, QA(settings))
     except RagError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -302,7 +304,7 @@ def _run(args: argparse.Namespace, qa: QA) -> int:
     if args.cmd == "serve":
         from ui.app import serve
 
-        settings = qa.settings.with_overrides(host=args.host, port=args.port)
+        settings = qa.settings.with_overrides(host=args.host, port=args.port, allow_open=args.allow_open or None)
         serve(settings)
         return 0
     raise AssertionError(args.cmd)

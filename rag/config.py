@@ -7,7 +7,12 @@ top_k = 5
 host = "127.0.0.1"
 port = 7860
 auth = ""                       # "user:password" to require a login in the app
+allowed_hosts = ""              # more names the app answers to, comma-separated (e.g. "news-pc,10.0.0.5")
+allow_open = false              # serve beyond this machine without a login (refused unless true)
 max_upload_mb = 20
+
+A key the program does not know, or a value of the wrong kind, is refused with a message naming
+it (a misspelt `auth` would otherwise leave the app open).
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
+
+from .errors import RagError
 
 
 @dataclass(frozen=True)
@@ -28,6 +35,8 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 7860
     auth: str = ""
+    allowed_hosts: str = ""
+    allow_open: bool = False
     max_upload_mb: int = 20
     llm_endpoint: str = ""  # OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1; "" = off
     llm_model: str = ""
@@ -41,10 +50,30 @@ class Settings:
         return replace(self, **clean)
 
 
-def _coerce(name: str, value: Any) -> Any:
+def _coerce(name: str, value: Any, where: str) -> Any:
     typ = {f.name: f.type for f in fields(Settings)}[name]
-    if typ in ("int", int):
-        return int(value)
+    try:
+        if typ in ("bool", bool):
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text not in ("1", "0", "true", "false", "yes", "no", "on", "off", ""):
+                raise ValueError(text)
+            return text in ("1", "true", "yes", "on")
+        if typ in ("int", int):
+            if isinstance(value, bool):
+                raise ValueError(value)
+            n = int(value)
+            if name == "port" and not 0 < n < 65536:
+                raise ValueError(n)
+            return n
+    except ValueError:
+        kind = "true 或 false" if typ in ("bool", bool) else "1 到 65535 之间的端口号" if name == "port" else "整数"
+        raise RagError(
+            f"配置项 {name} 的值 {value!r} 无效，应为{kind}"
+            f"（{where}: {name} = {value!r} is not {'true/false' if typ in ('bool', bool) else 'a whole number'}"
+            f"{' from 1 to 65535' if name == 'port' else ''}: fix it）"
+        ) from None
     if typ in ("Path", Path):
         return Path(value)
     return str(value)
@@ -54,14 +83,25 @@ def load_settings(config_file: Path | None = None, env: dict[str, str] | None = 
     env = dict(os.environ) if env is None else env
     values: dict[str, Any] = {}
     path = config_file or Path(env.get("RAG_CONFIG", "rag.toml"))
+    if config_file is not None and not path.exists():
+        raise RagError(f"找不到配置文件 {path}（config file {path} does not exist: check the path）")
     if path.exists():
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
+        try:
+            with path.open("rb") as fh:
+                data = tomllib.load(fh)
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+            raise RagError(f"配置文件 {path} 无法读取（{path} is not valid TOML: {err}: fix the file）") from err
+        unknown = sorted(k for k in data if k not in Settings.__dataclass_fields__)
+        if unknown:
+            raise RagError(
+                f"配置文件 {path} 中有不认识的配置项：{'、'.join(unknown)}"
+                f"（unknown key(s) {', '.join(unknown)} in {path}; the keys are: "
+                f"{', '.join(Settings.__dataclass_fields__)}）"
+            )
         for k, v in data.items():
-            if k in Settings.__dataclass_fields__:
-                values[k] = _coerce(k, v)
+            values[k] = _coerce(k, v, str(path))
     for f in fields(Settings):
         key = "RAG_" + f.name.upper()
         if key in env:
-            values[f.name] = _coerce(f.name, env[key])
+            values[f.name] = _coerce(f.name, env[key], f"environment variable {key}")
     return Settings(**values)

@@ -10,6 +10,9 @@ import json
 import re
 import sqlite3
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
@@ -258,6 +261,33 @@ def test_a_login_from_the_configuration_is_required(app: RunningApp, tmp_path: P
             Client(locked.url, verbose=False)
         c = Client(locked.url, auth=("editor", "s3cret"), verbose=False)
         assert c.predict("谁主持了安委会会议", api_name="/ask")["passages"]
+
+
+def _http(url: str, headers: dict[str, str], data: bytes | None = None) -> tuple[int, str]:
+    req = urllib.request.Request(url, data=data, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, r.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode("utf-8", "replace")
+
+
+def test_the_real_server_refuses_foreign_hosts_origins_and_repeated_failed_logins(
+    app: RunningApp, tmp_path: Path
+) -> None:
+    """DNS rebinding and password guessing against the real server (`ui.guard`)."""
+    status, text = _http(app.url, {"Host": "evil.example:7860"})
+    assert status == 400 and "主机名" in text
+    status, text = _http(app.url + "gradio_api/info", {"Origin": "http://evil.example"})
+    assert status == 403 and "其他网站" in text
+    assert _http(app.url, {"Host": "localhost"})[0] == 200
+    with running_app(tmp_path, {"RAG_AUTH": "editor:s3cret"}, share=app) as locked:
+        form = urllib.parse.urlencode({"username": "editor", "password": "wrong"}).encode()
+        codes = [_http(locked.url + "login", {}, form)[0] for _ in range(5)]
+        assert codes == [400] * 5
+        right = urllib.parse.urlencode({"username": "editor", "password": "s3cret"}).encode()
+        status, text = _http(locked.url + "login", {}, right)
+        assert status == 429 and "秒后再试" in text
 
 
 def test_follow_up_questions_use_the_history(client: Client) -> None:

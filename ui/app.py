@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from rag.config import Settings
 from rag.errors import RagError
@@ -40,6 +41,7 @@ from .api import (
 )
 from .feedback import FeedbackLog, feedback_path
 from .gradio_zh import chinese_i18n
+from .guard import Guard, allowed_hosts, is_loopback
 from .style import APP_CSS, NAV_JS, theme
 from .tools import TOOLS_CSS
 from .upload_guard import GUARD_CLASS, upload_guard_js
@@ -756,9 +758,26 @@ def parse_auth(auth: str) -> tuple[str, str] | None:
     return user, password
 
 
+def check_exposure(settings: Settings) -> None:
+    """Refuse to serve beyond this machine without a login unless `allow_open` says so; warn when
+    it does (anyone on the network could then update or empty the library)."""
+    if is_loopback(settings.host.strip("[]")) or settings.auth:
+        return
+    if not settings.allow_open:
+        raise RagError(
+            f"不设登录就向网络开放（{settings.host}）已被拒绝：请在 rag.toml 设置 auth，或加 --allow-open"
+            f"（serving on {settings.host} without a login would let anyone on the network update or remove "
+            'bulletins: set auth = "user:password" in rag.toml, or pass --allow-open / allow_open = true）'
+        )
+    log.warning("serving on %s without a login: anyone who can reach this port can change the library", settings.host)
+
+
 def launch_options(settings: Settings) -> dict[str, Any]:
-    """Arguments for `Blocks.launch`: address, login, upload limit, theme and styles."""
+    """Arguments for `Blocks.launch`: address, login, upload limit, theme and styles, and the front
+    door (`ui.guard`: Host/Origin check, login attempts per client)."""
+    hosts = allowed_hosts(settings.host, settings.allowed_hosts.split(","))
     return {
+        "app_kwargs": {"middleware": [Middleware(Guard, hosts=hosts)]},
         "server_name": settings.host,
         "server_port": settings.port,
         "auth": parse_auth(settings.auth),
@@ -775,6 +794,7 @@ def launch_options(settings: Settings) -> dict[str, Any]:
 def serve(settings: Settings) -> None:
     """Build the index if missing, warm the model up and serve the app until interrupted."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    check_exposure(settings)
     qa = QA(settings)
     report = qa.ensure_index(progress=_log_progress)
     if report is not None:
