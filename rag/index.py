@@ -307,12 +307,14 @@ def sync(
     repair: bool = False,
     progress: Progress | None = None,
     lock_wait: float = 0.0,
+    max_passages: int = 0,
 ) -> UpdateReport:
     """Make the index match the bulletin folder. `rebuild` ignores the old index entirely;
-    `repair` also writes a new version when the live one verifies but records no checksums."""
+    `repair` also writes a new version when the live one verifies but records no checksums;
+    `max_passages` (0: no limit) refuses a bulletin cut into more passages than that."""
     lock = _lock(index_dir, lock_wait)
     try:
-        return _sync(corpus_dir, index_dir, embedder, rebuild, progress, repair)
+        return _sync(corpus_dir, index_dir, embedder, rebuild, progress, repair, max_passages)
     finally:
         lock.release()
 
@@ -324,6 +326,7 @@ def _sync(
     rebuild: bool,
     progress: Progress | None,
     repair: bool = False,
+    max_passages: int = 0,
 ) -> UpdateReport:
     """Plan what changed, then write the new version: an update copies what the live version holds
     of unchanged bulletins (store rows, vectors, term counts) and only parses, chunks, tokenises
@@ -393,6 +396,15 @@ def _sync(
         e.passages = chunk_bulletin(e.bulletin)
         e.words = tuple(harvest.user_words([e.bulletin]))
         e.aliases = harvest.corpus_aliases([e.bulletin])
+    for source, e in list(fresh.items()):
+        if max_passages and len(e.passages) > max_passages:
+            failed.append((source, _too_many(len(e.passages), max_passages)))
+            log.warning("%s: %s", source, failed[-1][1])
+            del fresh[source]
+            if source in stored:  # an indexed bulletin grown too big keeps its last good version
+                entries[source] = _Entry("unchanged", kept=stored[source])
+            else:
+                del entries[source]
     new_passages = [p for e in fresh.values() for p in e.passages]
     timings["chunk"] = time.perf_counter() - t1
 
@@ -726,6 +738,14 @@ def _containing(texts: list[str], words: list[str]) -> set[int]:
             # go on after the end of this text
             at = joined.find(w, int(starts[i]) + len(texts[i]) + 1) if i + 1 < len(texts) else -1
     return found
+
+
+def _too_many(n: int, limit: int) -> str:
+    return (
+        f"切分出 {n} 个段落，超过每份公报 {limit} 个的上限，未索引：请按期拆分文件"
+        f"（{n} passages, more than the limit of {limit} per bulletin: split the file into issues, or raise "
+        "max_passages_per_bulletin in rag.toml）"
+    )
 
 
 def _vanished(err: OSError) -> str:

@@ -1,7 +1,8 @@
 """Reading bulletin files: bytes -> text, with a clear error for anything unreadable.
 
-District papers arrive as UTF-8, UTF-8 with BOM, UTF-16 (Windows "Unicode") or GB18030/GBK
-(which older Chinese Windows tools still write). We try them in that order and refuse binaries.
+District papers arrive as UTF-8, UTF-8 with BOM, UTF-16 (Windows "Unicode", with or without its
+byte-order mark) or GB18030/GBK (which older Chinese Windows tools still write). We try them in
+that order and refuse binaries.
 """
 
 from __future__ import annotations
@@ -41,6 +42,19 @@ def _newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def _utf16_without_bom(data: bytes) -> list[str]:
+    """UTF-16 saved without its byte-order mark (some export tools do): the NUL bytes of its ASCII
+    characters (digits, newlines) stand almost all at odd offsets (little-endian) or even ones."""
+    if len(data) % 2 or b"\x00" not in data:
+        return []
+    odd, even = data[1::2].count(0), data[0::2].count(0)
+    if odd > 4 * even + 1:
+        return ["utf-16-le"]
+    if even > 4 * odd + 1:
+        return ["utf-16-be"]
+    return []
+
+
 def decode(data: bytes, source: str) -> tuple[str, str]:
     """Return (text, encoding) or raise BulletinError naming the file."""
     if not data.strip():
@@ -54,7 +68,7 @@ def decode(data: bytes, source: str) -> tuple[str, str]:
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
         candidates = ["utf-16"]
     else:
-        candidates = ["utf-8", "gb18030"]
+        candidates = [*_utf16_without_bom(data), "utf-8", "gb18030"]
     for enc in candidates:
         try:
             text = data.decode(enc)

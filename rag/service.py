@@ -171,6 +171,7 @@ class QA:
             repair=repair,
             progress=progress,
             lock_wait=lock_wait,
+            max_passages=self.settings.max_passages_per_bulletin,
         )
 
     def verify(self) -> IndexCheck:

@@ -16,10 +16,12 @@ import pytest
 from fault_helpers import HashEmbedder, make_corpus
 
 from rag import corpus
-from rag.errors import IndexWriteError
+from rag.errors import IndexWriteError, RagError
 from rag.index import current_version, load_index, sync
 from rag.integrity import check_index
-from ui import library, messages
+from rag.models import Article, Paragraph, Passage
+from rag.service import CitationView
+from ui import library, messages, render
 
 
 @pytest.fixture
@@ -104,3 +106,76 @@ def test_a_full_disk_while_sqlite_writes_keeps_the_last_version(
     assert current_version(tmp_path / "index") == live
     assert not [p for p in (tmp_path / "index").iterdir() if p.name.startswith(".tmp-")]
     assert load_index(tmp_path / "index").passages
+
+
+def test_utf16_without_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    from rag.ingest import read_bulletin
+
+    text = (make_corpus(tmp_path / "c") / "000_84ebe029d2cf1232.txt").read_text(encoding="utf-8")
+    for enc in ("utf-16-le", "utf-16-be"):
+        p = tmp_path / f"{enc}.txt"
+        p.write_bytes(text.encode(enc))
+        raw = read_bulletin(p)
+        assert raw.encoding == enc and raw.text == text.replace("\r\n", "\n")
+
+
+def test_only_bulletin_files_of_the_library_may_be_removed(folder: Path) -> None:
+    (folder / "notes.docx").write_bytes(b"PK\x03\x04")
+    with pytest.raises(library.UploadRefused, match="路径"):
+        library.set_aside(folder, "../outside.txt")
+    with pytest.raises(library.UploadRefused, match="只能删除公报文件"):
+        library.set_aside(folder, "notes.docx")
+    for odd in ("pipe.txt", "outside.txt", "missing.txt"):
+        with pytest.raises(RagError, match="没有文件"):
+            library.set_aside(folder, odd)
+    assert (folder / "notes.docx").exists() and (folder / "outside.txt").is_symlink()
+
+
+def test_removals_interrupted_by_a_kill_are_settled(tmp_path: Path) -> None:
+    c = make_corpus(tmp_path / "corpus")
+    a, b = sorted(p.name for p in c.iterdir())[:2]
+    library.set_aside(c, a)  # killed before the update: the index still holds a
+    library.set_aside(c, b)  # killed after the update: the index no longer holds b
+    assert library.recover_removals(c, [a]) == [a]
+    assert (c / a).is_file() and not (c / b).exists()
+    assert not [p for p in c.iterdir() if p.name.startswith(".removed-")]
+
+
+def test_gradio_upload_copies_are_deleted_once_handled(tmp_path: Path) -> None:
+    from gradio.utils import get_upload_folder
+
+    from ui.app import discard_uploads
+
+    inside = Path(get_upload_folder()) / "test-discard-0123" / "x.txt"
+    inside.parent.mkdir(parents=True, exist_ok=True)
+    inside.write_text("x", encoding="utf-8")
+    outside = tmp_path / "mine.txt"
+    outside.write_text("mine", encoding="utf-8")
+    discard_uploads([inside, outside])
+    assert not inside.exists() and not inside.parent.exists() and outside.exists()
+
+
+def test_a_bulletin_cut_into_too_many_passages_is_refused_with_the_reason(tmp_path: Path) -> None:
+    c = make_corpus(tmp_path / "corpus")
+    report = sync(c, tmp_path / "index", HashEmbedder(), max_passages=25)
+    too_big = {name for name, why in report.failed if "上限" in why and "max_passages_per_bulletin" in why}
+    held = load_index(tmp_path / "index").manifest.bulletins
+    assert too_big and not too_big & set(held) and set(held) | too_big == {p.name for p in c.iterdir()}
+
+
+def _article(paragraphs: tuple[Paragraph, ...]) -> Article:
+    return Article("big.txt", 0, "很长的文章", (), "", paragraphs, "", "", (), "")
+
+
+def _passage(a: Article, paragraph: int, text: str) -> Passage:
+    return Passage("big.txt", a.id, 0, a.title, paragraph, paragraph, text, "", "", "big.txt · 很长的文章")
+
+
+def test_a_citation_of_a_huge_article_is_bounded() -> None:
+    paras = tuple(Paragraph(f"第{i}段。" + "长" * 3000, "") for i in range(1, 201))
+    a = _article(paras)
+    page = render.render_citation(CitationView(_passage(a, 100, paras[99].text[:300]), a, None, "big.txt"))
+    assert len(page) < 3 * render.CITE_MAX_CHARS and "第100段。" in page and "略去第1–" in page
+    one_line = _article((Paragraph("字" * 2_000_000, ""),))
+    page = render.render_citation(CitationView(_passage(one_line, 1, "字" * 300), one_line, None, "big.txt"))
+    assert len(page) < 3 * render.CITE_MAX_CHARS

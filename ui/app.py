@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from gradio.utils import get_upload_folder
 from starlette.middleware import Middleware
 
 from rag.config import Settings
@@ -63,6 +64,23 @@ N_REFRESH = 8  # outputs of refresh()
 STAGES = {"parse": "读取公报", "embed": "计算段落向量", "index": "写入新索引"}
 
 
+def discard_uploads(paths: Sequence[Path]) -> None:
+    """Delete Gradio's temporary copies of uploaded files once they are handled (saved to the
+    library or refused): Gradio keeps every upload in its upload folder otherwise. Only files
+    inside that folder are touched."""
+    root = Path(get_upload_folder()).resolve()
+    for p in paths:
+        try:
+            real = p.resolve()
+            if root not in real.parents:
+                continue
+            real.unlink(missing_ok=True)
+            if real.parent != root:
+                real.parent.rmdir()  # Gradio's per-upload folder, when empty
+        except OSError:
+            continue
+
+
 class Library:
     """The library operations shared by the UI and the API: one at a time, and the reasons the
     last update skipped files, so the library table can show them."""
@@ -72,6 +90,10 @@ class Library:
         self.failed: dict[str, str] = {}
         self.hashes = library.FileHashes()
         self._lock = threading.Lock()
+        try:  # removals a kill interrupted: put back or finish
+            library.recover_removals(self.corpus_dir, (r["source"] for r in self.rows()))
+        except (RagError, OSError, sqlite3.Error) as err:
+            log.warning("cannot settle interrupted removals: %s", err)
 
     @property
     def corpus_dir(self) -> Path:
@@ -92,9 +114,14 @@ class Library:
         self, uploads: Sequence[tuple[str, Path]], progress: Callable[[str, int, int], None] | None = None
     ) -> tuple[library.UploadResult, UpdateReport | None]:
         """Save the acceptable files, then update the index if any was saved."""
-        with self._lock:
-            texts = self._text_keys()
-            result = library.save_uploads(self.corpus_dir, uploads, self.qa.settings.max_upload_mb, self.rows(), texts)
+        try:
+            with self._lock:
+                texts = self._text_keys()
+                result = library.save_uploads(
+                    self.corpus_dir, uploads, self.qa.settings.max_upload_mb, self.rows(), texts
+                )
+        finally:
+            discard_uploads([p for _, p in uploads])
         report = self.sync(progress=progress) if result.saved else None
         return result, report
 

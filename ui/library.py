@@ -232,19 +232,61 @@ def save_uploads(
     return result
 
 
+REMOVED_PREFIX = ".removed-"
+
+
+def removal_target(corpus_dir: Path, source: str) -> Path:
+    """The bulletin file `source` in the library, or UploadRefused in removal's own words: only a
+    bulletin file (`rag.corpus.scan` lists it) directly in the folder may be removed."""
+    if not source or not source.strip():
+        raise UploadRefused(source or "(无名文件)", "请先选择要删除的公报文件")
+    if "/" in source or "\\" in source or source in (".", "..") or source.startswith("."):
+        raise UploadRefused(source, "不能删除公报库以外的路径：只能删除公报库中的公报文件")
+    if Path(source).suffix.lower() not in SUFFIXES:
+        raise UploadRefused(source, "只能删除公报文件（.txt），其他文件请在文件夹中自行处理")
+    target = corpus_dir / source
+    if target not in scan(corpus_dir).files:
+        raise RagError(f"公报库里没有文件 {source}")
+    return target
+
+
 def set_aside(corpus_dir: Path, source: str) -> Path:
     """Move a library file out of the indexer's sight (a hidden name in the same folder); the
-    caller deletes it after the index is updated, or puts it back with `restore`."""
-    target = safe_target(source, corpus_dir)
-    if not target.is_file():
-        raise RagError(f"公报库里没有文件 {source}")
-    hidden = target.parent / f".removed-{secrets.token_hex(4)}-{target.name}"
+    caller deletes it after the index is updated, or puts it back with `restore`. A kill in
+    between leaves the hidden file, which `recover_removals` settles at the next start."""
+    target = removal_target(corpus_dir, source)
+    hidden = target.parent / f"{REMOVED_PREFIX}{secrets.token_hex(4)}-{target.name}"
     os.replace(target, hidden)
     return hidden
 
 
 def restore(hidden: Path, source: str) -> None:
     os.replace(hidden, hidden.parent / source)
+
+
+def recover_removals(corpus_dir: Path, indexed: Iterable[str]) -> list[str]:
+    """Settle removals a kill interrupted: a set-aside file whose bulletin the index still holds is
+    put back (the removal did not happen); one the index no longer holds is deleted (it did).
+    Returns what was put back."""
+    held = set(indexed)
+    back: list[str] = []
+    try:
+        leftovers = [p for p in corpus_dir.iterdir() if p.name.startswith(REMOVED_PREFIX)]
+    except OSError:
+        return back
+    for hidden in leftovers:
+        source = hidden.name[len(REMOVED_PREFIX) :].split("-", 1)[-1]
+        try:
+            if source in held and not (corpus_dir / source).exists():
+                restore(hidden, source)
+                back.append(source)
+                log.warning("put back %s: its removal was interrupted", source)
+            else:
+                hidden.unlink()
+                log.info("deleted %s, left by an interrupted removal", hidden.name)
+        except OSError as err:
+            log.warning("cannot settle %s: %s", hidden.name, err)
+    return back
 
 
 def not_indexed(

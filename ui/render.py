@@ -301,6 +301,46 @@ def _passage_paragraphs(texts: Sequence[str], passage: Passage, sentence: str) -
     return out
 
 
+# What one citation page shows of a very long article (a whole year pasted as one article, a
+# one-line file): the cited paragraphs and the paragraphs nearest them up to this many characters;
+# the rest is named, not sent (a 12 MB one-line bulletin once sent 4.3 MB of HTML per citation).
+CITE_MAX_CHARS = 20_000
+
+
+def clip_around(text: str, passage: str, limit: int) -> str:
+    """`text` cut to about `limit` characters around where `passage` begins in it."""
+    if len(text) <= limit:
+        return text
+    at = max(text.find(passage[:40]), 0)
+    start = max(0, min(at - limit // 4, len(text) - limit))
+    end = start + limit
+    return ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
+
+
+def _paragraphs_shown(lengths: Sequence[int], cited: Sequence[int], limit: int) -> set[int]:
+    """Paragraph numbers (1-based) shown: the cited ones, then their nearest neighbours, outward,
+    while the characters shown stay under `limit`."""
+    shown = set(cited)
+    budget = limit - sum(min(lengths[n - 1], limit) for n in cited)
+    lo = min(cited, default=1) - 1
+    hi = max(cited, default=0) + 1
+    while budget > 0 and (lo >= 1 or hi <= len(lengths)):
+        for n in (lo, hi):
+            if 1 <= n <= len(lengths) and lengths[n - 1] <= budget:
+                shown.add(n)
+                budget -= lengths[n - 1]
+            elif 1 <= n <= len(lengths):
+                budget = 0
+        lo, hi = lo - 1, hi + 1
+    return shown
+
+
+def _omitted(numbers: Sequence[int], paragraphs: Sequence[Any]) -> str:
+    chars = sum(len(paragraphs[n - 1].text) for n in numbers)
+    span = f"第{numbers[0]}段" if len(numbers) == 1 else f"第{numbers[0]}–{numbers[-1]}段"
+    return f'<p class="omitted">……（文章很长，此处略去{span}，共 {chars} 字）</p>'
+
+
 def render_citation(v: CitationView, sentence: str = "") -> str:
     """The whole article of a citation, the cited passage highlighted, with its metadata;
     sentence: the one the answer quoted from the passage, marked inside it (if it is found there)."""
@@ -328,13 +368,24 @@ def render_citation(v: CitationView, sentence: str = "") -> str:
     ]
     subs = "".join(f'<div class="subtitle">{esc(s)}</div>' for s in a.subtitles)
     inside_n = [n for n in range(1, len(a.paragraphs) + 1) if p.paragraph <= n <= p.paragraph_end]
-    inside_html = dict(zip(inside_n, _passage_paragraphs([a.paragraphs[n - 1].text for n in inside_n], p, sentence)))
+    inside_texts = [clip_around(a.paragraphs[n - 1].text, p.text, CITE_MAX_CHARS) for n in inside_n]
+    inside_html = dict(zip(inside_n, _passage_paragraphs(inside_texts, p, sentence)))
+    shown = _paragraphs_shown([len(para.text) for para in a.paragraphs], inside_n, CITE_MAX_CHARS)
     paras = []
+    skipped: list[int] = []
     for n, para in enumerate(a.paragraphs, start=1):
+        if n not in shown and n not in inside_html:
+            skipped.append(n)
+            continue
+        if skipped:
+            paras.append(_omitted(skipped, a.paragraphs))
+            skipped = []
         inside = n in inside_html
         text_html = inside_html[n] if inside else esc(para.text)
         cls = ' class="in-passage"' if inside else ""
         paras.append(f'<p{cls} data-n="{n}"><span class="pn">{n}</span>{text_html}</p>')
+    if skipped:
+        paras.append(_omitted(skipped, a.paragraphs))
     byline = f'<p class="byline">{esc(a.byline)}</p>' if a.byline else ""
     section = f'<div class="section">{esc(a.section)}</div>' if a.section else ""
     return (
@@ -374,6 +425,21 @@ def clip_question(question: str, limit: int = 100) -> str:
     return q if len(q) <= limit else f"{q[:limit]}…（共 {len(q)} 字）"
 
 
+def _article_body(paragraphs: Sequence[Any], limit: int = CITE_MAX_CHARS) -> str:
+    """An article's paragraphs for the bulletin view, the first `limit` characters of a very long
+    one (its passages' chips open the rest, each in its own citation page)."""
+    out, used = [], 0
+    for para in paragraphs:
+        if used >= limit:
+            rest = sum(len(q.text) for q in paragraphs) - used
+            out.append(f'<p class="omitted">……（文章很长，其余 {rest} 字未显示：请点上方的段落查看）</p>')
+            break
+        text = para.text if used + len(para.text) <= limit else para.text[: limit - used] + "…"
+        used += len(text)
+        out.append(f"<p>{esc(text)}</p>")
+    return "".join(out)
+
+
 def render_bulletin(b: Bulletin, passages_of: dict[str, list[Passage]], note: str = "") -> str:
     """One bulletin: its masthead facts and every article, each with links to its passages; note:
     a line under the title (what tells apart a bulletin printing no issue or date)."""
@@ -394,7 +460,7 @@ def render_bulletin(b: Bulletin, passages_of: dict[str, list[Passage]], note: st
         ps = passages_of.get(a.id, [])
         chips = " ".join(cite_link(p.id, label, "chip", p.citation) for p, label in zip(ps, chip_labels(ps)))
         meta = " · ".join(x for x in (a.section, a.date, "、".join(a.reporters)) if x)
-        body = "".join(f"<p>{esc(para.text)}</p>" for para in a.paragraphs)
+        body = _article_body(a.paragraphs)
         byline = f'<p class="byline">{esc(a.byline)}</p>' if a.byline else ""
         first = (
             cite_link(ps[0].id, a.full_title, "art-title")
