@@ -343,6 +343,7 @@ def _sync(
     old: Manifest | None = None
     reuse_v: Path | None = None  # a version whose intact vectors are reused by a full re-derivation
     bad_rows: tuple[int, ...] | None = ()
+    damaged: frozenset[str] = frozenset()
     if old_v is not None:
         check = check_version(old_v, full=True)
         if not check.ok or (repair and not check.checksums):
@@ -351,6 +352,7 @@ def _sync(
             ]
             log.warning("the live index version does not verify: %s; deriving it again", "; ".join(repaired))
             reuse_v, bad_rows, old_v = old_v, check.bad_rows, None
+            damaged = frozenset(p.file for p in check.problems)
         else:
             old = Manifest.read(old_v)
     elif not rebuild and versions(index_dir):
@@ -358,6 +360,7 @@ def _sync(
         reuse_v = versions(index_dir)[0]
         check = check_version(reuse_v, full=True)
         bad_rows = check.bad_rows
+        damaged = frozenset(p.file for p in check.problems)
         repaired += [f"{reuse_v.name}/{p.file}: {p.what}" for p in check.problems]
         log.warning("no index version verifies: %s; deriving it again", "; ".join(repaired))
     if old is not None and (old.embedder != embedder.id or old.format_version != FORMAT_VERSION):
@@ -447,7 +450,7 @@ def _sync(
         )
     known = old_store.embed_rows() if old_store is not None and keys else {}
     if reuse_v is not None and keys:
-        old_vecs, known = _vectors_of(reuse_v, dim, bad_rows)
+        old_vecs, known = _vectors_of(reuse_v, dim, bad_rows, damaged)
     new_vecs = np.zeros((len(new_passages), dim), dtype=np.float32)
     todo: list[int] = []
     for i, k in enumerate(keys):
@@ -645,13 +648,15 @@ def _plan(
     return entries, failed
 
 
-def _vectors_of(v: Path, dim: int, bad_rows: tuple[int, ...] | None = ()) -> tuple[np.ndarray | None, dict[str, int]]:
+def _vectors_of(
+    v: Path, dim: int, bad_rows: tuple[int, ...] | None = (), damaged: frozenset[str] = frozenset()
+) -> tuple[np.ndarray | None, dict[str, int]]:
     """The intact vectors of a version made by the same embedder, by embed key (the key hashes the
     embedder id with the text), so that a new format or a repair does not embed the archive again:
     rows listed in `bad_rows` (None: not known, checked here), rows past a cut and zero or
     non-finite rows are left out; none when the rows or their keys cannot be read."""
     vecs = read_rows(Layout(v).embeddings, dim)
-    keys = _row_keys(v)
+    keys = _row_keys(v, damaged)
     if vecs is None or keys is None:
         log.info("cannot reuse the vectors of %s: embedding everything", v)
         return None, {}
@@ -673,11 +678,10 @@ def _row_sums_of(v: Path, n: int) -> np.ndarray | None:
     return sums if sums.shape == (n,) and sums.dtype == np.uint64 else None
 
 
-def _row_keys(v: Path) -> list[str] | None:
-    """Each row's embed key: from embed_keys.txt when it verifies, else from the store."""
+def _row_keys(v: Path, damaged: frozenset[str]) -> list[str] | None:
+    """Each row's embed key: from embed_keys.txt unless it is among the `damaged` files, else from
+    the store."""
     files = Layout(v)
-    check = check_version(v, full=True)
-    damaged = {p.file for p in check.problems}
     if EMBED_KEYS not in damaged and files.embed_keys.is_file():
         try:
             return files.embed_keys.read_text(encoding="utf-8").split("\n")
