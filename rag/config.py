@@ -10,7 +10,7 @@ auth = ""                       # "user:password" to require a login in the app
 allowed_hosts = ""              # more names the app answers to, comma-separated (e.g. "news-pc,10.0.0.5")
 allow_open = false              # serve beyond this machine without a login (refused unless true)
 max_upload_mb = 20
-max_passages_per_bulletin = 5000  # a bulletin cut into more passages is not indexed (it would hold
+max_passages_per_bulletin = 2000  # a bulletin cut into more passages is not indexed (it would hold
                                   # the library for many minutes of embedding): split it into issues
 
 A key the program does not know, or a value of the wrong kind, is refused with a message naming
@@ -40,7 +40,7 @@ class Settings:
     allowed_hosts: str = ""
     allow_open: bool = False
     max_upload_mb: int = 20
-    max_passages_per_bulletin: int = 5000
+    max_passages_per_bulletin: int = 2000
     llm_endpoint: str = ""  # OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1; "" = off
     llm_model: str = ""
     llm_api_key: str = ""  # better set as RAG_LLM_API_KEY than in the file
