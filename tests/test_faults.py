@@ -471,3 +471,18 @@ def test_ask_reads_one_version_while_versions_swap(tmp_path: Path, monkeypatch: 
         assert qa.ask(question, history=[(QUESTION, "宋洁主持会议。")]).hits
     assert qa._lock.reloads >= 8 and next(loads) >= 16  # versions really swapped during each question
     assert composed == [True] * 8, "a question composed from one version with another's passages"
+
+
+def test_ctrl_c_during_an_update_is_one_line_and_keeps_the_index(scenario: Scenario) -> None:
+    """SIGINT (Ctrl-C) while embedding: `已中断` in one line, exit 130, no traceback, the old index live."""
+    work = scenario.root / "ctrl-c"
+    shutil.copytree(scenario.index_a, work)
+    proc = start(scenario.corpus_b, work, "update", FAULT_EMBED_DELAY="0.05", FAULT_SLOW_IO="0")
+    watch = Watch(proc)
+    assert watch.seen(b"embed"), watch.text()
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=60) == 130
+    err = watch.text()
+    assert "Traceback" not in err and "已中断" in err
+    assert [line for line in err.splitlines() if "已中断" in line] == [err.strip().splitlines()[-1]]
+    assert check_index(scenario.corpus_b, work, [scenario.state_a]) == scenario.state_a
