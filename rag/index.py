@@ -43,7 +43,16 @@ from .errors import (
     RagError,
 )
 from .ingest import SUFFIXES, read_bulletin
-from .integrity import check_version, damaged_rows, file_records, newest_good, read_current, read_rows, row_sums
+from .integrity import (
+    check_version,
+    damaged_rows,
+    file_records,
+    newest_good,
+    read_current,
+    read_rows,
+    row_sums,
+    sha256_of,
+)
 from .layout import (
     CURRENT,
     EMBED_KEYS,
@@ -574,7 +583,7 @@ def _plan(
         if p.name not in old_hashes:
             return 2, p.name
         try:
-            shas[p] = _sha256(p)
+            shas[p] = sha256_of(p)
         except OSError:
             return 1, p.name
         return (0 if shas[p] == old_hashes[p.name] else 1), p.name
@@ -604,7 +613,7 @@ def _plan(
                 )
             if path.suffix.lower() not in SUFFIXES:
                 raise BulletinError(source, f"not a {'/'.join(SUFFIXES)} file, not indexed")
-            data_sha = shas.get(path) or _sha256(path)
+            data_sha = shas.get(path) or sha256_of(path)
             if data_sha in seen_sha:
                 raise BulletinError(
                     source,
@@ -782,16 +791,6 @@ def _utf8_name(name: str) -> bool:
 def _lexical_text(title: str, text: str) -> str:
     """What BM25 tokenises of a passage (new ones and kept ones re-tokenised alike)."""
     return f"{title} {text}"
-
-
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _fsync(path: Path) -> None:

@@ -22,6 +22,7 @@ from rag.corpus import scan
 from rag.errors import BulletinError, RagError
 from rag.index import _text_key as text_key
 from rag.ingest import SUFFIXES, read_bytes
+from rag.integrity import sha256_of
 from rag.parse import parse_bulletin
 
 from .messages import UPLOAD_EMPTY, reason_zh
@@ -60,11 +61,7 @@ def library_files(corpus_dir: Path) -> list[Path]:
 
 
 def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    return sha256_of(path)
 
 
 class FileHashes:
