@@ -44,6 +44,8 @@ from .errors import (
 )
 from .ingest import SUFFIXES, read_bulletin
 from .integrity import (
+    LOAD,
+    UPDATE,
     check_version,
     damaged_rows,
     file_records,
@@ -264,7 +266,7 @@ def load_index(index_dir: Path, embedder: Embedder | None = None, version: Path 
             f"configured: run `python -m rag build` to rebuild it, or configure that embedder"
         )
     # what answering reads; the row checksums and keys only serve verify and repair
-    problems = [p for p in check_version(v, full=False).problems if p.file not in (ROW_SUMS, EMBED_KEYS)]
+    problems = [p for p in check_version(v, level=LOAD).problems if p.file not in (ROW_SUMS, EMBED_KEYS)]
     if problems:
         first = problems[0]
         raise IndexDamagedError(
@@ -354,7 +356,7 @@ def _sync(
     bad_rows: tuple[int, ...] | None = ()
     damaged: frozenset[str] = frozenset()
     if old_v is not None:
-        check = check_version(old_v, full=True)
+        check = check_version(old_v, level=UPDATE)
         if not check.ok or (repair and not check.checksums):
             repaired += [f"{old_v.name}/{p.file}: {p.what}" for p in check.problems] or [
                 f"{old_v.name}: no checksums recorded; written again with them"
@@ -367,7 +369,7 @@ def _sync(
     elif not rebuild and versions(index_dir):
         # no version verifies: derive everything again, keeping the newest one's intact vectors
         reuse_v = versions(index_dir)[0]
-        check = check_version(reuse_v, full=True)
+        check = check_version(reuse_v, level=UPDATE)
         bad_rows = check.bad_rows
         damaged = frozenset(p.file for p in check.problems)
         repaired += [f"{reuse_v.name}/{p.file}: {p.what}" for p in check.problems]
@@ -382,10 +384,12 @@ def _sync(
     prior = _bulletins_of(reuse_v) if repaired and reuse_v is not None else old_hashes  # what the report compares with
     stored = old_store.stored_bulletins() if old_store is not None else {}
 
+    timings["verify"] = time.perf_counter() - t0  # the live version checked before anything is copied
+    t_plan = time.perf_counter()
     listing = scan(corpus_dir)
     entries, failed = _plan(list(listing.files), old_hashes, stored, progress)
     failed = [*listing.skipped, *failed]
-    timings["parse"] = time.perf_counter() - t0
+    timings["parse"] = time.perf_counter() - t_plan
     removed = tuple(s for s in old_hashes if s not in entries)
     fresh = {s: e for s, e in sorted(entries.items()) if e.status != "unchanged"}
 

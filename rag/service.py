@@ -176,7 +176,7 @@ class QA:
 
     def verify(self) -> IndexCheck:
         """Every check of every version of the index (checksums included)."""
-        return check_index(self.settings.index_dir, full=True)
+        return check_index(self.settings.index_dir)
 
     def ensure_index(self, progress: Progress | None = None) -> UpdateReport | None:
         """Build the index if there is none; bring one of an older format to this version (an
