@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 REPAIR = "python -m rag repair"
 # files written before checksums existed: a version without `files` in its manifest needs only these
 LEGACY_FILES = (STORE, EMBEDDINGS, FAISS, BM25_COUNTS, BM25_VOCAB, USERDICT)
-_CHUNK_ROWS = 65_536  # rows checked at a time, so a check of 1M rows stays within ~100 MB
+_CHUNK_ROWS = 16_384  # rows checked at a time: ~25 MB of vectors and as much for their products
 
 
 @dataclass(frozen=True)
