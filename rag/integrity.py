@@ -145,9 +145,9 @@ def row_sums(vecs: np.ndarray) -> np.ndarray:
     return out
 
 
-def read_rows(path: Path, dim: int) -> np.ndarray | None:
-    """The rows an embeddings file holds, mapped read-only, even when it was cut short (the rows
-    before the cut are kept); None when its header is unreadable or not float32 rows of `dim`."""
+def _rows_in(path: Path, dim: int) -> tuple[int, int] | None:
+    """(offset of the first row, rows present) of an embeddings file, counting only whole rows
+    before a cut; None when its header is unreadable or not float32 rows of `dim`."""
     try:
         with path.open("rb") as f:
             major, _ = np.lib.format.read_magic(f)
@@ -159,10 +159,39 @@ def read_rows(path: Path, dim: int) -> np.ndarray | None:
         return None
     if fortran or dtype != np.float32 or len(shape) != 2 or shape[1] != dim:
         return None
-    rows = min(int(shape[0]), max(size - offset, 0) // (4 * dim))
+    return offset, min(int(shape[0]), max(size - offset, 0) // (4 * dim))
+
+
+def read_rows(path: Path, dim: int) -> np.ndarray | None:
+    """The rows an embeddings file holds, mapped read-only, even when it was cut short (the rows
+    before the cut are kept); None when its header is unreadable or not float32 rows of `dim`."""
+    found = _rows_in(path, dim)
+    if found is None:
+        return None
+    offset, rows = found
     if rows == 0:
         return np.zeros((0, dim), dtype=np.float32)
     return np.memmap(path, dtype=np.float32, mode="r", offset=offset, shape=(rows, dim))
+
+
+def _damaged_rows_in_file(path: Path, dim: int, n: int, sums: np.ndarray | None) -> tuple[int, list[int]] | None:
+    """(rows present, damaged rows of `n`) of an embeddings file, read in blocks into memory that
+    is freed as it goes (a map of the whole file would stay resident for the rest of an update)."""
+    found = _rows_in(path, dim)
+    if found is None:
+        return None
+    offset, rows = found
+    bad: list[int] = list(range(rows, n))
+    with path.open("rb") as f:
+        f.seek(offset)
+        for s in range(0, min(rows, n), _CHUNK_ROWS):
+            k = min(_CHUNK_ROWS, min(rows, n) - s)
+            block = np.fromfile(f, dtype=np.float32, count=k * dim).reshape(k, dim)
+            wrong = ~np.isfinite(block).all(axis=1) | ~block.any(axis=1)
+            if sums is not None:
+                wrong |= row_sums(block) != sums[s : s + k]
+            bad.extend(int(i) + s for i in np.flatnonzero(wrong))
+    return rows, sorted(bad)
 
 
 def damaged_rows(vecs: np.ndarray, n: int, sums: np.ndarray | None) -> list[int]:
@@ -231,11 +260,7 @@ def check_version(folder: Path, *, level: str = VERIFY, dim: int | None = None) 
 
 
 def _check_vectors(folder: Path, m: Manifest, add: Any, use_sums: bool) -> list[int] | None:
-    vecs = read_rows(folder / EMBEDDINGS, m.dim)
-    if vecs is None:
-        if (folder / EMBEDDINGS).is_file():
-            add(EMBEDDINGS, f"not float32 rows of dimension {m.dim} (header unreadable)")
-        return None
+    path = folder / EMBEDDINGS
     sums: np.ndarray | None = None
     if use_sums and (folder / ROW_SUMS).is_file():
         try:
@@ -246,11 +271,16 @@ def _check_vectors(folder: Path, m: Manifest, add: Any, use_sums: bool) -> list[
                 add(ROW_SUMS, f"holds {loaded.shape} {loaded.dtype}, expected ({m.n_passages},) uint64")
         except Exception as err:  # a damaged .npy header fails in ast or tokenize
             add(ROW_SUMS, f"unreadable ({type(err).__name__})")
-    bad = damaged_rows(vecs, m.n_passages, sums)
-    if len(vecs) < m.n_passages:
-        add(EMBEDDINGS, f"cut short: {len(vecs)} of {m.n_passages} rows")
-    elif len(vecs) > m.n_passages:
-        add(EMBEDDINGS, f"{len(vecs)} rows, the manifest counts {m.n_passages}")
+    found = _damaged_rows_in_file(path, m.dim, m.n_passages, sums) if path.is_file() else None
+    if found is None:
+        if path.is_file():
+            add(EMBEDDINGS, f"not float32 rows of dimension {m.dim} (header unreadable)")
+        return None
+    rows, bad = found
+    if rows < m.n_passages:
+        add(EMBEDDINGS, f"cut short: {rows} of {m.n_passages} rows")
+    elif rows > m.n_passages:
+        add(EMBEDDINGS, f"{rows} rows, the manifest counts {m.n_passages}")
     if bad:
         add(EMBEDDINGS, f"{len(bad)} damaged vector row(s) (zero, not finite or checksum differs), first row {bad[0]}")
     return bad
