@@ -53,33 +53,39 @@ class Settings:
         return replace(self, **clean)
 
 
+# whole-number settings and their least value (port also has a greatest)
+_LEAST = {"top_k": 1, "port": 1, "max_upload_mb": 1, "max_passages_per_bulletin": 1}
+
+
 def _coerce(name: str, value: Any, where: str) -> Any:
+    """The value of a setting as its type, or a RagError naming the setting (TOML gives typed
+    values, the environment text; a float, a list or a table is never silently made text)."""
     typ = {f.name: f.type for f in fields(Settings)}[name]
-    try:
-        if typ in ("bool", bool):
-            if isinstance(value, bool):
-                return value
-            text = str(value).strip().lower()
-            if text not in ("1", "0", "true", "false", "yes", "no", "on", "off", ""):
-                raise ValueError(text)
+    if typ in ("bool", bool):
+        text = str(value).strip().lower() if isinstance(value, (str, bool)) else "?"
+        if text in ("1", "true", "yes", "on", "0", "false", "no", "off", ""):
             return text in ("1", "true", "yes", "on")
-        if typ in ("int", int):
-            if isinstance(value, bool):
-                raise ValueError(value)
+        raise _bad(name, value, where, "true 或 false", "true or false")
+    if typ in ("int", int):
+        n = None
+        if type(value) is int:
+            n = value
+        elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
             n = int(value)
-            if name == "port" and not 0 < n < 65536:
-                raise ValueError(n)
-            return n
-    except ValueError:
-        kind = "true 或 false" if typ in ("bool", bool) else "1 到 65535 之间的端口号" if name == "port" else "整数"
-        raise RagError(
-            f"配置项 {name} 的值 {value!r} 无效，应为{kind}"
-            f"（{where}: {name} = {value!r} is not {'true/false' if typ in ('bool', bool) else 'a whole number'}"
-            f"{' from 1 to 65535' if name == 'port' else ''}: fix it）"
-        ) from None
-    if typ in ("Path", Path):
-        return Path(value)
-    return str(value)
+        hi = 65535 if name == "port" else None
+        if n is None or n < _LEAST.get(name, 0) or (hi is not None and n > hi):
+            lo = _LEAST.get(name, 0)
+            zh = f"{lo} 到 {hi} 之间的整数" if hi else f"不小于 {lo} 的整数"
+            en = f"a whole number from {lo} to {hi}" if hi else f"a whole number of {lo} or more"
+            raise _bad(name, value, where, zh, en)
+        return n
+    if not isinstance(value, str):
+        raise _bad(name, value, where, "文字（用引号括起来）", "text (in quotes)")
+    return Path(value) if typ in ("Path", Path) else value
+
+
+def _bad(name: str, value: Any, where: str, zh: str, en: str) -> RagError:
+    return RagError(f"配置项 {name} 的值 {value!r} 无效，应为{zh}（{where}: {name} = {value!r} is not {en}: fix it）")
 
 
 def load_settings(config_file: Path | None = None, env: dict[str, str] | None = None) -> Settings:

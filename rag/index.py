@@ -103,9 +103,9 @@ class UpdateReport:
         out = []
         for label, items in (("added", self.added), ("changed", self.changed), ("removed", self.removed)):
             for s in items:
-                out.append(f"{label}: {s}")
+                out.append(f"{label}: {_one_line(s)}")
         for src, why in self.failed:
-            out.append(f"skipped: {src}: {why}")
+            out.append(f"skipped: {_one_line(src)}: {why}")
         for what in self.repaired:
             out.append(f"repaired: {what}")
         out.append(
@@ -113,6 +113,11 @@ class UpdateReport:
             f"{len(self.unchanged)} bulletin(s) unchanged; {self.seconds:.1f} s"
         )
         return out
+
+
+def _one_line(name: str) -> str:
+    """A file name as one line of a report (a name may hold a newline)."""
+    return name.encode("unicode_escape").decode("ascii") if any(c in name for c in "\r\n\t\x0b\x0c") else name
 
 
 def _now() -> str:
@@ -260,11 +265,6 @@ def load_index(index_dir: Path, embedder: Embedder | None = None, version: Path 
             f"index at {index_dir} has format version {m.format_version}, this program reads "
             f"{FORMAT_VERSION}: run `python -m rag update` to bring it to this version (its vectors are reused)"
         )
-    if embedder is not None and m.embedder != embedder.id:
-        raise IndexMismatchError(
-            f"index at {index_dir} was built with embedder '{m.embedder}', but '{embedder.id}' is "
-            f"configured: run `python -m rag build` to rebuild it, or configure that embedder"
-        )
     # what answering reads; the row checksums and keys only serve verify and repair
     problems = [p for p in check_version(v, level=LOAD).problems if p.file not in (ROW_SUMS, EMBED_KEYS)]
     if problems:
@@ -273,6 +273,11 @@ def load_index(index_dir: Path, embedder: Embedder | None = None, version: Path 
             first.file,
             f"索引文件 {first.file} 已损坏或缺失，请运行 python -m rag repair"
             f"（index version {v}: {'; '.join(p.line() for p in problems)}）",
+        )
+    if embedder is not None and m.embedder != embedder.id:
+        raise IndexMismatchError(
+            f"index at {index_dir} was built with embedder '{m.embedder}', but '{embedder.id}' is "
+            f"configured: run `python -m rag build` to rebuild it, or configure that embedder"
         )
     return Index(v, m)
 
@@ -323,6 +328,7 @@ def sync(
     """Make the index match the bulletin folder. `rebuild` ignores the old index entirely;
     `repair` also writes a new version when the live one verifies but records no checksums;
     `max_passages` (0: no limit) refuses a bulletin cut into more passages than that."""
+    scan(corpus_dir)  # a missing bulletin folder is said before the index folder is made
     lock = _lock(index_dir, lock_wait)
     try:
         return _sync(corpus_dir, index_dir, embedder, rebuild, progress, repair, max_passages)
@@ -546,7 +552,7 @@ def _sync(
         _write_current(index_dir, name)
     except BaseException as err:
         shutil.rmtree(tmp, ignore_errors=True)
-        if isinstance(err, (OSError, sqlite3.Error)):  # SQLite says "database or disk is full"
+        if _cannot_write(err):
             raise IndexWriteError(
                 "无法写入新的索引（磁盘已满或文件夹不可写），原来的索引保持不变，问答照常"
                 f"（cannot write the new index version in {index_dir}: {err}; the previous version is "
@@ -666,15 +672,13 @@ def _vectors_of(
 ) -> tuple[np.ndarray | None, dict[str, int]]:
     """The intact vectors of a version made by the same embedder, by embed key (the key hashes the
     embedder id with the text), so that a new format or a repair does not embed the archive again:
-    rows listed in `bad_rows` (None: not known, checked here), rows past a cut and zero or
-    non-finite rows are left out; none when the rows or their keys cannot be read."""
-    vecs = read_rows(Layout(v).embeddings, dim)
+    rows listed in `bad_rows`, rows past a cut and zero or non-finite rows are left out; none when
+    the rows or their keys cannot be read or no row can be trusted (`bad_rows` None)."""
     keys = _row_keys(v, damaged)
-    if vecs is None or keys is None:
+    vecs = read_rows(Layout(v).embeddings, dim, len(keys) if keys and bad_rows is not None else None)
+    if vecs is None or keys is None or bad_rows is None:
         log.info("cannot reuse the vectors of %s: embedding everything", v)
         return None, {}
-    if bad_rows is None:  # the manifest is unreadable: check the rows against their own checksums
-        bad_rows = tuple(damaged_rows(vecs, len(vecs), _row_sums_of(v, len(vecs))))
     skip = set(bad_rows) | set(damaged_rows(vecs, len(vecs), None))
     known: dict[str, int] = {}
     for r, k in enumerate(keys[: len(vecs)]):
@@ -683,18 +687,12 @@ def _vectors_of(
     return vecs, known
 
 
-def _row_sums_of(v: Path, n: int) -> np.ndarray | None:
-    try:
-        sums = np.load(v / ROW_SUMS)
-    except Exception:  # a damaged .npy header fails in ast or tokenize with anything
-        return None
-    return sums if sums.shape == (n,) and sums.dtype == np.uint64 else None
-
-
 def _row_keys(v: Path, damaged: frozenset[str]) -> list[str] | None:
     """Each row's embed key: from embed_keys.txt unless it is among the `damaged` files, else from
     the store."""
     files = Layout(v)
+    if {EMBED_KEYS, STORE} <= damaged:  # neither can be trusted to say which text a row was made from
+        return None
     if EMBED_KEYS not in damaged and files.embed_keys.is_file():
         try:
             return files.embed_keys.read_text(encoding="utf-8").split("\n")
@@ -705,6 +703,14 @@ def _row_keys(v: Path, damaged: frozenset[str]) -> list[str] | None:
     except sqlite3.Error as err:
         log.info("cannot read the embed keys of %s (%s)", v, err)
         return None
+
+
+def _cannot_write(err: BaseException) -> bool:
+    """A full disk or a folder that cannot be written (SQLite says so in its own words), not a bug."""
+    if isinstance(err, OSError):
+        return True
+    words = ("full", "disk", "readonly", "read-only", "i/o", "locked", "unable to open")
+    return isinstance(err, sqlite3.OperationalError) and any(w in str(err).lower() for w in words)
 
 
 def _bulletins_of(v: Path) -> dict[str, str]:
@@ -734,6 +740,9 @@ def _repoint_current(index_dir: Path, repaired: list[str]) -> Path | None:
 
 
 def _write_current(index_dir: Path, name: str) -> None:
+    current = index_dir / CURRENT
+    if current.is_dir() and not current.is_symlink():  # CURRENT made a folder: it names nothing
+        shutil.rmtree(current)
     pointer = index_dir / f".{CURRENT}.{name}"
     pointer.write_text(name, encoding="utf-8")
     _fsync(pointer)

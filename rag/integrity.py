@@ -145,42 +145,49 @@ def row_sums(vecs: np.ndarray) -> np.ndarray:
     return out
 
 
-def _rows_in(path: Path, dim: int) -> tuple[int, int] | None:
-    """(offset of the first row, rows present) of an embeddings file, counting only whole rows
-    before a cut; None when its header is unreadable or not float32 rows of `dim`."""
+def _rows_in(path: Path, dim: int, n: int | None = None) -> tuple[int, int, bool] | None:
+    """(offset of the first row, whole rows present, header readable) of an embeddings file. With
+    the expected row count `n`, a file whose header is damaged but whose size fits n rows after a
+    header of np.save's size is read at that offset (its rows are then trusted only one by one,
+    against their checksums); None when neither works."""
     try:
+        size = path.stat().st_size
         with path.open("rb") as f:
             major, _ = np.lib.format.read_magic(f)
             read_header = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
             shape, fortran, dtype = read_header(f)
             offset = f.tell()
-        size = path.stat().st_size
     except Exception:  # a damaged header fails in ast or tokenize with anything
+        if n:
+            offset = size - n * dim * 4
+            if 0 < offset <= 4096 and offset % 64 == 0:
+                return offset, n, False
         return None
     if fortran or dtype != np.float32 or len(shape) != 2 or shape[1] != dim:
         return None
-    return offset, min(int(shape[0]), max(size - offset, 0) // (4 * dim))
+    return offset, min(int(shape[0]), max(size - offset, 0) // (4 * dim)), True
 
 
-def read_rows(path: Path, dim: int) -> np.ndarray | None:
+def read_rows(path: Path, dim: int, n: int | None = None) -> np.ndarray | None:
     """The rows an embeddings file holds, mapped read-only, even when it was cut short (the rows
-    before the cut are kept); None when its header is unreadable or not float32 rows of `dim`."""
-    found = _rows_in(path, dim)
+    before the cut are kept) or its header is damaged (`n` given: see `_rows_in`); None when its
+    header is unreadable or not float32 rows of `dim`."""
+    found = _rows_in(path, dim, n)
     if found is None:
         return None
-    offset, rows = found
+    offset, rows, _ = found
     if rows == 0:
         return np.zeros((0, dim), dtype=np.float32)
     return np.memmap(path, dtype=np.float32, mode="r", offset=offset, shape=(rows, dim))
 
 
-def _damaged_rows_in_file(path: Path, dim: int, n: int, sums: np.ndarray | None) -> tuple[int, list[int]] | None:
-    """(rows present, damaged rows of `n`) of an embeddings file, read in blocks into memory that
+def _damaged_rows_in_file(path: Path, dim: int, n: int, sums: np.ndarray | None) -> tuple[int, list[int], bool] | None:
+    """(rows present, damaged rows of `n`, header readable) of an embeddings file, read in blocks into memory that
     is freed as it goes (a map of the whole file would stay resident for the rest of an update)."""
-    found = _rows_in(path, dim)
-    if found is None:
+    found = _rows_in(path, dim, n)
+    if found is None or (not found[2] and sums is None):  # a damaged header and nothing to check rows by
         return None
-    offset, rows = found
+    offset, rows, _ = found
     bad: list[int] = list(range(rows, n))
     with path.open("rb") as f:
         f.seek(offset)
@@ -191,7 +198,7 @@ def _damaged_rows_in_file(path: Path, dim: int, n: int, sums: np.ndarray | None)
             if sums is not None:
                 wrong |= row_sums(block) != sums[s : s + k]
             bad.extend(int(i) + s for i in np.flatnonzero(wrong))
-    return rows, sorted(bad)
+    return rows, sorted(bad), found[2]
 
 
 def damaged_rows(vecs: np.ndarray, n: int, sums: np.ndarray | None) -> list[int]:
@@ -220,9 +227,9 @@ def check_version(folder: Path, *, level: str = VERIFY, dim: int | None = None) 
     try:
         m = Manifest.read(folder)
     except IndexDamagedError:
-        return VersionCheck(
-            folder.name, (Problem(MANIFEST, "unreadable"),), bad_rows=None, checksums=False, level=level
-        )
+        unreadable = (Problem(MANIFEST, "unreadable"),)
+        rows = _rows_by_own_sums(folder) if level != LOAD else None
+        return VersionCheck(folder.name, unreadable, bad_rows=rows, checksums=False, level=level)
     problems: dict[str, list[str]] = {}
 
     def add(file: str, what: str) -> None:
@@ -247,9 +254,22 @@ def check_version(folder: Path, *, level: str = VERIFY, dim: int | None = None) 
                 hashed.add(name)
     bad_rows: list[int] | None = []
     if level != LOAD:
-        bad_rows = _check_vectors(folder, m, add, use_sums=ROW_SUMS not in problems)
+        # the rows are checked against their own sums when the sums file verifies; otherwise the
+        # vectors' file checksum decides, and a file that differs cannot say which rows to keep
+        sums_ok = ROW_SUMS in hashed
+        vec_rec = m.files.get(EMBEDDINGS)
+        if not sums_ok and vec_rec and EMBEDDINGS not in problems and EMBEDDINGS not in hashed:
+            if sha256_of(folder / EMBEDDINGS) != vec_rec.get("sha256"):
+                add(EMBEDDINGS, "checksum differs from the manifest (changed or damaged)")
+            else:
+                hashed.add(EMBEDDINGS)
+        bad_rows = _check_vectors(folder, m, add, use_sums=sums_ok)
+        if not sums_ok and vec_rec and EMBEDDINGS not in hashed:
+            bad_rows = None
         unread = None if level == VERIFY else {n for n in DATA_FILES if n not in hashed and n not in problems}
         _check_contents(folder, m, add, deep=level == VERIFY, only=unread)
+    if STORE not in problems and (folder / STORE).is_file():
+        _check_store_matches(folder, m, add, store_trusted=STORE in hashed or level == LOAD)
     order = {name: i for i, name in enumerate((MANIFEST, *DATA_FILES))}
     found = tuple(
         Problem(file, "; ".join(whats)) for file, whats in sorted(problems.items(), key=lambda p: order.get(p[0], 99))
@@ -257,6 +277,23 @@ def check_version(folder: Path, *, level: str = VERIFY, dim: int | None = None) 
     return VersionCheck(
         folder.name, found, bad_rows=None if bad_rows is None else tuple(bad_rows), checksums=bool(m.files), level=level
     )
+
+
+def _rows_by_own_sums(folder: Path) -> tuple[int, ...] | None:
+    """Damaged rows of a version whose manifest is unreadable, told by the row checksums alone
+    (their count gives the rows, the vectors' header the dimension); None when that cannot be done."""
+    try:
+        sums = np.load(folder / ROW_SUMS)
+        with (folder / EMBEDDINGS).open("rb") as f:
+            major, _ = np.lib.format.read_magic(f)
+            read_header = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
+            shape = read_header(f)[0]
+    except Exception:  # a damaged .npy header fails in ast or tokenize
+        return None
+    if sums.dtype != np.uint64 or sums.ndim != 1 or len(shape) != 2:
+        return None
+    found = _damaged_rows_in_file(folder / EMBEDDINGS, int(shape[1]), len(sums), sums)
+    return None if found is None else tuple(found[1])
 
 
 def _check_vectors(folder: Path, m: Manifest, add: Any, use_sums: bool) -> list[int] | None:
@@ -276,7 +313,9 @@ def _check_vectors(folder: Path, m: Manifest, add: Any, use_sums: bool) -> list[
         if path.is_file():
             add(EMBEDDINGS, f"not float32 rows of dimension {m.dim} (header unreadable)")
         return None
-    rows, bad = found
+    rows, bad, header_ok = found
+    if not header_ok:
+        add(EMBEDDINGS, "header damaged (its rows were read where np.save puts them and checked one by one)")
     if rows < m.n_passages:
         add(EMBEDDINGS, f"cut short: {rows} of {m.n_passages} rows")
     elif rows > m.n_passages:
@@ -313,20 +352,41 @@ def _check_contents(folder: Path, m: Manifest, add: Any, deep: bool, only: set[s
             add(name, f"unreadable ({type(err).__name__})")
 
 
+def _check_store_matches(folder: Path, m: Manifest, add: Any, store_trusted: bool) -> None:
+    """What the manifest says against what the store holds (cheap, run at every level: a manifest
+    rewritten with a wrong bulletin list, count or embedder would pass every checksum). The
+    manifest is the one at fault when the store's checksum matched; otherwise the store."""
+    from .models import content_id
+    from .store import Store
+
+    at_fault = MANIFEST if store_trusted else STORE
+    try:
+        store = Store(folder / STORE)
+        held = store.bulletin_hashes()
+        samples = store.embed_samples(8)
+        rows = store.passage_count()
+    except sqlite3.Error as err:
+        add(STORE, f"unreadable ({err})")
+        return
+    if rows != m.n_passages:
+        add(at_fault, f"the store holds {rows} passages, the manifest counts {m.n_passages}")
+    if held != m.bulletins:
+        missing = sorted(set(held) - set(m.bulletins))[:3]
+        extra = sorted(set(m.bulletins) - set(held))[:3]
+        add(at_fault, f"the bulletin lists of manifest and store differ (not listed: {missing}, not held: {extra})")
+    if samples and not any(key == content_id(m.embedder, text) for key, text in samples):
+        add(at_fault, f"the manifest's embedder {m.embedder!r} did not make the first rows' vectors (keys differ)")
+
+
 def _check_store(folder: Path, m: Manifest, add: Any, deep: bool) -> None:
-    n = m.n_passages
     try:
         con = sqlite3.connect(f"file:{folder / STORE}?mode=ro", uri=True)
         try:
             verdict = con.execute("PRAGMA integrity_check" if deep else "PRAGMA quick_check").fetchone()[0]
-            rows = con.execute("SELECT count(*) FROM passages").fetchone()[0]
-            bulletins = con.execute("SELECT count(*) FROM bulletins").fetchone()[0]
         finally:
             con.close()
         if verdict != "ok":
             add(STORE, f"SQLite integrity check: {str(verdict)[:120]}")
-        elif rows != n or bulletins != m.n_bulletins:
-            add(STORE, f"holds {rows} passages of {bulletins} bulletins, the manifest counts {n} of {m.n_bulletins}")
     except sqlite3.Error as err:
         add(STORE, f"unreadable ({err})")
 

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .errors import IndexDamagedError
-from .layout import MANIFEST
+from .layout import DATA_FILES, MANIFEST
 
 # 2: per-bulletin harvest in the store, BM25 term counts; 3: jieba total fixed; 4: articles keep
 # title_from_body, text indexed in simplified characters. File checksums (`files`) and row checksums
@@ -36,8 +36,7 @@ class Manifest:
             data = json.loads(path.read_text(encoding="utf-8"))
             known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
             m = cls(**known)
-            if not isinstance(m.bulletins, dict) or not isinstance(m.files, dict) or int(m.n_passages) < 0:
-                raise TypeError("fields of the wrong type")
+            m._validate()
             return m
         except (OSError, ValueError, TypeError, AttributeError) as e:
             raise IndexDamagedError(
@@ -46,6 +45,30 @@ class Manifest:
                 f"（the index manifest {path} is unreadable ({type(e).__name__}): "
                 "run `python -m rag repair` to rebuild it from the bulletins, reusing the intact vectors）",
             ) from e
+
+    def _validate(self) -> None:
+        """Every field of the type written, and file names only of a version's files: a manifest
+        edited or damaged into other types is unreadable, not a crash further on."""
+        counts = (self.format_version, self.dim, self.n_bulletins, self.n_articles, self.n_passages, self.user_words)
+        if any(type(n) is not int or n < 0 for n in counts):
+            raise TypeError("a count that is not a whole number of 0 or more")
+        if not all(isinstance(x, str) for x in (self.embedder, self.faiss_index, self.created_at)):
+            raise TypeError("a name that is not text")
+        if not isinstance(self.bulletins, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in self.bulletins.items()
+        ):
+            raise TypeError("bulletins is not a map of file names to checksums")
+        if not isinstance(self.files, dict):
+            raise TypeError("files is not a map")
+        for name, rec in self.files.items():
+            ok = (
+                name in DATA_FILES
+                and isinstance(rec, dict)
+                and type(rec.get("size")) is int
+                and isinstance(rec.get("sha256"), str)
+            )
+            if not ok:
+                raise TypeError(f"files[{name!r}] is not a file of a version with its size and checksum")
 
     def write(self, folder: Path) -> None:
         (folder / MANIFEST).write_text(json.dumps(asdict(self), ensure_ascii=False, indent=2), encoding="utf-8")

