@@ -477,7 +477,9 @@ def test_ctrl_c_during_an_update_is_one_line_and_keeps_the_index(scenario: Scena
     """SIGINT (Ctrl-C) while embedding: `已中断` in one line, exit 130, no traceback, the old index live."""
     work = scenario.root / "ctrl-c"
     shutil.copytree(scenario.index_a, work)
-    proc = start(scenario.corpus_b, work, "update", FAULT_EMBED_DELAY="0.05", FAULT_SLOW_IO="0")
+    proc = start(
+        scenario.corpus_b, work, "update", FAULT_EMBED_DELAY="1", FAULT_SLOW_IO="0"
+    )  # interrupted long before the end
     watch = Watch(proc)
     assert watch.seen(b"embed"), watch.text()
     proc.send_signal(signal.SIGINT)
