@@ -20,6 +20,7 @@ it (a misspelt `auth` would otherwise leave the app open).
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -70,7 +71,7 @@ def _coerce(name: str, value: Any, where: str) -> Any:
         n = None
         if type(value) is int:
             n = value
-        elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        elif isinstance(value, str) and re.fullmatch(r"-?[0-9]+", value.strip()):
             n = int(value)
         hi = 65535 if name == "port" else None
         if n is None or n < _LEAST.get(name, 0) or (hi is not None and n > hi):

@@ -361,6 +361,7 @@ def _sync(
     reuse_v: Path | None = None  # a version whose intact vectors are reused by a full re-derivation
     bad_rows: tuple[int, ...] | None = ()
     damaged: frozenset[str] = frozenset()
+    spare: Path | None = None  # a good older version the app may be answering from meanwhile
     if old_v is not None:
         check = check_version(old_v, level=UPDATE)
         if not check.ok or (repair and not check.checksums):
@@ -370,6 +371,7 @@ def _sync(
             log.warning("the live index version does not verify: %s; deriving it again", "; ".join(repaired))
             reuse_v, bad_rows, old_v = old_v, check.bad_rows, None
             damaged = frozenset(p.file for p in check.problems)
+            spare = _answering_instead(index_dir, reuse_v)
         else:
             old = Manifest.read(old_v)
     elif not rebuild and versions(index_dir):
@@ -559,7 +561,7 @@ def _sync(
                 "unchanged and still answers: free some disk space or make the folder writable, then update again）"
             ) from err
         raise
-    _collect_garbage(index_dir, keep={name, live_v.name if live_v else ""})
+    _collect_garbage(index_dir, keep={name, live_v.name if live_v else "", spare.name if spare else ""})
     timings["write"] = time.perf_counter() - t4
     if progress:
         progress("index", 1, 1)
@@ -711,6 +713,15 @@ def _cannot_write(err: BaseException) -> bool:
         return True
     words = ("full", "disk", "readonly", "read-only", "i/o", "locked", "unable to open")
     return isinstance(err, sqlite3.OperationalError) and any(w in str(err).lower() for w in words)
+
+
+def _answering_instead(index_dir: Path, damaged: Path) -> Path | None:
+    """The version a running app answers from while `damaged` (the live one) fails to load: the
+    newest other one that verifies (`QA.live`'s fallback). Kept through the repair's clean-up."""
+    for v in versions(index_dir):
+        if v != damaged and check_version(v, level=UPDATE).ok:
+            return v
+    return None
 
 
 def _bulletins_of(v: Path) -> dict[str, str]:

