@@ -147,6 +147,15 @@ def row_sums(vecs: np.ndarray) -> np.ndarray:
     return out
 
 
+def _npy_header(path: Path) -> tuple[tuple[int, ...], bool, np.dtype, int]:
+    """(shape, fortran order, dtype, offset of the data) of a .npy file; raises on a bad header."""
+    with path.open("rb") as f:
+        major, _ = np.lib.format.read_magic(f)
+        read_header = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
+        shape, fortran, dtype = read_header(f)
+        return shape, fortran, dtype, f.tell()
+
+
 def _rows_in(path: Path, dim: int, n: int | None = None) -> tuple[int, int, bool] | None:
     """(offset of the first row, whole rows present, header readable) of an embeddings file. With
     the expected row count `n`, a file whose header is damaged but whose size fits n rows after a
@@ -154,11 +163,7 @@ def _rows_in(path: Path, dim: int, n: int | None = None) -> tuple[int, int, bool
     against their checksums); None when neither works."""
     try:
         size = path.stat().st_size
-        with path.open("rb") as f:
-            major, _ = np.lib.format.read_magic(f)
-            read_header = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
-            shape, fortran, dtype = read_header(f)
-            offset = f.tell()
+        shape, fortran, dtype, offset = _npy_header(path)
     except Exception:  # a damaged header fails in ast or tokenize with anything
         if n:
             offset = size - n * dim * 4
@@ -286,10 +291,7 @@ def _rows_by_own_sums(folder: Path) -> tuple[int, ...] | None:
     (their count gives the rows, the vectors' header the dimension); None when that cannot be done."""
     try:
         sums = np.load(folder / ROW_SUMS)
-        with (folder / EMBEDDINGS).open("rb") as f:
-            major, _ = np.lib.format.read_magic(f)
-            read_header = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
-            shape = read_header(f)[0]
+        shape = _npy_header(folder / EMBEDDINGS)[0]
     except Exception:  # a damaged .npy header fails in ast or tokenize
         return None
     if sums.dtype != np.uint64 or sums.ndim != 1 or len(shape) != 2:
