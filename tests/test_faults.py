@@ -477,9 +477,17 @@ def test_ctrl_c_during_an_update_is_one_line_and_keeps_the_index(scenario: Scena
     """SIGINT (Ctrl-C) while embedding: `已中断` in one line, exit 130, no traceback, the old index live."""
     work = scenario.root / "ctrl-c"
     shutil.copytree(scenario.index_a, work)
-    proc = start(
-        scenario.corpus_b, work, "update", FAULT_EMBED_DELAY="1", FAULT_SLOW_IO="0"
-    )  # interrupted long before the end
+    cmd = [sys.executable, str(HELPER), "--corpus", str(scenario.corpus_b), "--index", str(work), "--model", "hash"]
+    # a process whose parent ignores SIGINT (a background job, or a test before this one that set
+    # it so) inherits the ignoring, and Python then installs no KeyboardInterrupt handler: give the
+    # child the default a user's terminal gives
+    proc = subprocess.Popen(
+        [*cmd, "update"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_child_env(FAULT_EMBED_DELAY="1", FAULT_SLOW_IO="0"),  # interrupted long before the end
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     watch = Watch(proc)
     assert watch.seen(b"embed"), watch.text()
     proc.send_signal(signal.SIGINT)
