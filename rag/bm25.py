@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
+from .layout import BM25_COUNTS, BM25_VOCAB
+
 
 def _counts(docs: Sequence[Sequence[str]], vocab: dict[str, int], rows: Sequence[int], n_rows: int) -> sp.csr_matrix:
     """Term counts of `docs` placed at `rows` of an (n_rows, len(vocab)) matrix; new terms are
@@ -109,11 +111,11 @@ class BM25:
         return np.asarray(self.matrix[:, cols].sum(axis=1)).ravel().astype(np.float32)
 
     def save(self, folder: Path) -> None:
-        sp.save_npz(folder / "bm25.npz", self.counts.tocsr(), compressed=False)
-        (folder / "bm25_vocab.json").write_text(json.dumps(self.vocab, ensure_ascii=False), encoding="utf-8")
+        sp.save_npz(folder / BM25_COUNTS, self.counts.tocsr(), compressed=False)
+        (folder / BM25_VOCAB).write_text(json.dumps(self.vocab, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
     def load(cls, folder: Path) -> BM25:
-        m = sp.load_npz(folder / "bm25.npz").tocsr()
-        vocab = json.loads((folder / "bm25_vocab.json").read_text(encoding="utf-8"))
+        m = sp.load_npz(folder / BM25_COUNTS).tocsr()
+        vocab = json.loads((folder / BM25_VOCAB).read_text(encoding="utf-8"))
         return cls(m, vocab)

@@ -19,6 +19,7 @@ from importlib import resources
 from pathlib import Path
 
 from .analyze import to_simplified
+from .layout import ALIASES
 from .lexicon import AFTER_NAME, APPOINTED, NAME, NOT_NAMES, REMOVED, ROLES, TITLE_ALT, H, is_person_name
 from .models import Bulletin
 
@@ -115,13 +116,13 @@ def parse_alias_lines(text: str) -> dict[str, list[str]]:
 
 
 def save_aliases(folder: Path, aliases: dict[str, list[str]]) -> None:
-    (folder / "aliases.json").write_text(json.dumps(aliases, ensure_ascii=False, indent=1), encoding="utf-8")
+    (folder / ALIASES).write_text(json.dumps(aliases, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
 def load_aliases(folder: Path) -> dict[str, list[str]]:
     """Maintained aliases merged with those harvested into this index."""
     merged = {k: list(v) for k, v in maintained_aliases().items()}
-    p = folder / "aliases.json"
+    p = folder / ALIASES
     if p.exists():
         for k, v in json.loads(p.read_text(encoding="utf-8")).items():
             merged.setdefault(k, [])

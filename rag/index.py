@@ -56,6 +56,8 @@ from .integrity import (
     sha256_of,
 )
 from .layout import (
+    ALIASES,
+    BM25_COUNTS,
     CURRENT,
     EMBED_KEYS,
     FAISS,
@@ -194,12 +196,12 @@ class Index:
             self.issue_of = {b["source"]: b["issue_no"] for b in self.store.bulletins()}
         with _reading(folder, FAISS):
             self.faiss: faiss.Index = faiss.read_index(str(files.faiss))
-        with _reading(folder, "bm25"):
+        with _reading(folder, BM25_COUNTS):
             self.bm25 = BM25.load(folder)
         with _reading(folder, USERDICT):
             words = files.userdict.read_text(encoding="utf-8").split("\n")
             self.analyzer = Analyzer(w for w in words if w)
-        with _reading(folder, "aliases.json"):
+        with _reading(folder, ALIASES):
             self.aliases = harvest.load_aliases(folder)
         n = manifest.n_passages
         if len(self.passages) != n or self.faiss.ntotal != n or self.bm25.counts.shape[0] != n:

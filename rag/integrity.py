@@ -3,8 +3,9 @@
 Every data file's size and SHA-256 go into the manifest when a version is written, and each
 vector row gets a checksum of its own (`row_sums.npy`), so a damaged embeddings file is known
 row by row: an update or a repair re-embeds those rows only, and never copies damage forward.
-Loading runs the cheap checks (sizes, presence: a `stat` per file); every update checks the
-checksums first; `verify` also reads every file back (levels LOAD, UPDATE, VERIFY below).
+Loading runs the cheap checks (presence and sizes, a `stat` per file, and the embedder of the
+first rows); every update checks the checksums first; `verify` also reads every file back
+(levels LOAD, UPDATE, VERIFY below).
 """
 
 from __future__ import annotations
@@ -201,11 +202,16 @@ def _damaged_rows_in_file(path: Path, dim: int, n: int, sums: np.ndarray | None)
         for s in range(0, min(rows, n), _CHUNK_ROWS):
             k = min(_CHUNK_ROWS, min(rows, n) - s)
             block = np.fromfile(f, dtype=np.float32, count=k * dim).reshape(k, dim)
-            wrong = ~np.isfinite(block).all(axis=1) | ~block.any(axis=1)
-            if sums is not None:
-                wrong |= row_sums(block) != sums[s : s + k]
-            bad.extend(int(i) + s for i in np.flatnonzero(wrong))
+            bad.extend(int(i) + s for i in _bad_in_block(block, None if sums is None else sums[s : s + k]))
     return rows, sorted(bad), found[2]
+
+
+def _bad_in_block(block: np.ndarray, sums: np.ndarray | None) -> np.ndarray:
+    """Positions of the rows of a block that are not finite, all zero, or whose checksum differs."""
+    wrong = ~np.isfinite(block).all(axis=1) | ~block.any(axis=1)
+    if sums is not None:
+        wrong |= row_sums(block) != sums
+    return np.flatnonzero(wrong)
 
 
 def damaged_rows(vecs: np.ndarray, n: int, sums: np.ndarray | None) -> list[int]:
@@ -214,10 +220,7 @@ def damaged_rows(vecs: np.ndarray, n: int, sums: np.ndarray | None) -> list[int]
     have = min(len(vecs), n)
     for s in range(0, have, _CHUNK_ROWS):
         block = np.asarray(vecs[s : min(s + _CHUNK_ROWS, have)], dtype=np.float32)
-        wrong = ~np.isfinite(block).all(axis=1) | ~block.any(axis=1)
-        if sums is not None:
-            wrong |= row_sums(block) != sums[s : s + len(block)]
-        bad.extend(int(i) + s for i in np.flatnonzero(wrong))
+        bad.extend(int(i) + s for i in _bad_in_block(block, None if sums is None else sums[s : s + len(block)]))
     return sorted(bad)
 
 
@@ -276,7 +279,7 @@ def check_version(folder: Path, *, level: str = VERIFY, dim: int | None = None) 
         unread = None if level == VERIFY else {n for n in DATA_FILES if n not in hashed and n not in problems}
         _check_contents(folder, m, add, deep=level == VERIFY, only=unread)
     if STORE not in problems and (folder / STORE).is_file():
-        _check_store_matches(folder, m, add, store_trusted=STORE in hashed or level == LOAD)
+        _check_store_matches(folder, m, add, store_trusted=STORE in hashed or level == LOAD, whole=level != LOAD)
     order = {name: i for i, name in enumerate((MANIFEST, *DATA_FILES))}
     found = tuple(
         Problem(file, "; ".join(whats)) for file, whats in sorted(problems.items(), key=lambda p: order.get(p[0], 99))
@@ -356,19 +359,20 @@ def _check_contents(folder: Path, m: Manifest, add: Any, deep: bool, only: set[s
             add(name, f"unreadable ({type(err).__name__})")
 
 
-def _check_store_matches(folder: Path, m: Manifest, add: Any, store_trusted: bool) -> None:
-    """What the manifest says against what the store holds (cheap, run at every level: a manifest
-    rewritten with a wrong bulletin list, count or embedder would pass every checksum). The
-    manifest is the one at fault when the store's checksum matched; otherwise the store."""
+def _check_store_matches(folder: Path, m: Manifest, add: Any, store_trusted: bool, whole: bool) -> None:
+    """What the manifest says against what the store holds (a manifest rewritten with a wrong
+    bulletin list, count or embedder would pass every checksum). The manifest is the one at fault
+    when the store's checksum matched; otherwise the store. Loading (`whole` False) asks only which
+    embedder made the first rows: it counts the passages itself, and the list does not answer."""
     from .models import content_id
     from .store import Store
 
     at_fault = MANIFEST if store_trusted else STORE
     try:
         store = Store(folder / STORE)
-        held = store.bulletin_hashes()
         samples = store.embed_samples(8)
-        rows = store.passage_count()
+        held = store.bulletin_hashes() if whole else m.bulletins
+        rows = store.passage_count() if whole else m.n_passages
     except sqlite3.Error as err:
         add(STORE, f"unreadable ({err})")
         return

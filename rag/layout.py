@@ -39,13 +39,6 @@ class Layout:
 
     folder: Path
 
-    def __truediv__(self, name: str) -> Path:
-        return self.folder / name
-
-    @property
-    def manifest(self) -> Path:
-        return self.folder / MANIFEST
-
     @property
     def embeddings(self) -> Path:
         return self.folder / EMBEDDINGS
