@@ -9,6 +9,9 @@ throughput is measured apart, on real passages.
 
     .venv/bin/python -m bench                          # small: 1k and 10k passages, ~5 minutes
     .venv/bin/python -m bench --sizes 1000,10000,100000 --faiss-synthetic 300000,1000000 --markdown
+    # the vector index alone (rag/vectors.py) at 1M stand-in vectors, no corpus, ~5 minutes:
+    .venv/bin/python -m bench --sizes 1000000 --skip embed,dev,build,faiss \
+        --out bench/results-1m-vectors.json --markdown
 """
 
 from __future__ import annotations
@@ -301,7 +304,7 @@ class Bench:
     def faiss(self) -> None:
         vecs = []
         for n in self.a.sizes:
-            if n >= 10_000:
+            if n >= 10_000 and (self.work / f"index-{n}" / "CURRENT").is_file():
                 vecs.append(str(_current(self.work / f"index-{n}") / "embeddings.npy"))
         if not vecs and not self.a.faiss_synthetic:
             return
@@ -311,6 +314,33 @@ class Bench:
             args += ["--synthetic", *map(str, self.a.faiss_synthetic)]
         r = self.stage(*args, timeout=3 * 3600)
         self.results["faiss"] = {**r["result"], "rss": r["rss"]}
+
+    def vectors(self, n: int) -> None:
+        """`rag.vectors` at n stand-in rows (stage `vectors`), then, per codec, a fresh process that
+        loads the saved index and answers questions (stage `vectors-serve`): its RSS."""
+        a = self.a
+        self.say(f"vector index (rag/vectors.py) at {n:,} stand-in rows: {', '.join(a.codecs)}")
+        r = self.stage(
+            "vectors",
+            "--n",
+            str(n),
+            "--work",
+            str(self.work),
+            "--codecs",
+            *a.codecs,
+            "--repeats",
+            str(a.repeats),
+            timeout=3 * 3600,
+        )
+        res = {**r["result"], "rss": r["rss"], "wall": r["wall"]}
+        for codec, c in res["codecs"].items():
+            folder = self.work / f"vectors-{res['n']}-{codec}"
+            self.say(f"   serving process: load {folder.name} and answer")
+            sv = self.stage("vectors-serve", "--folder", str(folder), "--repeats", str(a.repeats))
+            c["serve"] = {**sv["result"], "rss_peak": sv["rss"]}
+            shutil.rmtree(folder, ignore_errors=True)
+        self.results.setdefault("vectors", {})[str(n)] = res
+        self.save()
 
     def load(self) -> None:
         from . import load as load_mod
@@ -463,6 +493,54 @@ def report(r: dict[str, Any]) -> str:
                 f"| {row['set']} | {row['n']:,} | {row['index']} | {row.get('train_s', 0):.1f} | "
                 f"{row.get('add_s', row['build_s']):.1f} | {row['ms']:.2f} | {row['r10']:.3f} | {row['r50']:.3f} |"
             )
+    for n, v in r.get("vectors", {}).items():
+        add("")
+        add(
+            f"## Vector index `rag/vectors.py` at {int(n):,} stand-in rows ({v['queries']} real question vectors, "
+            f"recall against exact search, k=10 and k=50, {v['threads']} threads = all)"
+        )
+        add(
+            "| index | nprobe | recall@10 | recall@50 | k=10 p50 / p95 ms, 1 thread | k=50 p50 / p95 ms, 1 thread | "
+            "k=50 p50 / p95 ms, all threads |"
+        )
+        add("| --- | --- | --- | --- | --- | --- | --- |")
+        for c in v["codecs"].values():
+            for s_ in c["search"]:
+                add(
+                    f"| {c['kind']} | {s_['nprobe']} | {s_['r10']:.3f} | {s_['r50']:.3f} | "
+                    + " | ".join(
+                        f"{s_[k]['p50_ms']:.1f} / {s_[k]['p95_ms']:.1f}"
+                        for k in ("k10_1thread", "k50_1thread", "k50_threads")
+                    )
+                    + " |"
+                )
+        add("")
+        add(
+            "| index | build s (train s) | save s | index file | index in memory | serving RSS (imports / loaded / "
+            "peak) | serving k=50 p50 / p95 ms | update: 1 issue (-300/+300 rows) s | save s | recall@10 after | "
+            "decision | refill all lists s |"
+        )
+        add("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+        for c in v["codecs"].values():
+            b, u, sv = c["build"], c["update"], c.get("serve", {})
+            mib = 2**20
+            add(
+                f"| {c['kind']} | {b['seconds']:.1f} ({b['train_s']:.1f}) | {c['save_s']:.1f} | "
+                f"{sum(c['index_file_bytes'].values()) / mib:.0f} MiB | {c['index_memory_bytes'] / mib:.0f} MiB | "
+                + (
+                    f"{sv['rss_imports'] / mib:.0f} / {sv['rss_loaded'] / mib:.0f} / {sv['rss_peak'] / mib:.0f} MiB | "
+                    f"{sv['p50_ms']:.1f} / {sv['p95_ms']:.1f} | "
+                    if sv
+                    else "– | – | "
+                )
+                + f"{u['wall_s']:.2f} | {u['save_s']:.2f} | {u['r10_after']:.3f} | {u['action']}: {u['reason']} | "
+                f"{c.get('refill_all_s', float('nan')):.1f} |"
+            )
+        add("")
+        add(
+            f"Stage peak RSS {v['rss'] / 2**30:.2f} GiB (the {v['vectors_bytes'] / 2**30:.2f} GiB of stand-in vectors, "
+            f"exact neighbours and each index in turn); stand-in vectors made in {v['make_vectors_s']:.0f} s."
+        )
     ld = r.get("load")
     if ld:
         add("")
@@ -499,11 +577,22 @@ def main(argv: list[str] | None = None) -> int:
         help="environments for the question and cold-start runs (comma-separated; empty: as installed, "
         "i.e. with the CLI's OpenMP defaults; OMP_WAIT_POLICY= leaves the wait policy to OpenMP)",
     )
-    ap.add_argument("--skip", default="", type=lambda s: set(s.split(",")) - {""}, help="embed,dev,faiss")
+    ap.add_argument(
+        "--skip",
+        default="",
+        type=lambda s: set(s.split(",")) - {""},
+        help="embed,dev,build,faiss,vectors (build: the corpus/build/update/question runs of each size)",
+    )
+    ap.add_argument(
+        "--codecs",
+        default="SQ8,Flat",
+        type=lambda s: s.split(","),
+        help="IVF codecs for the vector-index runs (rag/vectors.py)",
+    )
     ap.add_argument("--work", type=Path, default=HERE / ".work")
     ap.add_argument("--cache", type=Path, default=HERE / ".cache")
     ap.add_argument("--out", type=Path, default=HERE / "results.json")
-    ap.add_argument("--markdown", action="store_true", help="also write bench/results.md")
+    ap.add_argument("--markdown", action="store_true", help="also write the tables beside --out (.md)")
     ap.add_argument("--report", action="store_true", help="only print the table of an existing --out")
     a = ap.parse_args(argv)
     a.build_repeats = a.build_repeats or a.repeats
@@ -514,15 +603,19 @@ def main(argv: list[str] | None = None) -> int:
     a.cache.mkdir(parents=True, exist_ok=True)
     b = Bench(a)
     steps: list[tuple[str, Callable[[], None]]] = [("environment", b.environment)]
-    first, _ = cached_corpus(a.cache, min(a.sizes), a.seed)
     if "embed" not in a.skip:
+        first, _ = cached_corpus(a.cache, min(a.sizes), a.seed)
         steps.append(("embed", lambda: b.embedders(first)))
     if "dev" not in a.skip:
         steps.append(("dev", b.dev))
-    for n in a.sizes:
-        steps.append((f"size {n}", functools.partial(b.size, n)))
+    if "build" not in a.skip:
+        for n in a.sizes:
+            steps.append((f"size {n}", functools.partial(b.size, n)))
     if "faiss" not in a.skip:
         steps.append(("faiss", b.faiss))
+    if "vectors" not in a.skip:
+        for n in a.sizes:
+            steps.append((f"vectors {n}", functools.partial(b.vectors, n)))
     if a.load_questions:
         steps.append(("load", b.load))
     t0 = time.perf_counter()
@@ -536,7 +629,7 @@ def main(argv: list[str] | None = None) -> int:
     text = report(b.results)
     print(text)
     if a.markdown:
-        (HERE / "results.md").write_text(text + "\n", encoding="utf-8")
+        a.out.with_suffix(".md").write_text(text + "\n", encoding="utf-8")
     return 0
 
 

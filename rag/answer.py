@@ -27,7 +27,6 @@ from functools import partial
 from .analyze import normalize, to_simplified
 from .answerability import Decider, Features, load_model
 from .chunk import split_sentences
-from .index import Index
 from .lexicon import (
     AGGREGATE,
     AGGREGATE_ASKED,
@@ -103,6 +102,7 @@ from .lexicon import (
 )
 from .models import Answer, Evidence, Hit, Passage
 from .question import QuestionInfo
+from .reader import Reader
 from .retrieve import Query
 from .slots import Candidate, best_candidate, clauses, event_words, names_run, sibling_named
 
@@ -127,34 +127,33 @@ class AnswerSettings:
 LEAD_MARGIN = 0.1
 
 
-def _df(index: Index, token: str) -> int:
+def _df(reader: Reader, token: str) -> int:
     """How many passages hold the token (0 when the bulletins never use it)."""
-    j = index.bm25.vocab.get(normalize(token))
-    return 0 if j is None else int(index.bm25.matrix.indptr[j + 1] - index.bm25.matrix.indptr[j])
+    return reader.df(token)
 
 
-def _idf(index: Index, token: str) -> float:
-    n = max(len(index), 1)
-    df = _df(index, token)
+def _idf(reader: Reader, token: str) -> float:
+    n = max(len(reader), 1)
+    df = _df(reader, token)
     if not df:
         return math.log(1 + n)  # a term the bulletins never use weighs most
     return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
 
-def coverage(index: Index, info: QuestionInfo, text: str) -> tuple[float, list[str]]:
+def coverage(reader: Reader, info: QuestionInfo, text: str) -> tuple[float, list[str]]:
     """IDF-weighted share of the question's content words found in `text`, and the missing ones."""
-    got, total, _, missing = _covered(index, info, text)
+    got, total, _, missing = _covered(reader, info, text)
     return (got / total if total else 0.0), missing
 
 
-def known_coverage(index: Index, info: QuestionInfo, text: str) -> float:
+def known_coverage(reader: Reader, info: QuestionInfo, text: str) -> float:
     """Coverage over the question's words that the bulletins use at all: an everyday word no
     bulletin prints (看病, 带的队) says nothing about whether this text answers (paraphrases)."""
-    got, total, unknown, _ = _covered(index, info, text)
+    got, total, unknown, _ = _covered(reader, info, text)
     return got / (total - unknown) if total - unknown > 0 else 0.0
 
 
-def _covered(index: Index, info: QuestionInfo, text: str) -> tuple[float, float, float, list[str]]:
+def _covered(reader: Reader, info: QuestionInfo, text: str) -> tuple[float, float, float, list[str]]:
     """(weight found, total weight, weight of missing words no passage uses, missing words)."""
     hay = normalize(text)
     total = got = unknown = 0.0
@@ -162,25 +161,25 @@ def _covered(index: Index, info: QuestionInfo, text: str) -> tuple[float, float,
     items: list[tuple[str, tuple[str, ...]]] = [(w, (w,)) for w in info.words]
     items += [(g[0], g) for g in info.groups]
     for label, forms in items:
-        weight = min(_idf(index, f) for f in forms)
+        weight = min(_idf(reader, f) for f in forms)
         total += weight
         if any(normalize(f) in hay for f in forms):
             got += weight
             continue
         # part credit for the parts of a compound word (生态建设 -> 生态, 建设); none for an alias
-        parts = [] if len(forms) > 1 else [p for p in index.analyzer.tokens(label) if p != label and len(p) >= 2]
+        parts = [] if len(forms) > 1 else [p for p in reader.analyzer.tokens(label) if p != label and len(p) >= 2]
         if parts and all(p in hay for p in parts):
             got += 0.6 * weight  # every part is there, if not side by side
         elif len(forms) == 1 and len(label) == 2 and label[0] in hay and label[1] in hay:
             got += 0.3 * weight  # 夜查: 夜 and 查 both printed
-        elif all(_df(index, f) == 0 for f in forms):
+        elif all(_df(reader, f) == 0 for f in forms):
             unknown += weight
         missing.append(label)
     return got, total, unknown, missing
 
 
-def _person_names(index: Index) -> list[str]:
-    return [w for w in index.analyzer.user_words if is_person_name(w)]
+def _person_names(reader: Reader) -> list[str]:
+    return [w for w in reader.analyzer.user_words if is_person_name(w)]
 
 
 def _kind_bonus(info: QuestionInfo, sentence: str, person_names: Sequence[str] = ()) -> float:
@@ -248,7 +247,7 @@ def _topic(info: QuestionInfo) -> QuestionInfo:
 
 
 def _score_sentences(
-    index: Index, info: QuestionInfo, hits: Sequence[Hit], top: int, names: Sequence[str]
+    reader: Reader, info: QuestionInfo, hits: Sequence[Hit], top: int, names: Sequence[str]
 ) -> list[_Scored]:
     # for 谁 questions the passage must be about the topic; the asked action (主持) may be missing
     topic = _topic(info)
@@ -257,9 +256,9 @@ def _score_sentences(
     for ref, h in enumerate(hits[:top], start=1):
         if info.district and h.passage.district and h.passage.district != info.district:
             continue
-        context_cov, _ = coverage(index, topic, h.passage.title + " " + h.passage.text)
+        context_cov, _ = coverage(reader, topic, h.passage.title + " " + h.passage.text)
         for sent in split_sentences(h.passage.text):
-            cov, _ = coverage(index, info, sent)
+            cov, _ = coverage(reader, info, sent)
             bonus = _kind_bonus(info, sent, names)
             if context_cov < 0.5:
                 bonus = min(bonus, 0.0)  # the right kind of fact, but from a passage on another topic
@@ -269,10 +268,10 @@ def _score_sentences(
     return out
 
 
-def _per_district(index: Index, info: QuestionInfo, scored: list[_Scored]) -> list[tuple[str, str, _Scored]]:
+def _per_district(reader: Reader, info: QuestionInfo, scored: list[_Scored]) -> list[tuple[str, str, _Scored]]:
     """For office questions that name no district: the holder of that office in each district."""
     best: dict[str, tuple[str, _Scored]] = {}
-    weight = _weigher(index)
+    weight = _weigher(reader)
     for s in scored:
         d = s.hit.passage.district
         if not d or d in best or not _names_printed(info, s):
@@ -283,11 +282,11 @@ def _per_district(index: Index, info: QuestionInfo, scored: list[_Scored]) -> li
     return [(d, n, s) for d, (n, s) in best.items()]
 
 
-def _weigher(index: Index) -> Callable[[str], float]:
-    return lambda w: _idf(index, w)
+def _weigher(reader: Reader) -> Callable[[str], float]:
+    return lambda w: _idf(reader, w)
 
 
-def _qualifiers_missing(index: Index, info: QuestionInfo, h: Hit) -> list[str]:
+def _qualifiers_missing(reader: Reader, info: QuestionInfo, h: Hit) -> list[str]:
     """What the question pins down (an ordinal, a year, a person) that this passage does not print."""
     p = h.passage
     hay = normalize(p.title + " " + p.text + " " + p.citation)
@@ -621,37 +620,37 @@ def _asked(info: QuestionInfo) -> str:
     return {"when": "时间", "num": "数字", "where": "地点"}.get(info.kind, "")
 
 
-def _year_note(index: Index, hit: Hit, short: str) -> str:
+def _year_note(reader: Reader, hit: Hit, short: str) -> str:
     """A date without a year is shown with the issue it comes from, so it can be placed in time."""
     if re.search(r"\d{4}年", short):
         return ""
-    issue = index.issue_of.get(hit.passage.source, "")
+    issue = reader.vocab.issues.get(hit.passage.source, "")
     d = hit.passage.date
     date = f"{int(d[:4])}年{int(d[5:7])}月{int(d[8:10])}日" if len(d) == 10 and d[4] == "-" else ""
     said = "，".join(x for x in (issue, date) if x)
     return f"（见{said}）" if said else ""
 
 
-def _unknown_share(index: Index, info: QuestionInfo) -> float:
+def _unknown_share(reader: Reader, info: QuestionInfo) -> float:
     """IDF-weighted share of the question's words that no passage uses (everyday words, or things
     the bulletins never mention)."""
     items = [(w,) for w in info.words] + list(info.groups)
-    weights = [(min(_idf(index, f) for f in forms), all(_df(index, f) == 0 for f in forms)) for forms in items]
+    weights = [(min(_idf(reader, f) for f in forms), all(_df(reader, f) == 0 for f in forms)) for forms in items]
     total = sum(w for w, _ in weights)
     return sum(w for w, unknown in weights if unknown) / total if total else 0.0
 
 
-def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSettings | None = None) -> Answer:
+def compose(reader: Reader, query: Query, hits: Sequence[Hit], settings: AnswerSettings | None = None) -> Answer:
     s = settings or AnswerSettings()
     info = query.info
-    n_bulletins = len({p.source for p in index.passages})
-    searched = f"检索了 {n_bulletins} 份公报、{len(index)} 个段落"
+    n_bulletins = reader.vocab.n_bulletins
+    searched = f"检索了 {n_bulletins} 份公报、{len(reader)} 个段落"
     if query.filters.active:
         searched += "（已按筛选条件限定）"
     if not hits:
         return Answer(query.text, f"{NOT_FOUND}与该问题相关的内容（{searched}）。", True, tuple(hits), note=searched)
     top = list(hits[: s.from_top])
-    covs = [coverage(index, info, h.passage.title + " " + h.passage.text) for h in top]
+    covs = [coverage(reader, info, h.passage.title + " " + h.passage.text) for h in top]
     best_cov = max(c for c, _ in covs)
     if not (info.words or info.groups) or best_cov < s.min_coverage_dense:
         missing = min((m for _, m in covs), key=len)
@@ -660,9 +659,9 @@ def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSet
 
     # the question's ordinal, year, people and named things must be printed in the passage that answers it
     pool = list(hits[: s.from_top + 2])
-    allowed = [h for h in pool if not _qualifiers_missing(index, info, h)]
+    allowed = [h for h in pool if not _qualifiers_missing(reader, info, h)]
     if not allowed:
-        lacking = _qualifiers_missing(index, info, pool[0])
+        lacking = _qualifiers_missing(reader, info, pool[0])
         instead = _printed_instead(info, pool)
         said = f"；公报报道的是：{instead}" if instead else ""
         note = f"{searched}；未找到：{'、'.join(lacking)}"
@@ -671,13 +670,13 @@ def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSet
             text = f"{NOT_FOUND}{lacking[0]}的相关报道，相近的内容出自其他区县的公报（{note}）。"
         return Answer(query.text, text, True, tuple(hits), note=note)
     allowed_ids = {h.passage.id for h in allowed}
-    names = _person_names(index) if info.kind == "who" else []  # the index's harvested person names
+    names = _person_names(reader) if info.kind == "who" else []  # the index's harvested person names
 
     scored = [
         x
         for x in (
-            _score_sentences(index, info, hits, s.from_top + 2, names)
-            or _score_sentences(index, replace(info, district=""), hits, s.from_top + 2, names)
+            _score_sentences(reader, info, hits, s.from_top + 2, names)
+            or _score_sentences(reader, replace(info, district=""), hits, s.from_top + 2, names)
         )
         if x.hit.passage.id in allowed_ids
     ]
@@ -695,10 +694,10 @@ def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSet
     org = org_endings(normalize(info.text)) is not None and info.kind in ("list", "what")
     typed = info.kind in ("who", "when", "num", "where") or org
     lead = best
-    weight = _weigher(index)
+    weight = _weigher(reader)
     if info.who_mode == "office" and not info.district and not info.persons and not event_words(info):
         # 区长是谁: the office alone, in every district (院长 of a named institute is not this)
-        per = _per_district(index, info, scored)
+        per = _per_district(reader, info, scored)
         if len(per) >= 2:
             first = "；".join(f"{d}：{n} [{sc.ref}]" for d, n, sc in per)
             chosen = [sc for _, _, sc in per] + [c for c in chosen if c not in [sc for _, _, sc in per]]
@@ -732,14 +731,14 @@ def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSet
         rivals = _other_districts(info, every, best_total) if found is not None else []
         if found is not None and rivals:
             # 第三次全体会议 of two districts' 安委会, the question naming neither: one answer for each
-            first = "；".join(f"{x.hit.passage.district}：{_short(index, info, x, c)}" for x, c in rivals)
+            first = "；".join(f"{x.hit.passage.district}：{_short(reader, info, x, c)}" for x, c in rivals)
             chosen = [x for x, _ in rivals] + [y for y in chosen if y not in [x for x, _ in rivals]]
             chosen = chosen[: max(s.max_sentences, len(rivals))]
             bound = min(c.binding for _, c in rivals)
             lead = rivals[0][0]
         elif found is not None:
             x, c = found
-            first = _short(index, info, x, c)
+            first = _short(reader, info, x, c)
             bound = c.binding
             lead = x
             if x is not best:
@@ -795,15 +794,15 @@ def compose(index: Index, query: Query, hits: Sequence[Hit], settings: AnswerSet
     if not first:
         first = f"{best.sentence} [{best.ref}]"
     lp = lead.hit.passage
-    got, total, unknown, _ = _covered(index, _topic(info), f"{lp.title} {lp.text}")  # once for both
+    got, total, unknown, _ = _covered(reader, _topic(info), f"{lp.title} {lp.text}")  # once for both
     feats = Features(
         coverage=got / total if total else 0.0,
-        sentence_coverage=coverage(index, info, lead.hit.passage.title + " " + lead.sentence)[0],
+        sentence_coverage=coverage(reader, info, lead.hit.passage.title + " " + lead.sentence)[0],
         known_coverage=got / (total - unknown) if total - unknown > 0 else 0.0,
         dense=lead.hit.dense_score or 0.0,
         bound=bound,
         typed_unbound=float(typed and bound == 0.0 and not quoted and not term_found),
-        unknown=_unknown_share(index, info),
+        unknown=_unknown_share(reader, info),
         hedged=float(quoted),
     )
     model = s.model if s.model is not None else load_model()
@@ -892,14 +891,14 @@ def _renumber(text: str, new_ref: dict[int, int]) -> str:
     return re.sub(r"(?<=[ 」])\[(\d+)\]", lambda m: f"[{new_ref.get(int(m.group(1)), int(m.group(1)))}]", text)
 
 
-def _short(index: Index, info: QuestionInfo, x: _Scored, c: Candidate) -> str:
+def _short(reader: Reader, info: QuestionInfo, x: _Scored, c: Candidate) -> str:
     """The first line for a bound candidate: the candidate (a date with its issue when no year is
     printed), or the whole sentence for an organisation or a list of places."""
     if c.kind == "org" or (c.kind == "where" and PLURAL.search(normalize(info.text))):
         return f"{x.sentence} [{x.ref}]"  # 哪几个地方 / 哪家公司: the sentence names them all
     if c.kind == "num" and EACH_ASKED.search(normalize(info.text)) and len(QUANTITY.findall(x.sentence)) >= 2:
         return f"{x.sentence} [{x.ref}]"  # 城里人和农村人各是多少: 分别达到52680元和28940元, both
-    note = _year_note(index, x.hit, c.text) if info.kind == "when" else ""
+    note = _year_note(reader, x.hit, c.text) if info.kind == "when" else ""
     return f"{c.text}{note} [{x.ref}]"
 
 

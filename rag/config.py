@@ -12,6 +12,13 @@ allow_open = false              # serve beyond this machine without a login (ref
 max_upload_mb = 20
 max_passages_per_bulletin = 2000  # a bulletin cut into more passages is not indexed (it would hold
                                   # the library for many minutes of embedding): split it into issues
+store = ""                      # "" = the index folder answers; "milvus://host:19530" = a Milvus server
+                                # answers (the index folder stays the build area); README "Scaling"
+store_user = ""                 # Milvus login (or store_token = "user:password" / an API key)
+store_password = ""             # better set as RAG_STORE_PASSWORD than in the file
+store_token = ""
+store_database = ""             # Milvus database ("" = default)
+store_collection = "gbwd"       # prefix of the Milvus collections (several archives on one server)
 
 A key the program does not know, or a value of the wrong kind, is refused with a message naming
 it (a misspelt `auth` would otherwise leave the app open).
@@ -45,6 +52,12 @@ class Settings:
     llm_endpoint: str = ""  # OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1; "" = off
     llm_model: str = ""
     llm_api_key: str = ""  # better set as RAG_LLM_API_KEY than in the file
+    store: str = ""  # "" = the index folder; "milvus://host:19530" = a Milvus server answers
+    store_user: str = ""
+    store_password: str = ""
+    store_token: str = ""
+    store_database: str = ""
+    store_collection: str = "gbwd"
 
     def with_overrides(self, **kw: Any) -> Settings:
         clean = {k: v for k, v in kw.items() if v is not None}
@@ -82,6 +95,12 @@ def _coerce(name: str, value: Any, where: str) -> Any:
         return n
     if not isinstance(value, str):
         raise _bad(name, value, where, "文字（用引号括起来）", "text (in quotes)")
+    if name == "store" and value and not re.match(r"(milvus(\+https)?|milvuss|https?)://[^/\s]+", value):
+        raise _bad(
+            name, value, where, "空，或 milvus://主机:19530", 'empty, or an address such as "milvus://host:19530"'
+        )
+    if name == "store_collection" and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,40}", value):
+        raise _bad(name, value, where, "字母、数字或下划线（以字母开头）", "letters, digits and _ (a letter first)")
     return Path(value) if typ in ("Path", Path) else value
 
 

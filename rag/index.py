@@ -1,129 +1,36 @@
-"""Index folders: build, update and load, written atomically.
+"""The read model of an index folder: which version is live, its manifest, and a loaded version.
 
 The file names of an index folder and of a version are in `rag.layout`, the manifest in
-`rag.manifest`, the checks of a version in `rag.integrity`. A new version is written beside the
-live one and becomes live by replacing CURRENT, so a crash at any point leaves the last good
-version answering; old versions are removed afterwards, never while CURRENT names none. An update
-first checks the live version in full: what does not verify is not copied forward but derived
-again from the bulletins, and only damaged vector rows are embedded again.
+`rag.manifest`, the checks of a version in `rag.integrity`; writing a new version (build, update,
+repair) is `rag.update`. `load_index` refuses a version that does not verify, so what answers is
+always a whole, checked version.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import re
-import secrets
-import shutil
-import sqlite3
-import threading
-import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-import faiss
 import numpy as np
-from filelock import FileLock, Timeout
 
-from . import harvest
-from .analyze import Analyzer, normalize
+from . import harvest, vectors
+from .analyze import Analyzer
 from .bm25 import BM25
-from .chunk import chunk_bulletin
-from .corpus import scan
 from .embed import Embedder
-from .errors import (
-    BulletinError,
-    IndexBusyError,
-    IndexDamagedError,
-    IndexMismatchError,
-    IndexMissingError,
-    IndexWriteError,
-    RagError,
-)
-from .ingest import SUFFIXES, read_bulletin
-from .integrity import (
-    LOAD,
-    UPDATE,
-    check_version,
-    damaged_rows,
-    file_records,
-    newest_good,
-    read_current,
-    read_rows,
-    row_sums,
-    sha256_of,
-)
-from .layout import (
-    ALIASES,
-    BM25_COUNTS,
-    CURRENT,
-    EMBED_KEYS,
-    FAISS,
-    LOCK,
-    ROW_SUMS,
-    STORE,
-    TMP_PREFIX,
-    USERDICT,
-    VERSION_PREFIX,
-    Layout,
-    versions,
-)
+from .errors import IndexDamagedError, IndexMismatchError, IndexMissingError, RagError
+from .integrity import LOAD, check_version, read_current
+from .layout import ALIASES, BM25_COUNTS, EMBED_KEYS, FAISS, ROW_SUMS, STORE, USERDICT, Layout
 from .manifest import FORMAT_VERSION, Manifest
-from .models import Bulletin, Passage, content_id
-from .parse import parse_bulletin
-from .store import Store, StoredBulletin, write_store
+from .models import Passage
+from .store import Store
+from .stores.base import Filters
+from .vectors import VectorIndex
 
 log = logging.getLogger(__name__)
-
-Progress = Callable[[str, int, int], None]  # (stage, done, total)
-
-
-@dataclass(frozen=True)
-class UpdateReport:
-    """What a build/update changed; printed by the CLI and shown by the app."""
-
-    added: tuple[str, ...] = ()
-    changed: tuple[str, ...] = ()
-    removed: tuple[str, ...] = ()
-    unchanged: tuple[str, ...] = ()
-    failed: tuple[tuple[str, str], ...] = ()  # (file, reason)
-    embedded: int = 0  # passages embedded now
-    reused: int = 0  # passages whose vectors were reused
-    passages: int = 0
-    seconds: float = 0.0
-    timings: dict[str, float] = field(default_factory=dict)
-    version: str = ""
-    repaired: tuple[str, ...] = ()  # what was found damaged and derived again ("file: what")
-
-    @property
-    def nothing_changed(self) -> bool:
-        return not (self.added or self.changed or self.removed)
-
-    def lines(self) -> list[str]:
-        out = []
-        for label, items in (("added", self.added), ("changed", self.changed), ("removed", self.removed)):
-            for s in items:
-                out.append(f"{label}: {_one_line(s)}")
-        for src, why in self.failed:
-            out.append(f"skipped: {_one_line(src)}: {why}")
-        for what in self.repaired:
-            out.append(f"repaired: {what}")
-        out.append(
-            f"{self.passages} passages in the index; embedded {self.embedded}, reused {self.reused}; "
-            f"{len(self.unchanged)} bulletin(s) unchanged; {self.seconds:.1f} s"
-        )
-        return out
-
-
-def _one_line(name: str) -> str:
-    """A file name as one line of a report (a name may hold a newline)."""
-    return name.encode("unicode_escape").decode("ascii") if any(c in name for c in "\r\n\t\x0b\x0c") else name
-
-
-def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def current_version(index_dir: Path) -> Path | None:
@@ -139,51 +46,85 @@ def read_manifest(index_dir: Path) -> Manifest:
     return Manifest.read(v)
 
 
-# Exact search up to this many passages, an inverted-file index above it. Measured on a 2-core
-# PC (README "Benchmarks", `python -m bench`, one thread, k=50): exact search costs 0.08-0.11 ms
-# per 1,000 passages (9-11 ms at 100k, 26-30 ms at 300k, 72-86 ms at 1M), and a question can
-# afford ~20 ms of its 100 ms on the dense search; IVF with sqrt(n) lists and nprobe 64 answers
-# in 4-6 ms at 300k-1M with recall@10 0.98-0.99 against exact search, and is retrained and filled
-# in 2-10 s per update (HNSW: 12 s to rebuild at 100k, recall@10 0.70-0.74 on these vectors).
-FLAT_MAX = 250_000
-IVF_NPROBE = 64
+@dataclass(frozen=True)
+class Columns:
+    """What search reads of every passage, as arrays in row order: a sorted copy of the citation
+    ids (to find rows by id) and codes for source and district, and the dates, so filters are
+    array operations and 1M passages cost tens of MB, not a list of Passage objects."""
 
+    ids: np.ndarray  # "S12" citation ids, row order
+    id_order: np.ndarray  # rows sorted by id
+    source: np.ndarray  # int32 code into `sources`
+    sources: tuple[str, ...]
+    district: np.ndarray  # int32 code into `districts` ("" included)
+    districts: tuple[str, ...]
+    date: np.ndarray  # "S10": "YYYY-MM-DD", "MM-DD" or ""
+    month_day: np.ndarray  # "S5": the date's last five characters
+    has_year: np.ndarray  # bool
 
-class _IVFTrainedOnAdd(faiss.IndexIVFFlat):
-    """IVF-Flat (inner product) that trains its coarse quantizer on its first `add`, from a fixed
-    sample of the rows, so `choose_faiss` can hand out an index that is filled like the flat one.
-    Rows keep their numbers (a direct map is kept, so `reconstruct(row)` works); `nprobe` and the
-    map are saved by `faiss.write_index`."""
+    @classmethod
+    def read(cls, store: Store) -> Columns:
+        ids, sources, districts, dates = store.columns()
+        id_arr = np.array([i.encode("ascii", "replace") for i in ids], dtype="S12")
+        src_names, src = np.unique(np.array(sources, dtype=object).astype(str), return_inverse=True)
+        d_names, dist = np.unique(np.array(districts, dtype=object).astype(str), return_inverse=True)
+        date = np.array([d.encode("utf-8") for d in dates], dtype="S10")
+        return cls(
+            ids=id_arr,
+            id_order=np.argsort(id_arr, kind="stable"),
+            source=src.astype(np.int32),
+            sources=tuple(str(x) for x in src_names),
+            district=dist.astype(np.int32),
+            districts=tuple(str(x) for x in d_names),
+            date=date,
+            month_day=np.array([d[-5:] for d in date], dtype="S5"),
+            has_year=np.char.str_len(date) == 10,
+        )
 
-    _quantizer: faiss.Index | None = None
+    def __len__(self) -> int:
+        return len(self.ids)
 
-    def __init__(self, dim: int, nlist: int, nprobe: int) -> None:
-        quantizer = faiss.IndexFlatIP(dim)
-        super().__init__(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
-        self._quantizer = quantizer  # the IVF index does not own it
-        self.nprobe = nprobe
+    def rows(self, ids: Sequence[str]) -> list[int]:
+        """The rows of `ids`, in that order; unknown ids left out."""
+        if not ids or not len(self.ids):
+            return []
+        want = np.array([i.encode("ascii", "replace") for i in ids], dtype="S12")
+        sorted_ids = self.ids[self.id_order]
+        pos = np.clip(np.searchsorted(sorted_ids, want), 0, len(sorted_ids) - 1)
+        hit = sorted_ids[pos] == want
+        return [int(r) for r in self.id_order[pos[hit]]]
 
-    def add(self, x: np.ndarray) -> None:  # type: ignore[override]
-        if not self.is_trained:
-            rng = np.random.default_rng(1234)
-            size = min(len(x), 32 * self.nlist)
-            self.train(np.ascontiguousarray(x[np.sort(rng.choice(len(x), size=size, replace=False))]))
-        super().add(x)
-        self.make_direct_map(True)
-
-
-def choose_faiss(n: int, dim: int) -> tuple[str, faiss.Index]:
-    """The FAISS index for n normalised rows (inner product = cosine similarity): exact
-    `IndexFlatIP` up to FLAT_MAX rows; above, `IndexIVFFlat` with ~sqrt(n) lists (a power of
-    two), trained on its first `add`. Both are deterministic for the same rows."""
-    if n <= FLAT_MAX:
-        return "IndexFlatIP", faiss.IndexFlatIP(dim)
-    nlist = int(2 ** round(np.log2(np.sqrt(n))))
-    return f"IndexIVFFlat(nlist={nlist},nprobe={IVF_NPROBE})", _IVFTrainedOnAdd(dim, nlist, IVF_NPROBE)
+    def allowed(self, f: Filters) -> np.ndarray | None:
+        """The rows the filters allow (None: every row), by the rules of `Filters.allows`."""
+        if not f.active:
+            return None
+        mask = np.ones(len(self.ids), dtype=bool)
+        if f.district:
+            code = self.districts.index(f.district) if f.district in self.districts else -1
+            mask &= self.district == code
+        if f.sources:
+            codes = [i for i, s in enumerate(self.sources) if s in set(f.sources)]
+            mask &= np.isin(self.source, codes)
+        if f.date_from or f.date_to:
+            mask &= self.date != b""
+            for bound, keep_above in ((f.date_from, True), (f.date_to, False)):
+                if not bound:
+                    continue
+                b = bound.encode("utf-8")
+                # full dates where both have a year, month-day otherwise (yearless bulletins)
+                if len(bound) == 10:
+                    full = (self.date >= b) if keep_above else (self.date <= b)
+                    md = (self.month_day >= b[-5:]) if keep_above else (self.month_day <= b[-5:])
+                    mask &= np.where(self.has_year, full, md)
+                else:
+                    mask &= (self.month_day >= b[-5:]) if keep_above else (self.month_day <= b[-5:])
+        return mask
 
 
 class Index:
-    """A loaded, read-only index version: everything retrieval and citation lookup need."""
+    """A loaded, read-only index version: everything retrieval and citation lookup need. Passages
+    are read from the store by row when asked for (`passages_at`); `passages` reads them all once,
+    for tools and tests."""
 
     def __init__(self, folder: Path, manifest: Manifest) -> None:
         self.folder = folder
@@ -191,11 +132,10 @@ class Index:
         files = Layout(folder)
         with _reading(folder, STORE):
             self.store = Store(files.store)
-            self.passages: list[Passage] = self.store.passages()
-            self.row_of: dict[str, int] = {pid: i for i, pid in enumerate(self.store.passage_ids())}
+            self.columns = Columns.read(self.store)
             self.issue_of = {b["source"]: b["issue_no"] for b in self.store.bulletins()}
         with _reading(folder, FAISS):
-            self.faiss: faiss.Index = faiss.read_index(str(files.faiss))
+            self.faiss: VectorIndex = vectors.load(folder)
         with _reading(folder, BM25_COUNTS):
             self.bm25 = BM25.load(folder)
         with _reading(folder, USERDICT):
@@ -204,32 +144,36 @@ class Index:
         with _reading(folder, ALIASES):
             self.aliases = harvest.load_aliases(folder)
         n = manifest.n_passages
-        if len(self.passages) != n or self.faiss.ntotal != n or self.bm25.counts.shape[0] != n:
+        if len(self.columns) != n or self.faiss.ntotal != n or self.bm25.counts.shape[0] != n:
             raise IndexDamagedError(
                 STORE,
                 f"索引版本 {folder.name} 的文件互不一致，请运行 python -m rag repair"
-                f"（the files of {folder} disagree: {len(self.passages)} passages in the store, "
+                f"（the files of {folder} disagree: {len(self.columns)} passages in the store, "
                 f"{self.faiss.ntotal} vectors in FAISS, {self.bm25.counts.shape[0]} rows of term counts, "
                 f"{n} in the manifest: run `python -m rag repair`）",
             )
-        self.districts = {p.district for p in self.passages if p.district}
-        self._derived: dict[str, Any] = {}
-        self._derived_lock = threading.Lock()
+        self.districts = {d for d in self.columns.districts if d}
+        self.n_bulletins = len(self.columns.sources)  # bulletins holding a passage
 
-    def derived(self, key: str, build: Callable[[], Any]) -> Any:
-        """A value computed from this version once, on first use (what related-article search reads):
-        it lives and dies with the loaded version, never in process-wide state."""
-        with self._derived_lock:
-            if key not in self._derived:
-                self._derived[key] = build()
-            return self._derived[key]
+    @cached_property
+    def passages(self) -> list[Passage]:
+        """Every passage in row order (read once: 100k passages are ~130 MB)."""
+        return self.store.passages()
+
+    @cached_property
+    def row_of(self) -> dict[str, int]:
+        """citation id -> row of every passage (for tools and tests; search uses `columns`)."""
+        return {pid: i for i, pid in enumerate(self.store.passage_ids())}
+
+    def passages_at(self, rows: Sequence[int]) -> list[Passage]:
+        return self.store.passages_at(rows)
 
     @property
     def version(self) -> str:
         return self.folder.name
 
     def __len__(self) -> int:
-        return len(self.passages)
+        return len(self.columns)
 
 
 class _reading:
@@ -282,571 +226,6 @@ def load_index(index_dir: Path, embedder: Embedder | None = None, version: Path 
             f"configured: run `python -m rag build` to rebuild it, or configure that embedder"
         )
     return Index(v, m)
-
-
-@dataclass
-class _Entry:
-    status: str  # added | changed | unchanged
-    kept: StoredBulletin | None = None  # unchanged: what the live version holds of it
-    bulletin: Bulletin | None = None  # added/changed: parsed now
-    passages: list[Passage] = field(default_factory=list)  # added/changed: chunked now
-    text_key: str = ""  # added/changed: the duplicate key computed while planning
-    words: tuple[str, ...] = ()
-    aliases: dict[str, list[str]] = field(default_factory=dict)
-
-    @property
-    def sha256(self) -> str:
-        return self.kept.bulletin.sha256 if self.kept else self.bulletin.sha256 if self.bulletin else ""
-
-    @property
-    def n_articles(self) -> int:
-        return self.kept.n_articles if self.kept else len(self.bulletin.articles) if self.bulletin else 0
-
-
-def _lock(index_dir: Path, wait: float) -> FileLock:
-    index_dir.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(index_dir / LOCK))
-    try:
-        lock.acquire(timeout=wait)
-    except Timeout as e:
-        raise IndexBusyError(
-            "索引正在更新，请等待完成后再试"
-            f"（another build/update of {index_dir} is running; wait for it to finish and try again）"
-        ) from e
-    return lock
-
-
-def sync(
-    corpus_dir: Path,
-    index_dir: Path,
-    embedder: Embedder,
-    *,
-    rebuild: bool = False,
-    repair: bool = False,
-    progress: Progress | None = None,
-    lock_wait: float = 0.0,
-    max_passages: int = 0,
-) -> UpdateReport:
-    """Make the index match the bulletin folder. `rebuild` ignores the old index entirely;
-    `repair` also writes a new version when the live one verifies but records no checksums;
-    `max_passages` (0: no limit) refuses a bulletin cut into more passages than that."""
-    scan(corpus_dir)  # a missing bulletin folder is said before the index folder is made
-    lock = _lock(index_dir, lock_wait)
-    try:
-        return _sync(corpus_dir, index_dir, embedder, rebuild, progress, repair, max_passages)
-    finally:
-        lock.release()
-
-
-def _sync(
-    corpus_dir: Path,
-    index_dir: Path,
-    embedder: Embedder,
-    rebuild: bool,
-    progress: Progress | None,
-    repair: bool = False,
-    max_passages: int = 0,
-) -> UpdateReport:
-    """Plan what changed, then write the new version: an update copies what the live version holds
-    of unchanged bulletins (store rows, vectors, term counts) and only parses, chunks, tokenises
-    and embeds the new and changed ones, so its cost follows the change, not the index size.
-    When the live version does not verify, nothing of it is copied: everything is derived again
-    from the bulletins, reusing the vectors of its intact rows."""
-    t0 = time.perf_counter()
-    timings: dict[str, float] = {}
-    repaired: list[str] = []
-    live_v = current_version(index_dir)  # kept on disk after the swap for readers that opened it
-    if live_v is None and not rebuild:
-        live_v = _repoint_current(index_dir, repaired)
-    old_v = None if rebuild else live_v
-    old: Manifest | None = None
-    reuse_v: Path | None = None  # a version whose intact vectors are reused by a full re-derivation
-    bad_rows: tuple[int, ...] | None = ()
-    damaged: frozenset[str] = frozenset()
-    spare: Path | None = None  # a good older version the app may be answering from meanwhile
-    if old_v is not None:
-        check = check_version(old_v, level=UPDATE)
-        if not check.ok or (repair and not check.checksums):
-            repaired += [f"{old_v.name}/{p.file}: {p.what}" for p in check.problems] or [
-                f"{old_v.name}: no checksums recorded; written again with them"
-            ]
-            log.warning("the live index version does not verify: %s; deriving it again", "; ".join(repaired))
-            reuse_v, bad_rows, old_v = old_v, check.bad_rows, None
-            damaged = frozenset(p.file for p in check.problems)
-            spare = _answering_instead(index_dir, reuse_v)
-        else:
-            old = Manifest.read(old_v)
-    elif not rebuild and versions(index_dir):
-        # no version verifies: derive everything again, keeping the newest one's intact vectors
-        reuse_v = versions(index_dir)[0]
-        check = check_version(reuse_v, level=UPDATE)
-        bad_rows = check.bad_rows
-        damaged = frozenset(p.file for p in check.problems)
-        repaired += [f"{reuse_v.name}/{p.file}: {p.what}" for p in check.problems]
-        log.warning("no index version verifies: %s; deriving it again", "; ".join(repaired))
-    if old is not None and (old.embedder != embedder.id or old.format_version != FORMAT_VERSION):
-        log.info("index was built with %s (format %s): rebuilding everything", old.embedder, old.format_version)
-        if old.embedder == embedder.id:
-            reuse_v = old_v
-        old_v, old = None, None
-    old_store = Store(Layout(old_v).store) if old_v else None
-    old_hashes = old.bulletins if old else {}
-    prior = _bulletins_of(reuse_v) if repaired and reuse_v is not None else old_hashes  # what the report compares with
-    stored = old_store.stored_bulletins() if old_store is not None else {}
-
-    timings["verify"] = time.perf_counter() - t0  # the live version checked before anything is copied
-    t_plan = time.perf_counter()
-    listing = scan(corpus_dir)
-    entries, failed = _plan(list(listing.files), old_hashes, stored, progress)
-    failed = [*listing.skipped, *failed]
-    timings["parse"] = time.perf_counter() - t_plan
-    removed = tuple(s for s in old_hashes if s not in entries)
-    fresh = {s: e for s, e in sorted(entries.items()) if e.status != "unchanged"}
-
-    if old_v is not None and not fresh and not removed:
-        _collect_garbage(index_dir, keep={old_v.name})
-        return UpdateReport(
-            unchanged=tuple(sorted(entries)),
-            failed=tuple(failed),
-            reused=old.n_passages if old else 0,
-            passages=old.n_passages if old else 0,
-            seconds=time.perf_counter() - t0,
-            timings=timings,
-            version=old_v.name,
-            repaired=tuple(repaired),
-        )
-
-    t1 = time.perf_counter()
-    for e in fresh.values():
-        assert e.bulletin is not None
-        e.passages = chunk_bulletin(e.bulletin)
-        e.words = tuple(harvest.user_words([e.bulletin]))
-        e.aliases = harvest.corpus_aliases([e.bulletin])
-    for source, e in list(fresh.items()):
-        if max_passages and len(e.passages) > max_passages:
-            failed.append((source, _too_many(len(e.passages), max_passages)))
-            log.warning("%s: %s", source, failed[-1][1])
-            del fresh[source]
-            if source in stored:  # an indexed bulletin grown too big keeps its last good version
-                entries[source] = _Entry("unchanged", kept=stored[source])
-            else:
-                del entries[source]
-    new_passages = [p for e in fresh.values() for p in e.passages]
-    timings["chunk"] = time.perf_counter() - t1
-
-    # the user dictionary: names harvested from every bulletin in the index
-    t2 = time.perf_counter()
-    user_words = sorted({w for e in entries.values() for w in (e.kept.words if e.kept else e.words)})
-    aliases: dict[str, set[str]] = {}
-    for e in entries.values():
-        for short, fulls in (e.kept.aliases if e.kept else e.aliases).items():
-            aliases.setdefault(short, set()).update(fulls)
-    analyzer = Analyzer(user_words)
-    dropped = set(removed) | {s for s, e in fresh.items() if e.status == "changed"}
-    keep_rows: list[int] = []
-    retokenize: dict[int, list[str]] = {}
-    old_bm25: BM25 | None = None
-    if old_v is not None and old_store is not None:
-        # kept passages whose words the dictionary now cuts differently are tokenised again
-        old_words = set(Layout(old_v).userdict.read_text(encoding="utf-8").split("\n")) - {""}
-        moved = sorted(old_words.symmetric_difference(user_words))
-        keep_rows = old_store.rows_except(dropped)
-        if moved:
-            texts = [_lexical_text(title, text) for title, text in old_store.titles_and_texts()]
-            hit = _containing([normalize(t) for t in texts], moved)  # jieba cuts normalised text
-            for pos, r in enumerate(keep_rows):
-                if r in hit:
-                    retokenize[pos] = analyzer.tokens(texts[r])
-        old_bm25 = BM25.load(old_v)
-    new_tokens = [analyzer.tokens(_lexical_text(p.title, p.text)) for p in new_passages]
-    timings["tokenize"] = time.perf_counter() - t2
-
-    # embeddings: only for passages whose text (with title) was not embedded before
-    t3 = time.perf_counter()
-    dim = embedder.dim
-    embedder_id = embedder.id
-    keys = [content_id(embedder_id, p.embed_text) for p in new_passages]
-    old_vecs = np.load(Layout(old_v).embeddings, mmap_mode="r") if old_v is not None else None
-    if old_vecs is not None and old_vecs.shape[1] != dim:
-        raise IndexMismatchError(
-            f"{old_v}: vectors of dimension {old_vecs.shape[1]}, expected {dim}: run `python -m rag build`"
-        )
-    known = old_store.embed_rows() if old_store is not None and keys else {}
-    if reuse_v is not None and keys:
-        old_vecs, known = _vectors_of(reuse_v, dim, bad_rows, damaged)
-    new_vecs = np.zeros((len(new_passages), dim), dtype=np.float32)
-    todo: list[int] = []
-    for i, k in enumerate(keys):
-        j = known.get(k)
-        if j is not None and old_vecs is not None:
-            new_vecs[i] = old_vecs[j]
-        else:
-            todo.append(i)
-    if todo:
-
-        def emb_progress(done: int, total: int) -> None:
-            if progress:
-                progress("embed", done, total)
-
-        new_vecs[todo] = embedder.embed_passages([new_passages[i].embed_text for i in todo], emb_progress)
-    if old_vecs is not None:
-        vecs = np.concatenate([old_vecs[np.asarray(keep_rows, dtype=np.int64)], new_vecs])
-    else:
-        vecs = new_vecs
-    timings["embed"] = time.perf_counter() - t3
-
-    # write the new version beside the live one, then swap CURRENT
-    t4 = time.perf_counter()
-    if progress:
-        progress("index", 0, 1)
-    name = f"v-{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(3)}"
-    tmp = index_dir / f"{TMP_PREFIX}{name}"
-    try:
-        tmp.mkdir(parents=True)
-        indexed_at = _now()
-        files = Layout(tmp)
-        write_store(
-            files.store,
-            old_store.path if old_store is not None else None,
-            dropped,
-            [
-                StoredBulletin(
-                    bulletin=e.bulletin,
-                    indexed_at=indexed_at,
-                    n_articles=len(e.bulletin.articles),
-                    n_passages=len(e.passages),
-                    text_key=e.text_key,
-                    words=e.words,
-                    aliases=e.aliases,
-                )
-                for e in fresh.values()
-                if e.bulletin is not None
-            ],
-            new_passages,
-            keys,
-        )
-        np.save(files.embeddings, vecs)
-        np.save(tmp / ROW_SUMS, row_sums(vecs))
-        files.embed_keys.write_text("\n".join(Store(files.store).embed_keys()), encoding="utf-8")
-        ftype, fidx = choose_faiss(len(vecs), dim)
-        if len(vecs):
-            fidx.add(vecs)
-        faiss.write_index(fidx, str(files.faiss))
-        bm25 = old_bm25.updated(keep_rows, retokenize, new_tokens) if old_bm25 else BM25.build(new_tokens)
-        bm25.save(tmp)
-        files.userdict.write_text("\n".join(user_words), encoding="utf-8")
-        harvest.save_aliases(tmp, {k: sorted(v) for k, v in sorted(aliases.items())})
-        Manifest(
-            format_version=FORMAT_VERSION,
-            embedder=embedder_id,
-            dim=dim,
-            faiss_index=ftype,
-            n_bulletins=len(entries),
-            n_articles=sum(e.n_articles for e in entries.values()),
-            n_passages=len(vecs),
-            bulletins={s: e.sha256 for s, e in sorted(entries.items())},
-            created_at=indexed_at,
-            user_words=len(user_words),
-            files=file_records(tmp),
-        ).write(tmp)
-        for f in tmp.iterdir():  # the files reach the disk before the version can become live
-            _fsync(f)
-        _fsync(tmp)
-        os.replace(tmp, index_dir / name)
-        _write_current(index_dir, name)
-    except BaseException as err:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if _cannot_write(err):
-            raise IndexWriteError(
-                "无法写入新的索引（磁盘已满或文件夹不可写），原来的索引保持不变，问答照常"
-                f"（cannot write the new index version in {index_dir}: {err}; the previous version is "
-                "unchanged and still answers: free some disk space or make the folder writable, then update again）"
-            ) from err
-        raise
-    _collect_garbage(index_dir, keep={name, live_v.name if live_v else "", spare.name if spare else ""})
-    timings["write"] = time.perf_counter() - t4
-    if progress:
-        progress("index", 1, 1)
-
-    return UpdateReport(
-        added=tuple(s for s in sorted(entries) if s not in prior),
-        changed=tuple(s for s, e in sorted(entries.items()) if s in prior and prior[s] != e.sha256),
-        removed=tuple(s for s in prior if s not in entries),
-        unchanged=tuple(s for s, e in sorted(entries.items()) if prior.get(s) == e.sha256),
-        failed=tuple(failed),
-        embedded=len(todo),
-        reused=len(vecs) - len(todo),
-        passages=len(vecs),
-        seconds=time.perf_counter() - t0,
-        timings=timings,
-        version=name,
-        repaired=tuple(repaired),
-    )
-
-
-def _plan(
-    files: list[Path], old_hashes: dict[str, str], stored: dict[str, StoredBulletin], progress: Progress | None
-) -> tuple[dict[str, _Entry], list[tuple[str, str]]]:
-    """Which bulletins are new, changed, unchanged or refused (duplicates, unreadable files).
-    Unchanged ones are recognised by their bytes' sha256 and not read further."""
-    # unchanged bulletins first, then changed ones, then new ones: a file that now duplicates an
-    # indexed bulletin is the duplicate, never the original it copies
-    shas: dict[Path, str] = {}
-
-    def order(p: Path) -> tuple[int, str]:
-        if p.name not in old_hashes:
-            return 2, p.name
-        try:
-            shas[p] = sha256_of(p)
-        except OSError:
-            return 1, p.name
-        return (0 if shas[p] == old_hashes[p.name] else 1), p.name
-
-    files = sorted(files, key=order)
-    entries: dict[str, _Entry] = {}
-    failed: list[tuple[str, str]] = []
-    seen_sha: dict[str, str] = {}
-    seen_issue: dict[tuple[str, str, str], str] = {}
-    seen_text: dict[str, str] = {}
-
-    def keep(source: str, sb: StoredBulletin) -> None:
-        entries[source] = _Entry("unchanged", kept=sb)
-        if sb.bulletin.issue_no:
-            seen_issue.setdefault(_issue_key(sb.bulletin), source)
-        seen_text.setdefault(sb.text_key, source)
-
-    for i, path in enumerate(files):
-        if progress:
-            progress("parse", i, len(files))
-        source = path.name
-        try:
-            if not _utf8_name(source):
-                source = source.encode("utf-8", "backslashreplace").decode("utf-8")
-                raise BulletinError(
-                    source, "文件名不是有效的 UTF-8，请重命名（the file name is not valid UTF-8: rename the file）"
-                )
-            if path.suffix.lower() not in SUFFIXES:
-                raise BulletinError(source, f"not a {'/'.join(SUFFIXES)} file, not indexed")
-            data_sha = shas.get(path) or sha256_of(path)
-            if data_sha in seen_sha:
-                raise BulletinError(
-                    source,
-                    f"与 {seen_sha[data_sha]} 内容相同，重复的公报未索引"
-                    f"（same content as {seen_sha[data_sha]}: duplicate not indexed (remove one of the two)）",
-                )
-            if old_hashes.get(source) == data_sha and source in stored:
-                seen_sha[data_sha] = source
-                keep(source, stored[source])
-                continue
-            b = parse_bulletin(read_bulletin(path))
-            issue_key, text_key = _issue_key(b), _text_key(b)
-            if b.issue_no and issue_key in seen_issue:
-                raise BulletinError(
-                    source,
-                    f"与 {seen_issue[issue_key]} 是同一期（{b.label}），重复的公报未索引"
-                    f"（same issue ({b.label}) as {seen_issue[issue_key]}: "
-                    "duplicate not indexed (remove one of the two)）",
-                )
-            if text_key in seen_text:
-                raise BulletinError(
-                    source,
-                    f"与 {seen_text[text_key]} 正文相同，重复的公报未索引"
-                    f"（same text as {seen_text[text_key]} (saved again, perhaps in another encoding): "
-                    "duplicate not indexed (remove one of the two)）",
-                )
-            seen_sha[data_sha] = source
-            if b.issue_no:
-                seen_issue[issue_key] = source
-            seen_text[text_key] = source
-            entries[source] = _Entry("changed" if source in old_hashes else "added", bulletin=b, text_key=text_key)
-        except (BulletinError, OSError) as err:
-            reason = err.reason if isinstance(err, BulletinError) else _vanished(err)
-            failed.append((source, reason))
-            log.warning("%s: %s", source, reason)
-            # a bulletin that was indexed and is now unreadable keeps its last good version
-            if source in old_hashes and source in stored:
-                keep(source, stored[source])
-    if progress:
-        progress("parse", len(files), len(files))
-    return entries, failed
-
-
-def _vectors_of(
-    v: Path, dim: int, bad_rows: tuple[int, ...] | None = (), damaged: frozenset[str] = frozenset()
-) -> tuple[np.ndarray | None, dict[str, int]]:
-    """The intact vectors of a version made by the same embedder, by embed key (the key hashes the
-    embedder id with the text), so that a new format or a repair does not embed the archive again:
-    rows listed in `bad_rows`, rows past a cut and zero or non-finite rows are left out; none when
-    the rows or their keys cannot be read or no row can be trusted (`bad_rows` None)."""
-    keys = _row_keys(v, damaged)
-    vecs = read_rows(Layout(v).embeddings, dim, len(keys) if keys and bad_rows is not None else None)
-    if vecs is None or keys is None or bad_rows is None:
-        log.info("cannot reuse the vectors of %s: embedding everything", v)
-        return None, {}
-    skip = set(bad_rows) | set(damaged_rows(vecs, len(vecs), None))
-    known: dict[str, int] = {}
-    for r, k in enumerate(keys[: len(vecs)]):
-        if r not in skip and k:
-            known.setdefault(k, r)
-    return vecs, known
-
-
-def _row_keys(v: Path, damaged: frozenset[str]) -> list[str] | None:
-    """Each row's embed key: from embed_keys.txt unless it is among the `damaged` files, else from
-    the store."""
-    files = Layout(v)
-    if {EMBED_KEYS, STORE} <= damaged:  # neither can be trusted to say which text a row was made from
-        return None
-    if EMBED_KEYS not in damaged and files.embed_keys.is_file():
-        try:
-            return files.embed_keys.read_text(encoding="utf-8").split("\n")
-        except (OSError, ValueError):
-            pass
-    try:
-        return Store(files.store).embed_keys()
-    except sqlite3.Error as err:
-        log.info("cannot read the embed keys of %s (%s)", v, err)
-        return None
-
-
-def _cannot_write(err: BaseException) -> bool:
-    """A full disk or a folder that cannot be written (SQLite says so in its own words), not a bug."""
-    if isinstance(err, OSError):
-        return True
-    words = ("full", "disk", "readonly", "read-only", "i/o", "locked", "unable to open")
-    return isinstance(err, sqlite3.OperationalError) and any(w in str(err).lower() for w in words)
-
-
-def _answering_instead(index_dir: Path, damaged: Path) -> Path | None:
-    """The version a running app answers from while `damaged` (the live one) fails to load: the
-    newest other one that verifies (`QA.live`'s fallback). Kept through the repair's clean-up."""
-    for v in versions(index_dir):
-        if v != damaged and check_version(v, level=UPDATE).ok:
-            return v
-    return None
-
-
-def _bulletins_of(v: Path) -> dict[str, str]:
-    """The bulletins a damaged version held (source -> sha256), from its store or else its manifest,
-    so that a repair's report says what changed since, not that everything was added."""
-    try:
-        return {s: sb.bulletin.sha256 for s, sb in Store(Layout(v).store).stored_bulletins().items()}
-    except (sqlite3.Error, ValueError, KeyError):
-        pass
-    try:
-        return Manifest.read(v).bulletins
-    except RagError:
-        return {}
-
-
-def _repoint_current(index_dir: Path, repaired: list[str]) -> Path | None:
-    """CURRENT is missing, empty or names no version: point it at the newest version that
-    verifies (under the build lock), so an update neither rebuilds nor deletes a good version."""
-    good = newest_good(index_dir)
-    if good is None:
-        return None
-    _, problem = read_current(index_dir)
-    _write_current(index_dir, good.name)
-    repaired.append(f"CURRENT: {problem}; now names {good.name}, the newest version that verifies")
-    log.warning("%s", repaired[-1])
-    return good
-
-
-def _write_current(index_dir: Path, name: str) -> None:
-    current = index_dir / CURRENT
-    if current.is_dir() and not current.is_symlink():  # CURRENT made a folder: it names nothing
-        shutil.rmtree(current)
-    pointer = index_dir / f".{CURRENT}.{name}"
-    pointer.write_text(name, encoding="utf-8")
-    _fsync(pointer)
-    os.replace(pointer, index_dir / CURRENT)
-    _fsync(index_dir)
-
-
-def _containing(texts: list[str], words: list[str]) -> set[int]:
-    """Indices of the texts that contain any of the words: one scan of the joined texts per word
-    (str.find runs in C), not a Python loop over every text and word."""
-    joined = "\x00".join(texts)
-    starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
-    found: set[int] = set()
-    for w in words:
-        at = joined.find(w)
-        while at != -1:
-            i = int(np.searchsorted(starts, at, side="right")) - 1
-            found.add(i)
-            # go on after the end of this text
-            at = joined.find(w, int(starts[i]) + len(texts[i]) + 1) if i + 1 < len(texts) else -1
-    return found
-
-
-def _too_many(n: int, limit: int) -> str:
-    return (
-        f"切分出 {n} 个段落，超过每份公报 {limit} 个的上限，未索引：请按期拆分文件"
-        f"（{n} passages, more than the limit of {limit} per bulletin: split the file into issues, or raise "
-        "max_passages_per_bulletin in rag.toml）"
-    )
-
-
-def _vanished(err: OSError) -> str:
-    return (
-        "更新时文件消失或无法读取，已跳过（the file vanished or could not be read during the update: "
-        f"{err.strerror or err}; update again once it is back）"
-    )
-
-
-def _issue_key(b: Bulletin) -> tuple[str, str, str]:
-    return (b.district or b.publisher, b.issue_no, b.issue_date)
-
-
-def _text_key(b: Bulletin) -> str:
-    """The bulletin's text whatever its bytes: a copy in another encoding or with other line ends
-    gets the same key."""
-    parts = (a.title + "".join(p.text for p in a.paragraphs) for a in b.articles)
-    return content_id(*(re.sub(r"\s+", "", x) for x in parts), n=40)
-
-
-def _utf8_name(name: str) -> bool:
-    """False for names with undecodable bytes (os.fsdecode surrogates), e.g. GBK names from old systems."""
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _lexical_text(title: str, text: str) -> str:
-    """What BM25 tokenises of a passage (new ones and kept ones re-tokenised alike)."""
-    return f"{title} {text}"
-
-
-def _fsync(path: Path) -> None:
-    """fsync a file or a folder (best effort: some file systems cannot sync folders), so that a
-    power cut after the swap cannot leave CURRENT naming a version whose files were not written."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _collect_garbage(index_dir: Path, keep: set[str]) -> None:
-    """Remove old versions and leftovers of interrupted runs (the previous version is kept
-    for readers that opened it just before the swap). Nothing is removed while CURRENT names no
-    version: then an old version may be the only good one."""
-    if current_version(index_dir) is None:
-        return
-    for p in index_dir.iterdir():
-        if p.name in keep or p.name in (CURRENT, LOCK):
-            continue
-        if p.name.startswith((VERSION_PREFIX, TMP_PREFIX)) and p.is_dir():
-            shutil.rmtree(p, ignore_errors=True)
-        elif p.name.startswith(f".{CURRENT}."):
-            p.unlink(missing_ok=True)
 
 
 def index_info(index_dir: Path) -> dict[str, Any]:

@@ -30,7 +30,8 @@ USERDICT = "userdict.txt"  # names harvested from the bulletins for jieba
 ALIASES = "aliases.json"  # abbreviations harvested from the bulletins
 
 # the files a version is made of besides the manifest, in the order they are checked
-DATA_FILES = (STORE, EMBEDDINGS, ROW_SUMS, EMBED_KEYS, FAISS, BM25_COUNTS, BM25_VOCAB, USERDICT, ALIASES)
+TRAIN_RECORD = "faiss_train.json"  # how the IVF index was trained (only above the exact-search size)
+DATA_FILES = (STORE, EMBEDDINGS, ROW_SUMS, EMBED_KEYS, FAISS, TRAIN_RECORD, BM25_COUNTS, BM25_VOCAB, USERDICT, ALIASES)
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ it is close enough or names one of those people; the article itself and its dupl
 report printed again: same headline and nearly the same text, or nearly the same text whatever the
 headline) are left out, and of several copies of one report only the best is listed.
 
-Everything comes from the loaded index; nothing is embedded. What is read once per index version
-(article -> passage rows, the bulletins' facts, the vectors) is kept with that `Index` object.
+Everything comes from the index store (`IndexStore`, through a `Reader`); nothing is embedded.
+The bulletins' facts are read once per snapshot and kept with its `Reader`.
 """
 
 from __future__ import annotations
@@ -23,10 +23,9 @@ from typing import cast
 import numpy as np
 
 from .analyze import normalize, to_simplified
-from .index import Index
-from .layout import Layout
 from .lexicon import titled_names
 from .models import Passage
+from .reader import Reader
 
 POOL = 60  # passages read from the vector search
 MIN_SIMILARITY = 0.90  # an article without a shared person must be at least this close (e5 cosines of
@@ -60,49 +59,31 @@ class RelatedArticle:
         return " ".join(x for x in (self.date or self.issue_date, self.issue_no) if x)
 
 
-@dataclass
-class _Facts:
-    """What related-article search reads of one index version, built once."""
-
-    rows_of: dict[str, list[int]]  # article id -> passage rows in order
-    bulletins: dict[str, tuple[str, str, str]]  # source -> (publisher or district, issue_no, issue_date)
-    vectors: np.ndarray  # passage vectors, row i = passage row i (memory-mapped where possible)
-
-
-def _facts(index: Index) -> _Facts:
-    return cast(_Facts, index.derived("related", lambda: _read_facts(index)))
-
-
-def _read_facts(index: Index) -> _Facts:
-    rows_of: dict[str, list[int]] = {}
-    for i, p in enumerate(index.passages):
-        if p.article_index >= 0:
-            rows_of.setdefault(p.article_id, []).append(i)
-    bulletins = {
-        b["source"]: (
-            b.get("publisher") or b.get("district") or "",
-            b.get("issue_no") or "",
-            b.get("issue_date") or "",
-        )
-        for b in index.store.bulletins()
-    }
-    return _Facts(rows_of, bulletins, _vectors(index))
-
-
-def bulletin_facts(index: Index) -> dict[str, tuple[str, str, str]]:
+def bulletin_facts(reader: Reader) -> dict[str, tuple[str, str, str]]:
     """source -> (publisher or district, issue_no, issue_date) of every bulletin of the index, read once."""
-    return _facts(index).bulletins
+
+    def read() -> dict[str, tuple[str, str, str]]:
+        return {
+            b["source"]: (
+                b.get("publisher") or b.get("district") or "",
+                b.get("issue_no") or "",
+                b.get("issue_date") or "",
+            )
+            for b in reader.store.bulletins()
+        }
+
+    return cast(dict[str, tuple[str, str, str]], reader.derived("related.bulletins", read))
 
 
-def _vectors(index: Index) -> np.ndarray:
-    n, d = len(index), index.faiss.d
-    try:
-        vecs = np.load(Layout(index.folder).embeddings, mmap_mode="r")
-        if vecs.shape == (n, d) and vecs.dtype == np.float32:
-            return vecs
-    except Exception:  # a damaged header fails in ast or tokenize with anything
-        pass
-    return np.asarray(index.faiss.reconstruct_n(0, n), dtype=np.float32) if n else np.zeros((0, d), np.float32)
+def _article(reader: Reader, article_id: str) -> tuple[list[Passage], np.ndarray] | None:
+    """An article's passages in order and its vector (the mean of theirs, unit length)."""
+    ps = [p for p in reader.store.article_passages(article_id) if p.article_index >= 0]
+    if not ps:
+        return None
+    vecs = reader.store.vectors([p.id for p in ps])
+    if not len(vecs):
+        return None
+    return ps, _unit(np.asarray(vecs, dtype=np.float32).mean(axis=0))
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -122,57 +103,60 @@ def people(text: str) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def related_articles(index: Index, article_id: str, k: int = 5, exclude: tuple[str, ...] = ()) -> list[RelatedArticle]:
+def related_articles(
+    reader: Reader, article_id: str, k: int = 5, exclude: tuple[str, ...] = ()
+) -> list[RelatedArticle]:
     """Up to k other articles on the same topic or about the same people, best first.
 
     `article_id` is the article's id (`Passage.article_id`); `exclude` lists more article ids to
     leave out (e.g. those already shown). An unknown article, a masthead or an empty index gives []."""
-    if k <= 0 or not len(index):
+    if k <= 0 or not len(reader):
         return []
-    facts = _facts(index)
-    rows = facts.rows_of.get(article_id)
-    if not rows:
+    store = reader.store
+    found = _article(reader, article_id)
+    if found is None:
         return []
-    own = _unit(np.asarray(facts.vectors[rows], dtype=np.float32).mean(axis=0))
-    text = "\n".join(index.passages[r].text for r in rows)
-    names = people(index.passages[rows[0]].title + "\n" + text)[:MAX_NAMES]
+    own_ps, own = found
+    text = "\n".join(p.text for p in own_ps)
+    names = people(own_ps[0].title + "\n" + text)[:MAX_NAMES]
 
-    candidates: set[str] = set()
-    _, found = index.faiss.search(own.reshape(1, -1), min(POOL, len(index)))
-    for r in found[0]:
-        if r >= 0:
-            candidates.add(index.passages[int(r)].article_id)
+    candidates: dict[str, None] = {}
+    for p in store.passages([r.id for r in store.dense_search(own, POOL)]):
+        candidates.setdefault(p.article_id, None)
     for name in names:
-        rows_named = index.bm25.postings(normalize(name))
-        if len(rows_named) > NAME_SCAN:  # an official named in thousands of passages: the closest ones
-            sims = np.asarray(facts.vectors[np.sort(rows_named)], dtype=np.float32) @ own
-            rows_named = np.sort(rows_named)[np.argsort(-sims)[:NAME_SCAN]]
-        for r in rows_named:
-            candidates.add(index.passages[int(r)].article_id)
+        token = normalize(name)
+        named = [r.id for r in store.lexical_search([token], 4 * NAME_SCAN, require_any=[token])]
+        if len(named) > NAME_SCAN:  # an official named in thousands of passages: the closest ones
+            sims = store.dense_scores(own, named)
+            named = sorted(sims, key=lambda i: -sims[i])[:NAME_SCAN]
+        for p in store.passages(named):
+            candidates.setdefault(p.article_id, None)
     skip = {article_id, *exclude}
-    own_title = _title_key(index.passages[rows[0]].title)
+    own_title = _title_key(own_ps[0].title)
 
-    scored: list[tuple[float, float, str, tuple[str, ...], np.ndarray]] = []
+    scored: list[tuple[float, float, str, tuple[str, ...], np.ndarray, Passage]] = []
     for aid in candidates:
-        if aid in skip or aid not in facts.rows_of:
+        if aid in skip:
             continue
-        arows = facts.rows_of[aid]
-        vec = _unit(np.asarray(facts.vectors[arows], dtype=np.float32).mean(axis=0))
+        other = _article(reader, aid)
+        if other is None:
+            continue
+        aps, vec = other
         sim = float(vec @ own)
-        first = index.passages[arows[0]]
+        first = aps[0]
         if sim >= DUPLICATE_SIMILARITY or (sim >= SAME_TITLE_DUPLICATE and _title_key(first.title) == own_title):
             continue  # the same report printed again
-        atext = to_simplified("\n".join(index.passages[r].text for r in arows))
+        atext = to_simplified("\n".join(p.text for p in aps))
         shared = tuple(n for n in names if n in atext)
         if sim < MIN_SIMILARITY and not shared:
             continue
-        scored.append((sim + NAME_BONUS * min(len(shared), 3), sim, aid, shared, vec))
+        scored.append((sim + NAME_BONUS * min(len(shared), 3), sim, aid, shared, vec, first))
     scored.sort(key=lambda x: (-x[0], x[2]))
 
+    facts = bulletin_facts(reader)
     out: list[RelatedArticle] = []
     kept: list[tuple[str, np.ndarray]] = []
-    for score, sim, aid, shared, vec in scored:
-        first = index.passages[facts.rows_of[aid][0]]
+    for score, sim, _aid, shared, vec, first in scored:
         key = _title_key(first.title)
         if any(
             float(vec @ v) >= DUPLICATE_SIMILARITY or (t == key and float(vec @ v) >= SAME_TITLE_DUPLICATE)
@@ -187,16 +171,18 @@ def related_articles(index: Index, article_id: str, k: int = 5, exclude: tuple[s
 
 
 def related_to_passage(
-    index: Index, passage: Passage, k: int = 5, exclude: tuple[str, ...] = ()
+    reader: Reader, passage: Passage, k: int = 5, exclude: tuple[str, ...] = ()
 ) -> list[RelatedArticle]:
     """Related articles of the article a passage belongs to ([] for a masthead passage)."""
     if passage.article_index < 0:
         return []
-    return related_articles(index, passage.article_id, k, exclude)
+    return related_articles(reader, passage.article_id, k, exclude)
 
 
-def _related(first: Passage, facts: _Facts, score: float, sim: float, shared: tuple[str, ...]) -> RelatedArticle:
-    who, issue_no, issue_date = facts.bulletins.get(first.source, (first.district, "", ""))
+def _related(
+    first: Passage, facts: dict[str, tuple[str, str, str]], score: float, sim: float, shared: tuple[str, ...]
+) -> RelatedArticle:
+    who, issue_no, issue_date = facts.get(first.source, (first.district, "", ""))
     return RelatedArticle(
         article_id=first.article_id,
         citation_id=first.id,

@@ -1,6 +1,8 @@
 """Retrieval: dense (FAISS), lexical (BM25 over jieba tokens) and their fusion.
 
-Every retriever takes a `Query` and returns ranked `Hit`s; `Filters` restrict by district and date.
+Every retriever takes a `Query` and returns ranked `Hit`s; `Filters` (district, dates, bulletins)
+are handed to the store, which applies them. Retrievers read the snapshot through a `Reader`, so
+they work the same over any `IndexStore`.
 The hybrid scores a candidate pool (top hits of each half) by a weighted sum of the two
 scores, each scaled to [0, 1] within the pool, so neither half's scale dominates.
 """
@@ -8,7 +10,7 @@ scores, each scaled to [0, 1] within the pool, so neither half's scale dominates
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -17,45 +19,13 @@ import numpy as np
 from .analyze import normalize, to_simplified
 from .embed import Embedder
 from .errors import QueryError
-from .index import Index
-from .layout import Layout
 from .lexicon import DATE_PHRASE, ORDINAL, QUANTITY, same_office, titled_names
 from .models import Hit, Passage
 from .question import QuestionInfo, analyze_question
+from .reader import Reader
+from .stores.base import NO_FILTERS, Filters, Scored
 
 MAX_QUERY_CHARS = 2000
-
-
-@dataclass(frozen=True)
-class Filters:
-    district: str = ""  # e.g. "上街区"; "" = all
-    date_from: str = ""  # "YYYY-MM-DD" or "MM-DD"; "" = open
-    date_to: str = ""
-    sources: tuple[str, ...] = ()  # restrict to these bulletin files
-
-    def allows(self, p: Passage) -> bool:
-        if self.district and p.district != self.district:
-            return False
-        if self.sources and p.source not in self.sources:
-            return False
-        return not ((self.date_from or self.date_to) and not _date_in(p.date, self.date_from, self.date_to))
-
-    @property
-    def active(self) -> bool:
-        return bool(self.district or self.date_from or self.date_to or self.sources)
-
-
-def _date_in(date: str, lo: str, hi: str) -> bool:
-    """Compare full dates where both have a year, else month-day only (yearless bulletins)."""
-    if not date:
-        return False
-
-    def key(d: str, other: str) -> str:
-        return d if len(d) == 10 and len(other) == 10 else d[-5:]
-
-    if lo and key(date, lo) < key(lo, date):
-        return False
-    return not (hi and key(date, hi) > key(hi, date))
 
 
 @dataclass(frozen=True)
@@ -63,7 +33,7 @@ class Query:
     text: str
     tokens: tuple[str, ...]  # lexical tokens, aliases expanded
     info: QuestionInfo
-    filters: Filters = Filters()
+    filters: Filters = NO_FILTERS
 
     @property
     def expansions(self) -> tuple[str, ...]:
@@ -75,7 +45,7 @@ def clean_text(text: str | None) -> str:
     return (text or "").encode("utf-8", "replace").decode("utf-8").replace("\x00", " ")
 
 
-def make_query(index: Index, text: str, filters: Filters | None = None) -> Query:
+def make_query(reader: Reader, text: str, filters: Filters | None = None) -> Query:
     text = clean_text(text).strip()
     if not text:
         raise QueryError("问题为空，请输入问题，例如：谁主持了安委会会议（the question is empty: type a question）")
@@ -84,10 +54,9 @@ def make_query(index: Index, text: str, filters: Filters | None = None) -> Query
             f"问题有 {len(text)} 个字，超过 {MAX_QUERY_CHARS} 字的上限，请缩短问题"
             f"（the question is {len(text)} characters long; the limit is {MAX_QUERY_CHARS}: ask a shorter question）"
         )
-    vocab = index.bm25.vocab
-    info = analyze_question(text, index.analyzer, index.aliases, index.districts, known=lambda w: normalize(w) in vocab)
+    info = analyze_question(text, reader.analyzer, reader.aliases, reader.districts, known=reader.known)
     norm = normalize(text)
-    tokens = index.analyzer.tokens(norm + " " + " ".join(info.expansions))
+    tokens = reader.analyzer.tokens(norm + " " + " ".join(info.expansions))
     return Query(text=text, tokens=tuple(dict.fromkeys(tokens)), info=info, filters=filters or Filters())
 
 
@@ -96,120 +65,55 @@ class Retriever(Protocol):
     def search(self, query: Query, k: int = 10) -> list[Hit]: ...
 
 
-def _allowed_mask(index: Index, f: Filters) -> np.ndarray | None:
-    if not f.active:
-        return None
-    return np.fromiter((f.allows(p) for p in index.passages), dtype=bool, count=len(index.passages))
-
-
-def _matched(index: Index, p: Passage, tokens: Sequence[str]) -> tuple[str, ...]:
+def _matched(p: Passage, tokens: Sequence[str]) -> tuple[str, ...]:
     hay = normalize(p.title + " " + p.text)
     return tuple(t for t in tokens if len(t) >= 2 and t in hay)
 
 
-def _ranked_hits(index: Index, scores: dict[int, float], query: Query, k: int, field: str) -> list[Hit]:
-    """Hits for the k best rows of one retriever's scores; `field` names the score it fills in."""
-    ranked = sorted(scores.items(), key=lambda x: -x[1])[:k]
+def _ranked_hits(reader: Reader, ranked: Sequence[Scored], query: Query, k: int, field: str) -> list[Hit]:
+    """Hits for the k best results of one retriever; `field` names the score it fills in."""
+    ranked = ranked[:k]
+    ps = reader.store.passages([r.id for r in ranked])
     return [
-        Hit(index.passages[i], s, r, matched_terms=_matched(index, index.passages[i], query.tokens), **{field: s})
-        for r, (i, s) in enumerate(ranked)
+        Hit(p, r.score, n, matched_terms=_matched(p, query.tokens), **{field: r.score})
+        for n, (r, p) in enumerate(zip(ranked, ps))
     ]
 
 
-# rows read at a time when scoring stored vectors directly (64k x 384 float32 = 96 MB)
-_BLOCK = 65_536
-
-
-def _exact_scores(vectors: np.ndarray, rows: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """q . vectors[r] for the sorted rows `rows`, a block of rows at a time: a block holding many
-    of them is read whole (a run of one bulletin's or district's passages), a sparse one row by row."""
-    out = np.empty(len(rows), dtype=np.float32)
-    i = 0
-    while i < len(rows):
-        lo = int(rows[i]) // _BLOCK * _BLOCK
-        j = int(np.searchsorted(rows, lo + _BLOCK))
-        part = rows[i:j]
-        if 8 * len(part) >= _BLOCK:
-            out[i:j] = (np.asarray(vectors[lo : int(part[-1]) + 1]) @ q)[part - lo]
-        else:
-            out[i:j] = np.asarray(vectors[part]) @ q
-        i = j
-    return out
-
-
 class DenseRetriever:
-    """Unfiltered questions use the FAISS index (exact up to FLAT_MAX passages, IVF above). With a
-    filter, the allowed rows are scored directly against the stored vectors, so the result is
-    exact whatever the index type: an IVF search only visits its probed lists, and a filter could
-    leave few or none of their rows."""
+    """The question's vector against the stored ones; the store applies the filters first, so a
+    filtered search is exact whatever its vector index."""
 
-    def __init__(self, index: Index, embedder: Embedder) -> None:
-        self.index = index
+    def __init__(self, reader: Reader, embedder: Embedder) -> None:
+        self.reader = reader
         self.embedder = embedder
-        self._vectors: np.ndarray | None = None
 
     def query_vector(self, query: Query) -> np.ndarray:
         """The question with its alias expansions, embedded once per search."""
         qtext = query.text + ("（" + "，".join(query.expansions) + "）" if query.expansions else "")
         return np.asarray(self.embedder.embed_query(qtext), dtype=np.float32)
 
-    def vectors(self) -> np.ndarray:
-        """The passages' stored vectors (row i = passage row i), mapped from embeddings.npy on first
-        use; read back from the FAISS index when that file cannot be read or does not fit."""
-        if self._vectors is None:
-            n, d = len(self.index), self.index.faiss.d
-            try:
-                vecs = np.load(Layout(self.index.folder).embeddings, mmap_mode="r")
-                ok = vecs.shape == (n, d) and vecs.dtype == np.float32
-            except Exception:  # a damaged header fails in ast or tokenize with anything
-                ok = False
-            if not ok:
-                vecs = self.index.faiss.reconstruct_n(0, n)
-            self._vectors = vecs
-        return self._vectors
-
-    def scores(self, query: Query, pool: int, qvec: np.ndarray | None = None) -> dict[int, float]:
-        if not len(self.index):
-            return {}
+    def scores(self, query: Query, pool: int, qvec: np.ndarray | None = None) -> list[Scored]:
+        if not len(self.reader):
+            return []
         q = qvec if qvec is not None else self.query_vector(query)
-        mask = _allowed_mask(self.index, query.filters)
-        if mask is not None:
-            return self._filtered_scores(q, np.flatnonzero(mask), pool)
-        d, ids = self.index.faiss.search(q.reshape(1, -1), min(pool, len(self.index)))
-        return {int(i): float(s) for s, i in zip(d[0], ids[0]) if i >= 0}
-
-    def _filtered_scores(self, q: np.ndarray, rows: np.ndarray, pool: int) -> dict[int, float]:
-        """The `pool` best of the allowed rows, best first (ties: lower row first)."""
-        if not len(rows) or pool <= 0:
-            return {}
-        s = _exact_scores(self.vectors(), rows, q.reshape(-1))
-        if pool < len(s):
-            top = np.argpartition(-s, pool - 1)[:pool]
-            rows, s = rows[top], s[top]
-        order = np.lexsort((rows, -s))
-        return {int(rows[o]): float(s[o]) for o in order}
+        return self.reader.store.dense_search(q, pool, query.filters)
 
     def search(self, query: Query, k: int = 10) -> list[Hit]:
-        return _ranked_hits(self.index, self.scores(query, k), query, k, "dense_score")
+        return _ranked_hits(self.reader, self.scores(query, k), query, k, "dense_score")
 
 
 class LexicalRetriever:
-    def __init__(self, index: Index) -> None:
-        self.index = index
+    def __init__(self, reader: Reader) -> None:
+        self.reader = reader
 
-    def scores(self, query: Query, pool: int) -> dict[int, float]:
-        if not len(self.index):
-            return {}
-        s = self.index.bm25.scores(query.tokens)
-        mask = _allowed_mask(self.index, query.filters)
-        if mask is not None:
-            s = np.where(mask, s, 0.0)
-        pool = min(pool, len(s))
-        top = np.argpartition(-s, pool - 1)[:pool] if pool < len(s) else np.arange(len(s))
-        return {int(i): float(s[i]) for i in top if s[i] > 0}
+    def scores(self, query: Query, pool: int) -> list[Scored]:
+        if not len(self.reader):
+            return []
+        return self.reader.store.lexical_search(query.tokens, pool, query.filters)
 
     def search(self, query: Query, k: int = 10) -> list[Hit]:
-        return _ranked_hits(self.index, self.scores(query, k), query, k, "lexical_score")
+        return _ranked_hits(self.reader, self.scores(query, k), query, k, "lexical_score")
 
 
 @dataclass(frozen=True)
@@ -227,54 +131,53 @@ class FusionWeights:
 
 
 class HybridRetriever:
-    def __init__(self, index: Index, embedder: Embedder, weights: FusionWeights | None = None) -> None:
-        self.index = index
-        self.dense = DenseRetriever(index, embedder)
-        self.lexical = LexicalRetriever(index)
+    def __init__(self, reader: Reader, embedder: Embedder, weights: FusionWeights | None = None) -> None:
+        self.reader = reader
+        self.dense = DenseRetriever(reader, embedder)
+        self.lexical = LexicalRetriever(reader)
         self.weights = weights or FusionWeights()
 
-    def _office_holders(self, query: Query) -> tuple[set[int], np.ndarray | None]:
+    def _office_holders(self, query: Query) -> dict[str, float]:
         """For a question about who holds an office: the allowed passages printing a name under that
-        very office (区长李兵, not 副区长王喜峰), found through the index's postings of the office."""
+        very office (区长李兵, not 副区长王喜峰), with their lexical scores; an archive names a 区长
+        in thousands of passages, so the `office_scan` closest to the question are read."""
         info = query.info
         if info.kind != "who" or not info.offices or info.persons:
-            return set(), None
-        found: set[int] = set()
-        for office in info.offices:
-            for token in sorted({office, office[-2:]}):
-                found.update(int(r) for r in self.index.bm25.postings(normalize(token)))
-        rows = sorted(found)
-        full = self.index.bm25.scores(query.tokens) if rows else None
-        if full is not None and len(rows) > self.weights.office_scan:
-            # an archive names a 区长 in thousands of passages: read those closest to the question
-            rows = sorted(rows, key=lambda i: -full[i])[: self.weights.office_scan]
-        out = set()
-        for i in rows:
-            p = self.index.passages[i]
-            if not query.filters.allows(p) or (info.district and p.district and p.district != info.district):
+            return {}
+        need = sorted({normalize(t) for office in info.offices for t in (office, office[-2:])})
+        store = self.reader.store
+        found = store.lexical_search(query.tokens, self.weights.office_scan, query.filters, require_any=need)
+        out = {}
+        for r, p in zip(found, store.passages([r.id for r in found])):
+            if info.district and p.district and p.district != info.district:
                 continue
             if any(same_office(o, t.title) for o in info.offices for t in titled_names(to_simplified(p.text))):
-                out.add(i)
-        return out, full
+                out[r.id] = r.score
+        return out
 
     def search(self, query: Query, k: int = 10) -> list[Hit]:
         w = self.weights
-        qvec = self.dense.query_vector(query) if len(self.index) else None
-        ds = self.dense.scores(query, w.pool, qvec)
-        ls = self.lexical.scores(query, w.pool)
-        holders, full = self._office_holders(query)
-        if holders and full is not None:  # 区长是谁: every passage naming a 区长 competes, however it ranks
-            for i in holders:
-                ls.setdefault(i, float(full[i]))
-        cand = set(ds) | set(ls)
+        store = self.reader.store
+        qvec = self.dense.query_vector(query) if len(self.reader) else None
+        dense = self.dense.scores(query, w.pool, qvec)
+        lexical = self.lexical.scores(query, w.pool)
+        ds = {r.id: r.score for r in dense}
+        ls = {r.id: r.score for r in lexical}
+        holders = self._office_holders(query)
+        for i, s in holders.items():  # 区长是谁: every passage naming a 区长 competes, however it ranks
+            ls.setdefault(i, s)
+        cand = list(dict.fromkeys([*ds, *ls]))  # an order that does not depend on hashing
         if not cand:
             return []
         # dense scores for lexical-only candidates come from the stored vectors
         missing = [i for i in cand if i not in ds]
         if missing and qvec is not None:
-            rows = np.sort(np.asarray(missing, dtype=np.int64))
-            for i, s in zip(rows, _exact_scores(self.dense.vectors(), rows, qvec)):
-                ds[int(i)] = float(s)
+            ds.update(store.dense_scores(qvec, missing))
+        cand = [i for i in cand if i in ds]
+        passages = dict(zip(cand, store.passages(cand)))
+        cand = [i for i in cand if i in passages]
+        if not cand:
+            return []
         d_arr = np.array([ds[i] for i in cand])
         l_arr = np.array([ls.get(i, 0.0) for i in cand])
         d_lo, d_hi = float(d_arr.min()), float(d_arr.max())
@@ -284,19 +187,19 @@ class HybridRetriever:
             dn = (dv - d_lo) / (d_hi - d_lo) if d_hi > d_lo else 1.0
             fused[i] = w.dense * dn + w.lexical * lv / l_hi
         for i in fused:
-            fused[i] += _metadata_boost(self.index, self.index.passages[i], query.info, w)
+            fused[i] += _metadata_boost(self.reader, passages[i], query.info, w)
             if i in holders:
                 fused[i] += w.office
         ranked = sorted(fused.items(), key=lambda x: -x[1])
-        ranked = _diversify(self.index, ranked, w.per_article, k)
+        ranked = _diversify(passages, ranked, w.per_article, k)
         return [
             Hit(
-                self.index.passages[i],
+                passages[i],
                 s,
                 r,
                 dense_score=ds.get(i),
                 lexical_score=ls.get(i, 0.0),
-                matched_terms=_matched(self.index, self.index.passages[i], query.tokens),
+                matched_terms=_matched(passages[i], query.tokens),
             )
             for r, (i, s) in enumerate(ranked[:k])
         ]
@@ -313,7 +216,7 @@ def _has_titled_name(text: str, info: QuestionInfo) -> bool:
     return any(same_office(o, t.title) for o in info.offices for t in names)
 
 
-def _metadata_boost(index: Index, p: Passage, info: QuestionInfo, w: FusionWeights) -> float:
+def _metadata_boost(reader: Reader, p: Passage, info: QuestionInfo, w: FusionWeights) -> float:
     """Small additive boosts: the district, date or issue the question names, and passages
     that hold the kind of fact asked for (a titled name for 谁, a date for 何时, a figure for 多少)."""
     b = 0.0
@@ -323,7 +226,7 @@ def _metadata_boost(index: Index, p: Passage, info: QuestionInfo, w: FusionWeigh
         md = p.date[-5:]
         if md.startswith(f"{info.month:02d}-") and (not info.day or md.endswith(f"-{info.day:02d}")):
             b += w.date
-    if info.issue_no and index.issue_of.get(p.source, "").startswith(f"第{info.issue_no}期"):
+    if info.issue_no and reader.vocab.issues.get(p.source, "").startswith(f"第{info.issue_no}期"):
         b += w.issue
     if p.article_index < 0 and not ISSUE_QUESTION.search(info.text):
         b -= w.issue  # the masthead answers questions about the issue, not about its news
@@ -336,15 +239,17 @@ def _metadata_boost(index: Index, p: Passage, info: QuestionInfo, w: FusionWeigh
     return b
 
 
-def _diversify(index: Index, ranked: list[tuple[int, float]], per_article: int, k: int) -> list[tuple[int, float]]:
+def _diversify(
+    passages: Mapping[str, Passage], ranked: list[tuple[str, float]], per_article: int, k: int
+) -> list[tuple[str, float]]:
     """Keep at most `per_article` passages per article in the first k, unless nothing else is left."""
     if per_article <= 0:
         return ranked
-    head: list[tuple[int, float]] = []
-    later: list[tuple[int, float]] = []
+    head: list[tuple[str, float]] = []
+    later: list[tuple[str, float]] = []
     count: dict[str, int] = {}
     for i, s in ranked:
-        a = index.passages[i].article_id
+        a = passages[i].article_id
         if count.get(a, 0) < per_article or len(head) >= k:
             head.append((i, s))
             count[a] = count.get(a, 0) + 1

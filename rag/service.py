@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -18,25 +19,40 @@ from pathlib import Path
 from .answer import AnswerSettings, combine, compose
 from .config import Settings
 from .embed import Embedder, make_embedder
-from .errors import CitationNotFoundError, IndexMissingError, RagError
+from .errors import CitationNotFoundError, IndexMismatchError, IndexMissingError, RagError
 from .followup import resolve
 from .generate import LLMSettings, generate
-from .index import FORMAT_VERSION, Index, Progress, UpdateReport, current_version, load_index, read_manifest, sync
+from .index import FORMAT_VERSION, Index, current_version, load_index, read_manifest
 from .integrity import UPDATE, IndexCheck, check_index, check_version
-from .layout import versions
+from .layout import Layout, versions
 from .models import Answer, Article, Bulletin, Passage
 from .question import sub_questions
+from .reader import Reader
+from .related import RelatedArticle, bulletin_facts, related_articles
 from .retrieve import Filters, FusionWeights, HybridRetriever, clean_text, make_query
+from .store import Store
+from .stores import server_backend
+from .stores.base import SnapshotInfo, StoreBackend
+from .stores.local import LocalSnapshot
+from .update import Progress, UpdateReport, sync
 
 log = logging.getLogger(__name__)
+
+SERVER_POLL_S = 1.0  # a server store is asked which version is live at most this often
 
 
 @dataclass(frozen=True)
 class Live:
-    """One loaded index version and the retriever over it, replaced together on a reload."""
+    """One snapshot of the index (its `Reader`) and the retriever over it, replaced together on a
+    reload; `index` is the loaded version folder behind a local snapshot."""
 
-    index: Index
+    reader: Reader
     retriever: HybridRetriever
+    index: Index | None  # the loaded local version; None when a server store answers
+
+    @property
+    def version(self) -> str:
+        return self.reader.version
 
 
 @dataclass(frozen=True)
@@ -65,6 +81,9 @@ class QA:
         # neither changes, so requests do not check every version again under the lock
         self._failed: tuple[str, tuple[str, ...], RagError] | None = None
         self.degraded = ""  # why the loaded version is not the newest one (Chinese first), or ""
+        self._server: StoreBackend | None = server_backend(settings)  # None: the index folder answers
+        self._asked_at = 0.0  # when the server was last asked which version is live
+        self._folder_store: Store | None = None  # the folder's store when a server answers
 
     @property
     def embedder(self) -> Embedder:
@@ -77,11 +96,13 @@ class QA:
         one. Read it once per request and use that pair throughout. When the version CURRENT names
         cannot be loaded (a damaged file), the version already loaded keeps answering; at start,
         the newest older version that loads does; `degraded` then says why."""
+        if self._server is not None:
+            return self._live_on_server(self._server)
         with self._lock:
             live = self._live
             v = current_version(self.settings.index_dir)
             want = v.name if v is not None else ""
-            if live is not None and (not want or want == live.index.version):
+            if live is not None and (not want or want == live.version):
                 return live
             if self._failed is not None and self._failed[0] == want:
                 if live is not None:
@@ -102,22 +123,46 @@ class QA:
                 file = getattr(err, "file", "")
                 self.degraded = (
                     f"最新的索引版本无法载入{f'（{file} 已损坏）' if file else ''}，问答仍使用 "
-                    f"{live.index.manifest.created_at.replace('T', ' ')} 的版本；请运行 python -m rag repair 修复"
+                    f"{live.reader.info.created_at.replace('T', ' ')} 的版本；请运行 python -m rag repair 修复"
                 )
                 return live
+
+    def _live_on_server(self, server: StoreBackend) -> Live:
+        """The server's live snapshot; which version is live is asked at most once a second, so a
+        busy app does not query the server's commit record for every request."""
+        with self._lock:
+            live = self._live
+            now = time.monotonic()
+            if live is not None and now - self._asked_at < SERVER_POLL_S:
+                return live
+            want = server.live_version()
+            self._asked_at = now
+            if live is not None and want == live.version:
+                return live
+            snapshot = server.open()
+            if snapshot.info.embedder != self.embedder.id:
+                raise IndexMismatchError(
+                    f"{server.name} holds vectors of embedder '{snapshot.info.embedder}', but "
+                    f"'{self.embedder.id}' is configured: configure that embedder, or run `python -m rag build` "
+                    "to build and apply the index again"
+                )
+            reader = Reader(snapshot)
+            live = self._live = Live(reader, HybridRetriever(reader, self.embedder, self.weights), None)
+            return live
 
     def _versions_now(self) -> tuple[str, ...]:
         return tuple(v.name for v in versions(self.settings.index_dir))
 
     def _load(self, version: Path | None) -> Live:
         index = load_index(self.settings.index_dir, self.embedder, version)
-        retriever = HybridRetriever(index, self.embedder, self.weights)
+        snapshot = LocalSnapshot(index)
+        reader = Reader(snapshot, analyzer=index.analyzer)
         # map the stored vectors now, under the lock: numpy reads a .npy header with
         # ast.literal_eval, and CPython 3.11 can fail ("AST constructor recursion depth
         # mismatch") when two threads parse at once, e.g. a filtered question mapping them
         # lazily while another request loads a new version
-        retriever.dense.vectors()
-        return Live(index, retriever)
+        snapshot.stored_vectors()
+        return Live(reader, HybridRetriever(reader, self.embedder, self.weights), index)
 
     def _fallback(self, failed: str, err: RagError) -> Live:
         """The newest version other than `failed` that verifies (update level) and loads; else the
@@ -136,7 +181,14 @@ class QA:
 
     @property
     def index(self) -> Index:
-        return self.live().index
+        """The loaded local version (its files, for tools and tests); answering goes through `reader`."""
+        index = self.live().index
+        if index is None:
+            raise IndexMissingError(
+                f"问答由 {self._server.name if self._server else ''} 提供，没有载入本地索引版本"
+                "（a server store answers: no local index version is loaded; use QA.reader）"
+            )
+        return index
 
     def has_index(self) -> bool:
         """True when there is an index to answer from, even one whose CURRENT is missing or bad
@@ -145,6 +197,11 @@ class QA:
 
     def retriever(self) -> HybridRetriever:
         return self.live().retriever
+
+    @property
+    def reader(self) -> Reader:
+        """The live snapshot as questions read it (read it once per request)."""
+        return self.live().reader
 
     def ask(
         self,
@@ -155,14 +212,14 @@ class QA:
     ) -> Answer:
         """Answer `question`; `history` holds earlier (question, answer) turns of a chat, oldest first,
         so that a follow-up ("他还参加了哪些活动?") is resolved against the previous turn."""
-        live = self.live()  # one version for the whole question
-        idx, retriever = live.index, live.retriever
-        asked = resolve(question, history, idx.analyzer.user_words) if history else question
+        live = self.live()  # one snapshot for the whole question
+        reader, retriever = live.reader, live.retriever
+        asked = resolve(question, history, reader.analyzer.user_words) if history else question
         parts = []
-        for part in sub_questions(asked, idx.analyzer.words):  # "GDP是多少？增长了多少": each asked in turn
-            query = make_query(idx, part, filters)
+        for part in sub_questions(asked, reader.analyzer.words):  # "GDP是多少？增长了多少": each asked in turn
+            query = make_query(reader, part, filters)
             hits = retriever.search(query, k or max(self.settings.top_k, 10))
-            parts.append(compose(idx, query, hits, self.answer_settings))
+            parts.append(compose(reader, query, hits, self.answer_settings))
         ans = combine(asked, parts)
         if asked != question:
             ans = replace(ans, extra={**ans.extra, "resolved_question": asked})
@@ -172,7 +229,9 @@ class QA:
     def sync(
         self, rebuild: bool = False, progress: Progress | None = None, lock_wait: float = 0.0, repair: bool = False
     ) -> UpdateReport:
-        return sync(
+        """Update the index folder from the bulletins; with a server store, then apply the new
+        version there (only its changed bulletins are written)."""
+        report = sync(
             self.settings.corpus_dir,
             self.settings.index_dir,
             self.embedder,
@@ -182,6 +241,21 @@ class QA:
             lock_wait=lock_wait,
             max_passages=self.settings.max_passages_per_bulletin,
         )
+        return self._publish(report) if self._server is not None else report
+
+    def _publish(self, report: UpdateReport) -> UpdateReport:
+        """Apply the index folder's live version to the server store unless it holds it already."""
+        server = self._server
+        v = current_version(self.settings.index_dir)
+        if server is None or v is None or server.live_version() == v.name:
+            return report
+        t = time.perf_counter()
+        server.apply(v)
+        with self._lock:
+            self._asked_at = 0.0  # the next request opens the new snapshot
+        seconds = time.perf_counter() - t
+        log.info("applied index version %s to %s in %.1f s", v.name, server.name, seconds)
+        return replace(report, applied_to=server.name, timings={**report.timings, "apply": seconds})
 
     def verify(self) -> IndexCheck:
         """Every check of every version of the index (checksums included)."""
@@ -189,7 +263,14 @@ class QA:
 
     def ensure_index(self, progress: Progress | None = None) -> UpdateReport | None:
         """Build the index if there is none; bring one of an older format to this version (an
-        update: its vectors are reused, the rest is rebuilt)."""
+        update: its vectors are reused, the rest is rebuilt); with a server store, apply the index
+        folder's version there when the server does not hold it."""
+        report = self._ensure_folder(progress)
+        if self._server is not None:
+            return self._publish(report or UpdateReport())
+        return report
+
+    def _ensure_folder(self, progress: Progress | None) -> UpdateReport | None:
         if not self.has_index():
             return self.sync(rebuild=True, progress=progress, lock_wait=600)
         if current_version(self.settings.index_dir) is None:  # CURRENT lost: point it at a good version
@@ -202,23 +283,72 @@ class QA:
         return self.sync(progress=progress, lock_wait=600)
 
     def show(self, citation_id: str) -> CitationView:
-        idx = self.index
+        store = self.reader.store
         cid = clean_text(citation_id).strip().strip("[]")
-        found = idx.store.passage(cid)
-        if found is None:
+        found = store.passages([cid])
+        if not found:
             raise CitationNotFoundError(
                 f"没有找到引用编号 {cid}"
                 f"（no passage with citation id '{cid}' in the index at {self.settings.index_dir} "
                 "(ids look like 45ca31b9ef57; they come from `ask`)）"
             )
-        _, p = found
-        bulletin = idx.store.bulletin(p.source)
-        article = idx.store.article(p.article_id) if p.article_index >= 0 else None
+        p = found[0]
+        bulletin = store.bulletin(p.source)
+        article = store.article(p.article_id) if p.article_index >= 0 else None
         return CitationView(p, article, bulletin, bulletin.label if bulletin else p.source)
+
+    def bulletin_view(self, source: str) -> tuple[Bulletin, dict[str, list[Passage]]] | None:
+        """A bulletin with its articles and each article's passages (article id -> passages), for
+        reading a whole issue; None when the index does not hold it."""
+        store = self.reader.store
+        b = store.bulletin(source)
+        if b is None:
+            return None
+        return b, {a.id: store.article_passages(a.id) for a in b.articles}
+
+    def related(self, article_id: str, k: int = 5, exclude: tuple[str, ...] = ()) -> list[RelatedArticle]:
+        """Other articles on the same topic or about the same people (`rag.related`)."""
+        return related_articles(self.reader, article_id, k, exclude)
+
+    def bulletin_facts(self) -> dict[str, tuple[str, str, str]]:
+        """source -> (publisher or district, issue_no, issue_date) of every bulletin, read once per snapshot."""
+        return bulletin_facts(self.reader)
+
+    def snapshot_info(self) -> SnapshotInfo:
+        """What the snapshot answering questions holds (version, embedder, counts, when it was made)."""
+        return self.reader.info
+
+    def warm_up(self, question: str) -> None:
+        """Load the index, the model, the tokenizer's dictionary and the lexical index now rather
+        than on the first visitor's question: one question retrieved, not answered (no LLM call)."""
+        live = self.live()
+        live.retriever.search(make_query(live.reader, question), self.settings.top_k)
+
+    def folder_store(self) -> Store:
+        """The store of the index folder's live version: what the library compares uploads with
+        and lists (the folder is where builds are made, whichever store answers questions)."""
+        live = self.live() if self._server is None else None
+        if live is not None and live.index is not None:
+            return live.index.store
+        v = current_version(self.settings.index_dir)
+        if v is None:
+            raise IndexMissingError(f"还没有索引，请运行 python -m rag build（no index at {self.settings.index_dir}）")
+        with self._lock:
+            if self._folder_store is None or self._folder_store.path != Layout(v).store:
+                self._folder_store = Store(Layout(v).store)
+            return self._folder_store
+
+    def text_keys(self) -> dict[str, str]:
+        """text key -> source of every indexed bulletin (the upload's duplicate check)."""
+        return self.folder_store().text_keys()
+
+    def bulletin_leads(self) -> dict[str, tuple[str, str]]:
+        """source -> (lead headline, span of article dates) of every indexed bulletin."""
+        return self.folder_store().bulletin_leads()
 
     def bulletins(self) -> list[dict]:
         try:
-            return self.index.store.bulletins()
+            return self.reader.store.bulletins()
         except IndexMissingError:
             return []
 

@@ -269,6 +269,30 @@ class Store:
         with self._con() as con:
             return [k for (k,) in con.execute("SELECT embed_key FROM passages ORDER BY row")]
 
+    def columns(self) -> tuple[list[str], list[str], list[str], list[str]]:
+        """(citation id, source, district, date) of every passage in row order: what search and
+        filters read of each passage, without building 100k `Passage` objects."""
+        with self._con() as con:
+            rows = con.execute("SELECT id, source, district, date FROM passages ORDER BY row").fetchall()
+        if not rows:
+            return [], [], [], []
+        ids, sources, districts, dates = (list(c) for c in zip(*rows))
+        return ids, sources, districts, dates
+
+    def passages_at(self, rows: Sequence[int]) -> list[Passage]:
+        """The passages of `rows` (row numbers), in that order."""
+        if not len(rows):
+            return []
+        with self._con() as con:
+            found: dict[int, Passage] = {}
+            want = [int(r) for r in rows]
+            for i in range(0, len(want), 500):  # SQLite's bound-parameter limit
+                part = want[i : i + 500]
+                sql = f"SELECT row, {PASSAGE_COLS} FROM passages WHERE row IN ({','.join('?' * len(part))})"
+                for r in con.execute(sql, part):
+                    found[r[0]] = _passage(r[1:])
+        return [found[r] for r in want if r in found]
+
     def passage_ids(self) -> list[str]:
         """Citation ids in row order, as stored (not re-hashed from 100k texts at every load)."""
         with self._con() as con:

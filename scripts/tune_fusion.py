@@ -25,8 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rag.config import Settings
 from rag.embed import Embedder, make_embedder
-from rag.index import load_index
+from rag.reader import Reader
 from rag.retrieve import FusionWeights, HybridRetriever, make_query
+from rag.stores.local import LocalBackend
 
 
 def norm(s: str) -> str:
@@ -78,7 +79,7 @@ def main() -> None:
     qs = [json.loads(x) for x in args.qa_file.read_text(encoding="utf-8").splitlines() if x.strip()]
     qs = [q for q in qs if q["kind"] != "none"]
     emb = CachedQueries(make_embedder(args.model))
-    index = load_index(args.index, emb)
+    index = Reader(LocalBackend(args.index).open())
     queries = [make_query(index, q["question"]) for q in qs]
 
     def ranks_for(w: FusionWeights) -> list[int | None]:

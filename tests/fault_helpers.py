@@ -121,16 +121,16 @@ def _install(embed_delay: float, slow_io: float) -> None:
     rag.embed.make_embedder = make_embedder
     rag.service.make_embedder = make_embedder  # type: ignore[attr-defined]
     if os.environ.get("FAULT_DISK_FULL"):
-        import rag.index
+        import rag.update
 
-        rag.index.write_store = _disk_full
+        rag.update.write_store = _disk_full
     if slow_io:
         import rag.bm25
-        import rag.index
+        import rag.update
 
-        rag.index.write_store = _slow(rag.index.write_store, slow_io)
-        rag.index._fsync = _slow(rag.index._fsync, slow_io)
-        rag.index._collect_garbage = _slow(rag.index._collect_garbage, slow_io)
+        rag.update.write_store = _slow(rag.update.write_store, slow_io)
+        rag.update._fsync = _slow(rag.update._fsync, slow_io)
+        rag.update._collect_garbage = _slow(rag.update._collect_garbage, slow_io)
         rag.bm25.BM25.save = _slow(rag.bm25.BM25.save, slow_io)  # type: ignore[method-assign]
         np.save = _slow(np.save, slow_io)
         os.replace = _slow(os.replace, slow_io)

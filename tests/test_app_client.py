@@ -32,7 +32,7 @@ from rag.errors import RagError
 from rag.models import Answer, Article, Bulletin, Evidence, Hit, Paragraph, Passage
 from rag.service import QA, CitationView
 from rag.store import Store
-from ui import library, render
+from ui import render
 from ui.api import make_filters, normalize_date
 from ui.app import parse_auth
 
@@ -308,41 +308,6 @@ def test_auth_setting_is_parsed() -> None:
     for bad in ("editor", ":pw", "editor:"):
         with pytest.raises(RagError, match="user:password"):
             parse_auth(bad)
-
-
-@pytest.mark.parametrize(
-    "name, why",
-    [
-        ("../escape.txt", "路径"),
-        ("a/b.txt", "路径"),
-        ("a\\b.txt", "路径"),
-        ("..", "路径"),
-        (".hidden.txt", "开头"),
-        ("", "为空"),
-        ("bad\x00name.txt", "控制字符"),
-        ("长" * 80 + ".txt", "太长"),
-    ],
-)
-def test_unsafe_file_names_are_refused(tmp_path: Path, name: str, why: str) -> None:
-    with pytest.raises(library.UploadRefused, match=why):
-        library.safe_target(name, tmp_path)
-
-
-def test_a_link_out_of_the_library_is_refused(tmp_path: Path) -> None:
-    lib = tmp_path / "lib"
-    lib.mkdir()
-    (lib / "evil.txt").symlink_to(tmp_path / "outside.txt")
-    with pytest.raises(library.UploadRefused, match="以外"):
-        library.safe_target("evil.txt", lib)
-    assert library.safe_target("ok.txt", lib) == lib.resolve() / "ok.txt"
-
-
-def test_a_failed_write_leaves_no_file(tmp_path: Path) -> None:
-    (tmp_path / "x.txt").write_text("old", encoding="utf-8")
-    with pytest.raises(library.UploadRefused):
-        library.write_atomic(tmp_path / "x.txt", b"new")
-    assert (tmp_path / "x.txt").read_text(encoding="utf-8") == "old"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.txt"]
 
 
 def test_dates_are_normalised() -> None:

@@ -432,7 +432,7 @@ def test_known_coverage_ignores_words_no_bulletin_prints(qa: QA) -> None:
     idx = qa.index
     info = analyze_question("宋洁夜查时带的队伍叫啥玩意儿", idx.analyzer, idx.aliases, idx.districts)
     text = "11月29日夜，区委书记宋洁带队夜查大气污染防治工作。"
-    assert known_coverage(idx, info, text) > coverage(idx, info, text)[0]
+    assert known_coverage(qa.reader, info, text) > coverage(qa.reader, info, text)[0]
 
 
 def test_the_period_of_a_figure_is_a_qualifier(qa: QA) -> None:

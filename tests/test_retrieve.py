@@ -9,9 +9,11 @@ import numpy as np
 import pytest
 from fault_helpers import HashEmbedder
 
-import rag.index
 import rag.retrieve
-from rag.index import load_index, sync
+import rag.stores.local
+import rag.vectors
+from rag.index import load_index
+from rag.reader import reader_of
 from rag.retrieve import (
     DenseRetriever,
     Filters,
@@ -19,15 +21,16 @@ from rag.retrieve import (
     HybridRetriever,
     LexicalRetriever,
     Retriever,
-    _exact_scores,
     make_query,
 )
 from rag.service import QA
+from rag.stores.local import exact_scores
+from rag.update import sync
 
 MAKERS: dict[str, Callable[[QA], Retriever]] = {
-    "dense": lambda qa: DenseRetriever(qa.index, qa.embedder),
-    "lexical": lambda qa: LexicalRetriever(qa.index),
-    "hybrid": lambda qa: HybridRetriever(qa.index, qa.embedder),
+    "dense": lambda qa: DenseRetriever(qa.reader, qa.embedder),
+    "lexical": lambda qa: LexicalRetriever(qa.reader),
+    "hybrid": lambda qa: HybridRetriever(qa.reader, qa.embedder),
 }
 
 
@@ -39,7 +42,7 @@ def retriever(request: pytest.FixtureRequest, qa: QA) -> Retriever:
 
 
 def test_contract_ranked_hits(retriever: Retriever, qa: QA) -> None:
-    hits = retriever.search(make_query(qa.index, "宋洁去了哪些断头路施工现场?"), k=7)
+    hits = retriever.search(make_query(qa.reader, "宋洁去了哪些断头路施工现场?"), k=7)
     assert 1 <= len(hits) <= 7
     assert [h.rank for h in hits] == list(range(len(hits)))
     assert len({h.passage.id for h in hits}) == len(hits)
@@ -50,7 +53,7 @@ def test_contract_ranked_hits(retriever: Retriever, qa: QA) -> None:
 
 
 def test_contract_k_and_determinism(retriever: Retriever, qa: QA) -> None:
-    q = make_query(qa.index, "贾鲁河综合治理")
+    q = make_query(qa.reader, "贾鲁河综合治理")
     one = retriever.search(q, k=1)
     many = retriever.search(q, k=10)
     assert len(one) == 1 and one[0].passage.id == many[0].passage.id
@@ -58,33 +61,33 @@ def test_contract_k_and_determinism(retriever: Retriever, qa: QA) -> None:
 
 
 def test_contract_filters(retriever: Retriever, qa: QA) -> None:
-    q = make_query(qa.index, "大气污染防治", Filters(district="上街区"))
+    q = make_query(qa.reader, "大气污染防治", Filters(district="上街区"))
     hits = retriever.search(q, k=10)
     assert hits and all(h.passage.district == "上街区" for h in hits)
-    q = make_query(qa.index, "大气污染防治", Filters(date_from="11-20", date_to="11-30"))
+    q = make_query(qa.reader, "大气污染防治", Filters(date_from="11-20", date_to="11-30"))
     hits = retriever.search(q, k=10)
     assert hits and all("11-20" <= h.passage.date[-5:] <= "11-30" for h in hits)
-    nothing = make_query(qa.index, "大气污染防治", Filters(district="不存在区"))
+    nothing = make_query(qa.reader, "大气污染防治", Filters(district="不存在区"))
     assert retriever.search(nothing, k=5) == []
 
 
 def test_contract_matched_terms(retriever: Retriever, qa: QA) -> None:
-    hits = retriever.search(make_query(qa.index, "贾鲁河综合治理"), k=3)
+    hits = retriever.search(make_query(qa.reader, "贾鲁河综合治理"), k=3)
     top = hits[0]
     assert top.matched_terms and all(t in top.passage.title + top.passage.text for t in top.matched_terms)
 
 
 def test_hybrid_is_not_worse_than_its_halves_on_an_abbreviation(qa: QA) -> None:
     # 安委会 is printed as 安全生产委员会: the alias expansion lets the lexical half find it
-    q = make_query(qa.index, "谁主持了安委会会议")
+    q = make_query(qa.reader, "谁主持了安委会会议")
     assert "安全生产委员会" in q.expansions
-    top = HybridRetriever(qa.index, qa.embedder).search(q, k=3)
+    top = HybridRetriever(qa.reader, qa.embedder).search(q, k=3)
     assert any("安全生产委员会" in h.passage.text or "安委会" in h.passage.text for h in top)
 
 
 def test_one_article_does_not_fill_the_top(qa: QA) -> None:
-    q = make_query(qa.index, "二七区大气污染防治攻坚战")
-    hits = HybridRetriever(qa.index, qa.embedder, FusionWeights(per_article=2)).search(q, k=5)
+    q = make_query(qa.reader, "二七区大气污染防治攻坚战")
+    hits = HybridRetriever(qa.reader, qa.embedder, FusionWeights(per_article=2)).search(q, k=5)
     counts: dict[str, int] = {}
     for h in hits:
         counts[h.passage.article_id] = counts.get(h.passage.article_id, 0) + 1
@@ -92,9 +95,9 @@ def test_one_article_does_not_fill_the_top(qa: QA) -> None:
 
 
 def test_district_named_in_the_question_comes_first(qa: QA) -> None:
-    q = make_query(qa.index, "上街区纪委书记是谁?")
+    q = make_query(qa.reader, "上街区纪委书记是谁?")
     assert q.info.district == "上街区"
-    hits = HybridRetriever(qa.index, qa.embedder).search(q, k=3)
+    hits = HybridRetriever(qa.reader, qa.embedder).search(q, k=3)
     assert hits[0].passage.district == "上街区"
 
 
@@ -106,12 +109,12 @@ def test_filtered_dense_search_is_exact_on_an_ivf_index(
     twice, flat and IVF probing one list of eight, and every retriever is asked with filters."""
     emb = HashEmbedder()
     sync(seeds_dir, tmp_path / "flat", emb, rebuild=True)
-    monkeypatch.setattr(rag.index, "FLAT_MAX", 10)
-    monkeypatch.setattr(rag.index, "IVF_NPROBE", 1)
+    monkeypatch.setattr(rag.vectors, "FLAT_MAX", 10)
+    monkeypatch.setattr(rag.vectors, "NPROBE", 1)
     sync(seeds_dir, tmp_path / "ivf", emb, rebuild=True)
     flat, ivf = load_index(tmp_path / "flat", emb), load_index(tmp_path / "ivf", emb)
     assert flat.manifest.faiss_index == "IndexFlatIP"
-    assert ivf.manifest.faiss_index.startswith("IndexIVFFlat"), ivf.manifest.faiss_index
+    assert ivf.manifest.faiss_index.startswith("IVF"), ivf.manifest.faiss_index
     assert [p.id for p in ivf.passages] == [p.id for p in flat.passages]
     n = len(ivf)
     # one probed list: even asked for every row, the IVF search sees only some of them
@@ -130,30 +133,36 @@ def test_filtered_dense_search_is_exact_on_an_ivf_index(
         assert allowed, f
         for text in questions:
             for make in (DenseRetriever, HybridRetriever):
-                want = make(flat, emb).search(make_query(flat, text, f), k=10)
-                got = make(ivf, emb).search(make_query(ivf, text, f), k=10)
+                want = make(reader_of(flat), emb).search(make_query(reader_of(flat), text, f), k=10)
+                got = make(reader_of(ivf), emb).search(make_query(reader_of(ivf), text, f), k=10)
                 assert [h.passage.id for h in got] == [h.passage.id for h in want], (f, text, make)
                 assert [h.dense_score for h in got] == pytest.approx([h.dense_score for h in want], abs=1e-5)
                 if make is DenseRetriever:
                     # as many hits as asked for or allowed, the first the best allowed passage
                     assert len(got) == min(10, allowed)
-                    q = DenseRetriever(ivf, emb).query_vector(make_query(ivf, text, f))
+                    q = DenseRetriever(reader_of(ivf), emb).query_vector(make_query(reader_of(ivf), text, f))
                     vecs = ivf.faiss.reconstruct_n(0, n)
                     best = max(float(vecs[i] @ q) for i in range(n) if f.allows(ivf.passages[i]))
                     assert got[0].dense_score == pytest.approx(best, abs=1e-5)
 
     # without its embeddings.npy the stored vectors are read back from the FAISS index
     f = Filters(district="上街区")
-    want = [h.passage.id for h in DenseRetriever(ivf, emb).search(make_query(ivf, "大气污染防治", f), k=10)]
+    want = [
+        h.passage.id
+        for h in DenseRetriever(reader_of(ivf), emb).search(make_query(reader_of(ivf), "大气污染防治", f), k=10)
+    ]
     (ivf.folder / "embeddings.npy").unlink()
-    got = [h.passage.id for h in DenseRetriever(ivf, emb).search(make_query(ivf, "大气污染防治", f), k=10)]
+    got = [
+        h.passage.id
+        for h in DenseRetriever(reader_of(ivf), emb).search(make_query(reader_of(ivf), "大气污染防治", f), k=10)
+    ]
     assert got == want
 
 
 @pytest.mark.parametrize("block", [4, 16, 1 << 16])
 def test_exact_scores_by_blocks(monkeypatch: pytest.MonkeyPatch, block: int) -> None:
     """Stored vectors are scored a block of rows at a time, whole blocks or row by row."""
-    monkeypatch.setattr(rag.retrieve, "_BLOCK", block)
+    monkeypatch.setattr(rag.stores.local, "_BLOCK", block)
     rng = np.random.default_rng(0)
     vecs = rng.standard_normal((100, 8)).astype(np.float32)
     q = rng.standard_normal(8).astype(np.float32)
@@ -164,4 +173,4 @@ def test_exact_scores_by_blocks(monkeypatch: pytest.MonkeyPatch, block: int) -> 
         np.array([7]),
         np.array([], dtype=np.int64),
     ):
-        np.testing.assert_allclose(_exact_scores(vecs, rows, q), vecs[rows] @ q, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(exact_scores(vecs, rows, q), vecs[rows] @ q, rtol=1e-5, atol=1e-6)

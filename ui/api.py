@@ -10,10 +10,10 @@ from dataclasses import asdict
 from typing import Any
 
 from rag.errors import QueryError
-from rag.index import UpdateReport
 from rag.models import Answer
 from rag.retrieve import Filters
 from rag.service import CitationView
+from rag.update import UpdateReport
 
 from .messages import reason_zh
 from .render import bulletin_href, cite_href, short_answer

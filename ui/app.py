@@ -2,7 +2,7 @@
 
 `build_app(qa)` wires the views to a `rag.service.QA`; `serve(settings)` builds the index when it
 is missing and starts the server. Retrieval, answering and indexing all happen in `rag/`; this
-module only renders (ui/render.py), checks uploads (ui/library.py) and shapes API results
+module only renders (ui/render.py), shows the library (`rag.library` keeps it) and shapes API results
 (ui/api.py).
 
 Named API endpoints (for `gradio_client`): /ask, /lookup, /related, /bulletins, /upload, /update, /remove.
@@ -23,13 +23,16 @@ import gradio as gr
 from gradio.utils import get_upload_folder
 from starlette.middleware import Middleware
 
+from rag import library
 from rag.config import Settings
 from rag.errors import RagError
-from rag.index import UpdateReport, read_manifest
-from rag.retrieve import make_query
+from rag.index import read_manifest
+from rag.manifest import Manifest
 from rag.service import QA
+from rag.stores.base import SnapshotInfo
+from rag.update import UpdateReport
 
-from . import catalog, library, messages, related_view, render, tools
+from . import catalog, messages, related_view, render, tools
 from . import history as hist
 from .api import (
     ALL_DISTRICTS,
@@ -81,76 +84,29 @@ def discard_uploads(paths: Sequence[Path]) -> None:
             continue
 
 
-class Library:
-    """The library operations shared by the UI and the API: one at a time, and the reasons the
-    last update skipped files, so the library table can show them."""
+class Library(library.Library):
+    """The library as the app shows it: `rag.library.Library` (uploads, removals, the index kept
+    in step, reasons in Chinese) plus the pages of the library and browse tabs."""
 
     def __init__(self, qa: QA) -> None:
-        self.qa = qa
-        self.failed: dict[str, str] = {}
-        self.hashes = library.FileHashes()
-        self._lock = threading.Lock()
-        try:  # removals a kill interrupted: put back or finish
-            library.recover_removals(self.corpus_dir, (r["source"] for r in self.rows()))
-        except (RagError, OSError, sqlite3.Error) as err:
-            log.warning("cannot settle interrupted removals: %s", err)
-
-    @property
-    def corpus_dir(self) -> Path:
-        return self.qa.settings.corpus_dir
-
-    def rows(self) -> list[dict[str, Any]]:
-        return self.qa.bulletins()
-
-    def sync(self, rebuild: bool = False, progress: Callable[[str, int, int], None] | None = None) -> UpdateReport:
-        """Update the index from the folder; the chat keeps the old version until this one is live."""
-        with self._lock:
-            report = self.qa.sync(rebuild=rebuild, progress=progress, lock_wait=120)
-            self.failed = {source: messages.reason_zh(why) for source, why in report.failed}
-            _ = self.qa.index  # load the new version now rather than on the next question
-            return report
+        super().__init__(qa, explain=messages.reason_zh)
 
     def upload(
         self, uploads: Sequence[tuple[str, Path]], progress: Callable[[str, int, int], None] | None = None
     ) -> tuple[library.UploadResult, UpdateReport | None]:
-        """Save the acceptable files, then update the index if any was saved."""
+        """Save the acceptable files, then update the index if any was saved; Gradio's copies are
+        deleted before the update."""
         try:
-            with self._lock:
-                texts = self._text_keys()
-                result = library.save_uploads(
-                    self.corpus_dir, uploads, self.qa.settings.max_upload_mb, self.rows(), texts
-                )
+            result = self.save(uploads)
         finally:
             discard_uploads([p for _, p in uploads])
         report = self.sync(progress=progress) if result.saved else None
         return result, report
 
-    def remove(self, source: str, progress: Callable[[str, int, int], None] | None = None) -> UpdateReport:
-        """Take a file out of the library and the index; put it back if the update fails."""
-        with self._lock:
-            hidden = library.set_aside(self.corpus_dir, source)
-        try:
-            report = self.sync(progress=progress)
-        except BaseException:
-            library.restore(hidden, source)
-            raise
-        hidden.unlink(missing_ok=True)
-        return report
-
-    def _text_keys(self) -> dict[str, str]:
-        try:
-            return self.qa.index.store.text_keys()
-        except (RagError, OSError, sqlite3.Error) as err:  # no index yet: the indexer still checks
-            log.info("no text keys to compare uploads with: %s", err)
-            return {}
-
-    def pending(self) -> list[tuple[str, str]]:
-        return library.not_indexed(self.corpus_dir, self.rows(), self.failed, self.hashes)
-
     def leads(self) -> dict[str, tuple[str, str]]:
         """source -> (lead headline, span of article dates) of every bulletin, for search."""
         try:
-            return self.qa.index.store.bulletin_leads()
+            return self.qa.bulletin_leads()
         except (RagError, OSError, sqlite3.Error) as err:  # the lists still show, without headlines
             log.warning("cannot read the bulletins' lead titles: %s", err)
             return {}
@@ -159,7 +115,7 @@ class Library:
         """Lead headline and printed dates of a page of bulletins (read from their articles)."""
         out: dict[str, catalog.Details] = {}
         try:
-            store = self.qa.index.store
+            store = self.qa.reader.store
             for source in sources:
                 b = store.bulletin(source)
                 if b is not None:
@@ -211,7 +167,7 @@ def _index_summary(qa: QA) -> str:
     """The header's status line: what the version answering questions holds, and a warning when it
     is not the newest one (the newest failed to load)."""
     try:
-        m = qa.live().index.manifest
+        m: SnapshotInfo | Manifest = qa.snapshot_info()
     except RagError:
         try:
             m = read_manifest(qa.settings.index_dir)
@@ -298,7 +254,7 @@ def build_app(qa: QA) -> gr.Blocks:
         try:
             view = qa.show(cid)
             html = render.render_citation(view, sentence or "")
-            return html + related_view.citation_related(qa.index, view.passage), cid
+            return html + related_view.citation_related(qa, view.passage), cid
         except RagError as err:
             log.info("citation %r not shown: %s", cid, err)
             return render.render_cite_placeholder(messages.user_message(err, citation_id=cid)), cid
@@ -308,11 +264,10 @@ def build_app(qa: QA) -> gr.Blocks:
             page, details = lib.browse_page(query, number)
             return catalog.render_cards(page, details, query)
         try:
-            idx = qa.index
-            b = idx.store.bulletin(source)
-            if b is None:
+            found = qa.bulletin_view(source)
+            if found is None:
                 return render.render_cite_placeholder(messages.BULLETIN_NOT_FOUND.format(source=messages.short(source)))
-            passages = {a.id: idx.store.article_passages(a.id) for a in b.articles}
+            b, passages = found
             note = ""
             if not (b.issue_no or b.issue_date):  # the four 二七区 issues: tell them apart here too
                 d = catalog.details_of(b)
@@ -508,7 +463,7 @@ def build_app(qa: QA) -> gr.Blocks:
             view = qa.show(citation_id)
         except RagError as err:
             raise api_error(err, citation_id=str(citation_id or "").strip()) from err
-        found = related_view.related_for_passage(qa.index, view.passage, max(1, min(int(k or 5), 20)))
+        found = related_view.related_for_passage(qa, view.passage, max(1, min(int(k or 5), 20)))
         return [related_view.related_dict(r) for r in found]
 
     def api_bulletins() -> list[dict[str, Any]]:
@@ -838,8 +793,7 @@ def warm_up(qa: QA) -> None:
     on the first visitor's question (the first question at 100k passages took 2-4 s without it):
     one question retrieved, not answered, so that no LLM is called."""
     try:
-        live = qa.live()
-        live.retriever.search(make_query(live.index, EXAMPLE_QUESTIONS[0]), qa.settings.top_k)
+        qa.warm_up(EXAMPLE_QUESTIONS[0])
     except RagError as err:
         log.warning("warm-up failed: %s", err)
 

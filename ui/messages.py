@@ -24,6 +24,7 @@ from rag.errors import (
     QueryError,
     RagError,
 )
+from rag.library import UPLOAD_EMPTY  # noqa: F401 (shown by the app too)
 
 # ---- the catalogue -----------------------------------------------------------------------------
 
@@ -38,7 +39,6 @@ CITATION_NOT_FOUND = "没有找到引用编号“{cid}”：引用编号是 12 �
 CITATION_EMPTY = "请输入引用编号，例如 b65cc29fcaa5（问答里每个段落下方都有）"
 BULLETIN_NOT_FOUND = "索引里没有公报“{source}”：它可能已被删除或改名，请在“浏览公报”里搜索"
 FAILED = "操作没有完成，请稍后再试；如果一再出现，请联系管理员查看服务器日志"
-UPLOAD_EMPTY = "文件是空的（没有任何文字）：请选择含有公报正文的 .txt 文件"
 REMOVE_CANCELLED = "已取消，没有删除任何文件"
 REBUILD_CANCELLED = "已取消，索引没有重建"
 
@@ -116,7 +116,7 @@ def user_message(err: BaseException, *, citation_id: str = "") -> str:
         return CITATION_NOT_FOUND.format(cid=short(citation_id)) if citation_id else CITATION_EMPTY
     if isinstance(err, BulletinError):
         return f"{err.source}：{reason_zh(err.reason)}"
-    reason = getattr(err, "reason", None)  # ui.library.UploadRefused: the name is the user's own
+    reason = getattr(err, "reason", None)  # rag.library.UploadRefused: the name is the user's own
     if isinstance(reason, str) and isinstance(getattr(err, "name", None), str):
         return f"{getattr(err, 'name', '')}：{reason_zh(reason)}"
     if isinstance(err, (QueryError, RagError)):

@@ -14,9 +14,9 @@ from dataclasses import asdict
 from typing import Any
 
 from rag.errors import RagError
-from rag.index import Index
 from rag.models import Answer, Passage
-from rag.related import RelatedArticle, related_articles
+from rag.related import RelatedArticle
+from rag.service import QA
 
 from .render import cite_href, cite_link, esc
 
@@ -47,18 +47,18 @@ def render_related(items: Sequence[RelatedArticle], title: str = "相关报道")
     )
 
 
-def related_for_passage(index: Index, passage: Passage, k: int = K) -> list[RelatedArticle]:
+def related_for_passage(qa: QA, passage: Passage, k: int = K) -> list[RelatedArticle]:
     """Related articles of a passage's article; [] (logged) when the index cannot say."""
     if passage.article_index < 0:
         return []
     try:
-        return related_articles(index, passage.article_id, k)
+        return qa.related(passage.article_id, k)
     except (RagError, OSError, sqlite3.Error, ValueError) as err:
         log.warning("cannot find related articles of %s: %s", passage.article_id, err)
         return []
 
 
-def related_for_answer(index: Index, ans: Answer, k: int = K) -> list[RelatedArticle]:
+def related_for_answer(qa: QA, ans: Answer, k: int = K) -> list[RelatedArticle]:
     """Related articles of the article an answer quotes first (none for an abstention), leaving
     out the articles already listed among its passages."""
     if ans.abstained or not ans.hits:
@@ -69,15 +69,15 @@ def related_for_answer(index: Index, ans: Answer, k: int = K) -> list[RelatedArt
     if p.article_index < 0:
         return []
     try:
-        return related_articles(index, p.article_id, k, exclude=shown)
+        return qa.related(p.article_id, k, exclude=shown)
     except (RagError, OSError, sqlite3.Error, ValueError) as err:
         log.warning("cannot find related articles of %s: %s", p.article_id, err)
         return []
 
 
-def citation_related(index: Index, passage: Passage, k: int = K) -> str:
+def citation_related(qa: QA, passage: Passage, k: int = K) -> str:
     """The 相关报道 block under the citation view's article ("" when there are none)."""
-    block = render_related(related_for_passage(index, passage, k))
+    block = render_related(related_for_passage(qa, passage, k))
     return f'<section class="cite-related">{block}</section>' if block else ""
 
 

@@ -20,7 +20,6 @@ import gradio as gr
 
 from rag.errors import RagError
 from rag.models import Answer
-from rag.related import bulletin_facts
 from rag.service import QA
 
 from . import history as hist
@@ -189,9 +188,8 @@ def with_tools(
         "date_to": date_to or "",
     }
     try:
-        index = qa.index
-        turn["record"] = answer_record(ans, asked, bulletin_facts(index), scope=str(turn.get("filters") or ""))
-        turn["related_html"] = render_related(related_for_answer(index, ans))
+        turn["record"] = answer_record(ans, asked, qa.bulletin_facts(), scope=str(turn.get("filters") or ""))
+        turn["related_html"] = render_related(related_for_answer(qa, ans))
     except RagError as err:  # the index went away meanwhile: the answer stays, without tools
         log.warning("answer tools unavailable: %s", err)
         return turn

@@ -1,10 +1,18 @@
-"""The bulletin library folder as the app changes it: checked uploads, atomic writes, removals.
+"""The bulletin library folder as an app or a script changes it: uploads, removals, what is pending.
 
 An upload is refused, with a message saying why and what to do, when it is not a .txt file, is
 over the size limit, cannot be decoded (`rag.ingest.read_bytes`), holds no article, repeats a file
-already in the library (same bytes, same name or same issue), or has a name that is hidden or
-tries to leave the library folder. Accepted files are written to a hidden temporary file and
-renamed into place, so the indexer never sees half a file.
+already in the library (same bytes, same name, same issue or same text), or has a name that is
+hidden or tries to leave the library folder. Accepted files are written to a hidden temporary
+file and renamed into place, so the indexer never sees half a file. A removal first sets the file
+aside under a hidden name, updates the index, then deletes it (or puts it back if the update
+failed); `recover_removals` settles what a kill left in between. `Library` does these one at a
+time against a `rag.service.QA` and keeps the index in step.
+
+Messages for users (the reasons of `UploadRefused`, the lines of `not_indexed`) are Chinese; the
+indexer's own reasons (often English, `rag.update`) are passed through an `explain` function the
+caller chooses (the app words them in Chinese, `ui.messages.reason_zh`). Which files the folder
+holds is `rag.corpus.scan`.
 """
 
 from __future__ import annotations
@@ -13,19 +21,23 @@ import hashlib
 import logging
 import os
 import secrets
-from collections.abc import Iterable, Sequence
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rag.corpus import scan
-from rag.errors import BulletinError, RagError
-from rag.index import _text_key as text_key
-from rag.ingest import SUFFIXES, read_bytes
-from rag.integrity import sha256_of
-from rag.parse import parse_bulletin
+from .corpus import scan
+from .errors import BulletinError, RagError
+from .ingest import SUFFIXES, read_bytes
+from .integrity import sha256_of
+from .parse import parse_bulletin
+from .update import Progress, UpdateReport
+from .update import _text_key as text_key
 
-from .messages import UPLOAD_EMPTY, reason_zh
+if TYPE_CHECKING:
+    from .service import QA
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +47,13 @@ FORMATS_NOTE = (
     f"{REFUSED_FORMATS}等格式不能直接上传：请先在原软件里“另存为”纯文本 .txt。"
 )
 MAX_NAME_BYTES = 200
+UPLOAD_EMPTY = "文件是空的（没有任何文字）：请选择含有公报正文的 .txt 文件"
+REMOVED_PREFIX = ".removed-"
+
+
+def as_is(reason: str) -> str:
+    """The indexer's reason as it is (the default `explain`: "中文（English）" or English)."""
+    return reason
 
 
 class UploadRefused(RagError):
@@ -116,7 +135,7 @@ class _Known:
     names: dict[str, str]  # lower-case name -> name
     shas: dict[str, str]  # sha256 -> name
     issues: dict[tuple[str, str, str], str]  # (district or publisher, issue no, issue date) -> name
-    texts: dict[str, str] = field(default_factory=dict)  # text key (rag.index) -> name
+    texts: dict[str, str] = field(default_factory=dict)  # text key (rag.update) -> name
 
     @classmethod
     def scan(cls, corpus_dir: Path, indexed: Iterable[dict[str, Any]], texts: dict[str, str] | None = None) -> _Known:
@@ -136,10 +155,12 @@ class _Known:
         return cls(names, shas, issues, dict(texts or {}))
 
 
-def check_upload(name: str, data: bytes, known: _Known, max_bytes: int) -> tuple[str, tuple[str, str, str] | None, str]:
+def check_upload(
+    name: str, data: bytes, known: _Known, max_bytes: int, explain: Callable[[str], str] = as_is
+) -> tuple[str, tuple[str, str, str] | None, str]:
     """Validate one upload; returns (sha256, issue key, text key) or raises UploadRefused. Every
     duplicate the indexer would skip is refused here, so an upload is never reported taken and
-    then left out of the index."""
+    then left out of the index. `explain` words the reader's reason for a file it cannot read."""
     check_suffix(name)
     if len(data) > max_bytes:
         raise UploadRefused(
@@ -155,7 +176,7 @@ def check_upload(name: str, data: bytes, known: _Known, max_bytes: int) -> tuple
     try:
         bulletin = parse_bulletin(read_bytes(data, name))
     except BulletinError as err:
-        raise UploadRefused(name, f"无法读取：{reason_zh(err.reason)}") from err
+        raise UploadRefused(name, f"无法读取：{explain(err.reason)}") from err
     key = None
     if bulletin.issue_no:
         key = (bulletin.district or bulletin.publisher, bulletin.issue_no, bulletin.issue_date)
@@ -193,9 +214,10 @@ def save_uploads(
     max_mb: int,
     indexed: Iterable[dict[str, Any]] = (),
     texts: dict[str, str] | None = None,
+    explain: Callable[[str], str] = as_is,
 ) -> UploadResult:
     """Check each (original name, uploaded temp file) and write the good ones into the library;
-    texts: text key -> file of the indexed bulletins (`Store.text_keys`)."""
+    texts: text key -> file of the indexed bulletins (`Store.text_keys`); explain: see `check_upload`."""
     corpus_dir.mkdir(parents=True, exist_ok=True)
     known = _Known.scan(corpus_dir, indexed, texts)
     max_bytes = max_mb * 1024 * 1024
@@ -213,7 +235,7 @@ def save_uploads(
                 data = path.read_bytes()
             except OSError as e:
                 raise UploadRefused(name, f"上传的文件无法读取（{e.strerror or e}）：请重新上传") from e
-            sha, key, tkey = check_upload(name, data, known, max_bytes)
+            sha, key, tkey = check_upload(name, data, known, max_bytes, explain)
             write_atomic(target, data)
         except UploadRefused as r:
             result.refused.append((r.name, r.reason))
@@ -227,9 +249,6 @@ def save_uploads(
         result.saved.append(name)
         log.info("upload saved: %s", target)
     return result
-
-
-REMOVED_PREFIX = ".removed-"
 
 
 def removal_target(corpus_dir: Path, source: str) -> Path:
@@ -311,3 +330,76 @@ def not_indexed(
             except OSError:
                 continue
     return out
+
+
+class Library:
+    """The library folder and the index kept in step, one change at a time: an upload is saved
+    and then indexed, a removal is undone when the update fails. Remembers why the last update
+    skipped files (worded by `explain`), so `pending` can say it. Removals a kill interrupted are
+    settled when it is made."""
+
+    def __init__(self, qa: QA, explain: Callable[[str], str] = as_is) -> None:
+        self.qa = qa
+        self.explain = explain
+        self.failed: dict[str, str] = {}
+        self.hashes = FileHashes()
+        self._lock = threading.Lock()
+        try:  # removals a kill interrupted: put back or finish
+            recover_removals(self.corpus_dir, (r["source"] for r in self.rows()))
+        except (RagError, OSError, sqlite3.Error) as err:
+            log.warning("cannot settle interrupted removals: %s", err)
+
+    @property
+    def corpus_dir(self) -> Path:
+        return self.qa.settings.corpus_dir
+
+    def rows(self) -> list[dict[str, Any]]:
+        return self.qa.bulletins()
+
+    def sync(self, rebuild: bool = False, progress: Progress | None = None) -> UpdateReport:
+        """Update the index from the folder; questions keep the old version until this one is live."""
+        with self._lock:
+            report = self.qa.sync(rebuild=rebuild, progress=progress, lock_wait=120)
+            self.failed = {source: self.explain(why) for source, why in report.failed}
+            _ = self.qa.reader  # load the new version now rather than on the next question
+            return report
+
+    def save(self, uploads: Sequence[tuple[str, Path]]) -> UploadResult:
+        """Save the acceptable ones of (original name, uploaded file) into the folder, without
+        updating the index (`upload` does both)."""
+        with self._lock:
+            texts = self._text_keys()
+            return save_uploads(
+                self.corpus_dir, uploads, self.qa.settings.max_upload_mb, self.rows(), texts, self.explain
+            )
+
+    def upload(
+        self, uploads: Sequence[tuple[str, Path]], progress: Progress | None = None
+    ) -> tuple[UploadResult, UpdateReport | None]:
+        """Save the acceptable files, then update the index if any was saved."""
+        result = self.save(uploads)
+        report = self.sync(progress=progress) if result.saved else None
+        return result, report
+
+    def remove(self, source: str, progress: Progress | None = None) -> UpdateReport:
+        """Take a file out of the library and the index; put it back if the update fails."""
+        with self._lock:
+            hidden = set_aside(self.corpus_dir, source)
+        try:
+            report = self.sync(progress=progress)
+        except BaseException:
+            restore(hidden, source)
+            raise
+        hidden.unlink(missing_ok=True)
+        return report
+
+    def pending(self) -> list[tuple[str, str]]:
+        """Library files the index does not hold, with why (in Chinese)."""
+        return not_indexed(self.corpus_dir, self.rows(), self.failed, self.hashes)
+
+    def _text_keys(self) -> dict[str, str]:
+        try:
+            return self.qa.text_keys()
+        except (RagError, OSError, sqlite3.Error) as err:  # no index yet: the indexer still checks
+            log.info("no text keys to compare uploads with: %s", err)
+            return {}

@@ -1,0 +1,684 @@
+"""Build, update and repair an index folder: plan what changed, then write a new version atomically.
+
+A new version is written beside the live one and becomes live by replacing CURRENT, so a crash at
+any point leaves the last good version answering; old versions are removed afterwards, never while
+CURRENT names none. An update first checks the live version in full: what does not verify is not
+copied forward but derived again from the bulletins, and only damaged vector rows are embedded
+again. The read side (loading a version, the FAISS index chosen for a size) is `rag.index`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import secrets
+import shutil
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from filelock import FileLock, Timeout
+
+from . import harvest, vectors
+from .analyze import Analyzer, normalize
+from .bm25 import BM25, count_terms
+from .chunk import chunk_bulletin
+from .corpus import scan
+from .embed import Embedder
+from .errors import BulletinError, IndexBusyError, IndexMismatchError, IndexWriteError, RagError
+from .index import current_version
+from .ingest import SUFFIXES, read_bulletin
+from .integrity import (
+    UPDATE,
+    check_version,
+    damaged_rows,
+    file_records,
+    newest_good,
+    read_current,
+    read_rows,
+    row_sums,
+    sha256_of,
+)
+from .layout import CURRENT, EMBED_KEYS, LOCK, ROW_SUMS, STORE, TMP_PREFIX, VERSION_PREFIX, Layout, versions
+from .manifest import FORMAT_VERSION, Manifest
+from .models import Bulletin, Passage, content_id
+from .parse import parse_bulletin
+from .store import Store, StoredBulletin, write_store
+
+log = logging.getLogger(__name__)
+
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass(frozen=True)
+class UpdateReport:
+    """What a build/update changed; printed by the CLI and shown by the app."""
+
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    failed: tuple[tuple[str, str], ...] = ()  # (file, reason)
+    embedded: int = 0  # passages embedded now
+    reused: int = 0  # passages whose vectors were reused
+    passages: int = 0
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+    version: str = ""
+    repaired: tuple[str, ...] = ()  # what was found damaged and derived again ("file: what")
+    applied_to: str = ""  # the server store the version was then applied to ("" = none)
+
+    @property
+    def nothing_changed(self) -> bool:
+        return not (self.added or self.changed or self.removed)
+
+    def lines(self) -> list[str]:
+        out = []
+        for label, items in (("added", self.added), ("changed", self.changed), ("removed", self.removed)):
+            for s in items:
+                out.append(f"{label}: {_one_line(s)}")
+        for src, why in self.failed:
+            out.append(f"skipped: {_one_line(src)}: {why}")
+        for what in self.repaired:
+            out.append(f"repaired: {what}")
+        if self.applied_to:
+            out.append(f"applied to {self.applied_to} in {self.timings.get('apply', 0.0):.1f} s")
+        out.append(
+            f"{self.passages} passages in the index; embedded {self.embedded}, reused {self.reused}; "
+            f"{len(self.unchanged)} bulletin(s) unchanged; {self.seconds:.1f} s"
+        )
+        return out
+
+
+def _one_line(name: str) -> str:
+    """A file name as one line of a report (a name may hold a newline)."""
+    return name.encode("unicode_escape").decode("ascii") if any(c in name for c in "\r\n\t\x0b\x0c") else name
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+@dataclass
+class _Entry:
+    status: str  # added | changed | unchanged
+    kept: StoredBulletin | None = None  # unchanged: what the live version holds of it
+    bulletin: Bulletin | None = None  # added/changed: parsed now
+    passages: list[Passage] = field(default_factory=list)  # added/changed: chunked now
+    text_key: str = ""  # added/changed: the duplicate key computed while planning
+    words: tuple[str, ...] = ()
+    aliases: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def sha256(self) -> str:
+        return self.kept.bulletin.sha256 if self.kept else self.bulletin.sha256 if self.bulletin else ""
+
+    @property
+    def n_articles(self) -> int:
+        return self.kept.n_articles if self.kept else len(self.bulletin.articles) if self.bulletin else 0
+
+
+def _lock(index_dir: Path, wait: float) -> FileLock:
+    index_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(index_dir / LOCK))
+    try:
+        lock.acquire(timeout=wait)
+    except Timeout as e:
+        raise IndexBusyError(
+            "索引正在更新，请等待完成后再试"
+            f"（another build/update of {index_dir} is running; wait for it to finish and try again）"
+        ) from e
+    return lock
+
+
+def sync(
+    corpus_dir: Path,
+    index_dir: Path,
+    embedder: Embedder,
+    *,
+    rebuild: bool = False,
+    repair: bool = False,
+    progress: Progress | None = None,
+    lock_wait: float = 0.0,
+    max_passages: int = 0,
+) -> UpdateReport:
+    """Make the index match the bulletin folder. `rebuild` ignores the old index entirely;
+    `repair` also writes a new version when the live one verifies but records no checksums;
+    `max_passages` (0: no limit) refuses a bulletin cut into more passages than that."""
+    scan(corpus_dir)  # a missing bulletin folder is said before the index folder is made
+    lock = _lock(index_dir, lock_wait)
+    try:
+        return _sync(corpus_dir, index_dir, embedder, rebuild, progress, repair, max_passages)
+    finally:
+        lock.release()
+
+
+def _sync(
+    corpus_dir: Path,
+    index_dir: Path,
+    embedder: Embedder,
+    rebuild: bool,
+    progress: Progress | None,
+    repair: bool = False,
+    max_passages: int = 0,
+) -> UpdateReport:
+    """Plan what changed, then write the new version: an update copies what the live version holds
+    of unchanged bulletins (store rows, vectors, term counts) and only parses, chunks, tokenises
+    and embeds the new and changed ones, so its cost follows the change, not the index size.
+    When the live version does not verify, nothing of it is copied: everything is derived again
+    from the bulletins, reusing the vectors of its intact rows."""
+    t0 = time.perf_counter()
+    timings: dict[str, float] = {}
+    repaired: list[str] = []
+    live_v = current_version(index_dir)  # kept on disk after the swap for readers that opened it
+    if live_v is None and not rebuild:
+        live_v = _repoint_current(index_dir, repaired)
+    old_v = None if rebuild else live_v
+    old: Manifest | None = None
+    reuse_v: Path | None = None  # a version whose intact vectors are reused by a full re-derivation
+    bad_rows: tuple[int, ...] | None = ()
+    damaged: frozenset[str] = frozenset()
+    spare: Path | None = None  # a good older version the app may be answering from meanwhile
+    if old_v is not None:
+        check = check_version(old_v, level=UPDATE)
+        if not check.ok or (repair and not check.checksums):
+            repaired += [f"{old_v.name}/{p.file}: {p.what}" for p in check.problems] or [
+                f"{old_v.name}: no checksums recorded; written again with them"
+            ]
+            log.warning("the live index version does not verify: %s; deriving it again", "; ".join(repaired))
+            reuse_v, bad_rows, old_v = old_v, check.bad_rows, None
+            damaged = frozenset(p.file for p in check.problems)
+            spare = _answering_instead(index_dir, reuse_v)
+        else:
+            old = Manifest.read(old_v)
+    elif not rebuild and versions(index_dir):
+        # no version verifies: derive everything again, keeping the newest one's intact vectors
+        reuse_v = versions(index_dir)[0]
+        check = check_version(reuse_v, level=UPDATE)
+        bad_rows = check.bad_rows
+        damaged = frozenset(p.file for p in check.problems)
+        repaired += [f"{reuse_v.name}/{p.file}: {p.what}" for p in check.problems]
+        log.warning("no index version verifies: %s; deriving it again", "; ".join(repaired))
+    if old is not None and (old.embedder != embedder.id or old.format_version != FORMAT_VERSION):
+        log.info("index was built with %s (format %s): rebuilding everything", old.embedder, old.format_version)
+        if old.embedder == embedder.id:
+            reuse_v = old_v
+        old_v, old = None, None
+    old_store = Store(Layout(old_v).store) if old_v else None
+    old_hashes = old.bulletins if old else {}
+    prior = _bulletins_of(reuse_v) if repaired and reuse_v is not None else old_hashes  # what the report compares with
+    stored = old_store.stored_bulletins() if old_store is not None else {}
+
+    timings["verify"] = time.perf_counter() - t0  # the live version checked before anything is copied
+    t_plan = time.perf_counter()
+    listing = scan(corpus_dir)
+    entries, failed = _plan(list(listing.files), old_hashes, stored, progress)
+    failed = [*listing.skipped, *failed]
+    timings["parse"] = time.perf_counter() - t_plan
+    removed = tuple(s for s in old_hashes if s not in entries)
+    fresh = {s: e for s, e in sorted(entries.items()) if e.status != "unchanged"}
+
+    if old_v is not None and not fresh and not removed:
+        _collect_garbage(index_dir, keep={old_v.name})
+        return UpdateReport(
+            unchanged=tuple(sorted(entries)),
+            failed=tuple(failed),
+            reused=old.n_passages if old else 0,
+            passages=old.n_passages if old else 0,
+            seconds=time.perf_counter() - t0,
+            timings=timings,
+            version=old_v.name,
+            repaired=tuple(repaired),
+        )
+
+    t1 = time.perf_counter()
+    for e in fresh.values():
+        assert e.bulletin is not None
+        e.passages = chunk_bulletin(e.bulletin)
+        e.words = tuple(harvest.user_words([e.bulletin]))
+        e.aliases = harvest.corpus_aliases([e.bulletin])
+    for source, e in list(fresh.items()):
+        if max_passages and len(e.passages) > max_passages:
+            failed.append((source, _too_many(len(e.passages), max_passages)))
+            log.warning("%s: %s", source, failed[-1][1])
+            del fresh[source]
+            if source in stored:  # an indexed bulletin grown too big keeps its last good version
+                entries[source] = _Entry("unchanged", kept=stored[source])
+            else:
+                del entries[source]
+    new_passages = [p for e in fresh.values() for p in e.passages]
+    timings["chunk"] = time.perf_counter() - t1
+
+    # the user dictionary: names harvested from every bulletin in the index
+    t2 = time.perf_counter()
+    user_words = sorted({w for e in entries.values() for w in (e.kept.words if e.kept else e.words)})
+    aliases: dict[str, set[str]] = {}
+    for e in entries.values():
+        for short, fulls in (e.kept.aliases if e.kept else e.aliases).items():
+            aliases.setdefault(short, set()).update(fulls)
+    analyzer = Analyzer(user_words)
+    dropped = set(removed) | {s for s, e in fresh.items() if e.status == "changed"}
+    keep_rows: list[int] = []
+    retokenize: dict[int, list[str]] = {}
+    old_bm25: BM25 | None = None
+    if old_v is not None and old_store is not None:
+        # kept passages whose words the dictionary now cuts differently are tokenised again
+        old_words = set(Layout(old_v).userdict.read_text(encoding="utf-8").split("\n")) - {""}
+        moved = sorted(old_words.symmetric_difference(user_words))
+        keep_rows = old_store.rows_except(dropped)
+        if moved:
+            texts = [_lexical_text(title, text) for title, text in old_store.titles_and_texts()]
+            hit = _containing([normalize(t) for t in texts], moved)  # jieba cuts normalised text
+            for pos, r in enumerate(keep_rows):
+                if r in hit:
+                    retokenize[pos] = analyzer.tokens(texts[r])
+        old_bm25 = BM25.load(old_v)
+    # counted as they are cut, a batch at a time: the token lists of 1M passages would not fit
+    new_vocab = dict(old_bm25.vocab) if old_bm25 is not None else {}
+    new_counts = count_terms((analyzer.tokens(_lexical_text(p.title, p.text)) for p in new_passages), new_vocab)
+    timings["tokenize"] = time.perf_counter() - t2
+
+    # embeddings: only for passages whose text (with title) was not embedded before
+    t3 = time.perf_counter()
+    dim = embedder.dim
+    embedder_id = embedder.id
+    keys = [content_id(embedder_id, p.embed_text) for p in new_passages]
+    old_vecs = np.load(Layout(old_v).embeddings, mmap_mode="r") if old_v is not None else None
+    if old_vecs is not None and old_vecs.shape[1] != dim:
+        raise IndexMismatchError(
+            f"{old_v}: vectors of dimension {old_vecs.shape[1]}, expected {dim}: run `python -m rag build`"
+        )
+    known = old_store.embed_rows() if old_store is not None and keys else {}
+    if reuse_v is not None and keys:
+        old_vecs, known = _vectors_of(reuse_v, dim, bad_rows, damaged)
+    new_vecs = np.zeros((len(new_passages), dim), dtype=np.float32)
+    todo: list[int] = []
+    for i, k in enumerate(keys):
+        j = known.get(k)
+        if j is not None and old_vecs is not None:
+            new_vecs[i] = old_vecs[j]
+        else:
+            todo.append(i)
+    if todo:
+
+        def emb_progress(done: int, total: int) -> None:
+            if progress:
+                progress("embed", done, total)
+
+        new_vecs[todo] = embedder.embed_passages([new_passages[i].embed_text for i in todo], emb_progress)
+    if old_vecs is not None:
+        vecs = np.concatenate([old_vecs[np.asarray(keep_rows, dtype=np.int64)], new_vecs])
+    else:
+        vecs = new_vecs
+    timings["embed"] = time.perf_counter() - t3
+
+    # write the new version beside the live one, then swap CURRENT
+    t4 = time.perf_counter()
+    if progress:
+        progress("index", 0, 1)
+    name = f"v-{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(3)}"
+    tmp = index_dir / f"{TMP_PREFIX}{name}"
+    try:
+        tmp.mkdir(parents=True)
+        indexed_at = _now()
+        files = Layout(tmp)
+        write_store(
+            files.store,
+            old_store.path if old_store is not None else None,
+            dropped,
+            [
+                StoredBulletin(
+                    bulletin=e.bulletin,
+                    indexed_at=indexed_at,
+                    n_articles=len(e.bulletin.articles),
+                    n_passages=len(e.passages),
+                    text_key=e.text_key,
+                    words=e.words,
+                    aliases=e.aliases,
+                )
+                for e in fresh.values()
+                if e.bulletin is not None
+            ],
+            new_passages,
+            keys,
+        )
+        np.save(files.embeddings, vecs)
+        np.save(tmp / ROW_SUMS, row_sums(vecs))
+        files.embed_keys.write_text("\n".join(Store(files.store).embed_keys()), encoding="utf-8")
+        # the vector index: trained once, then added to (retrained only when `vectors` measures drift)
+        old_vi = None
+        if old_v is not None and reuse_v is None:
+            try:
+                old_vi = vectors.load(old_v)  # a private copy: `update` changes it in place
+            except Exception as err:  # the live version verified, but its index may be of another kind
+                log.warning("cannot reuse the vector index of %s (%s): building it again", old_v.name, err)
+        if old_vi is not None:
+            vi, decision = vectors.update(old_vi, np.asarray(keep_rows, dtype=np.int64), vecs)
+        else:
+            vi, decision = vectors.build(vecs)
+        vectors.save(vi, tmp)
+        timings["vectors"] = decision.seconds
+        log.info("vector index: %s (%s)", decision.action, decision.reason)
+        if old_bm25 is not None:
+            bm25 = old_bm25.updated(keep_rows, retokenize, (new_counts, new_vocab))
+        else:
+            bm25 = BM25.from_counts(new_counts, new_vocab)
+        bm25.save(tmp)
+        files.userdict.write_text("\n".join(user_words), encoding="utf-8")
+        harvest.save_aliases(tmp, {k: sorted(v) for k, v in sorted(aliases.items())})
+        Manifest(
+            format_version=FORMAT_VERSION,
+            embedder=embedder_id,
+            dim=dim,
+            faiss_index=decision.kind,
+            n_bulletins=len(entries),
+            n_articles=sum(e.n_articles for e in entries.values()),
+            n_passages=len(vecs),
+            bulletins={s: e.sha256 for s, e in sorted(entries.items())},
+            created_at=indexed_at,
+            user_words=len(user_words),
+            files=file_records(tmp),
+        ).write(tmp)
+        for f in tmp.iterdir():  # the files reach the disk before the version can become live
+            _fsync(f)
+        _fsync(tmp)
+        os.replace(tmp, index_dir / name)
+        _write_current(index_dir, name)
+    except BaseException as err:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if _cannot_write(err):
+            raise IndexWriteError(
+                "无法写入新的索引（磁盘已满或文件夹不可写），原来的索引保持不变，问答照常"
+                f"（cannot write the new index version in {index_dir}: {err}; the previous version is "
+                "unchanged and still answers: free some disk space or make the folder writable, then update again）"
+            ) from err
+        raise
+    _collect_garbage(index_dir, keep={name, live_v.name if live_v else "", spare.name if spare else ""})
+    timings["write"] = time.perf_counter() - t4
+    if progress:
+        progress("index", 1, 1)
+
+    return UpdateReport(
+        added=tuple(s for s in sorted(entries) if s not in prior),
+        changed=tuple(s for s, e in sorted(entries.items()) if s in prior and prior[s] != e.sha256),
+        removed=tuple(s for s in prior if s not in entries),
+        unchanged=tuple(s for s, e in sorted(entries.items()) if prior.get(s) == e.sha256),
+        failed=tuple(failed),
+        embedded=len(todo),
+        reused=len(vecs) - len(todo),
+        passages=len(vecs),
+        seconds=time.perf_counter() - t0,
+        timings=timings,
+        version=name,
+        repaired=tuple(repaired),
+    )
+
+
+def _plan(
+    files: list[Path], old_hashes: dict[str, str], stored: dict[str, StoredBulletin], progress: Progress | None
+) -> tuple[dict[str, _Entry], list[tuple[str, str]]]:
+    """Which bulletins are new, changed, unchanged or refused (duplicates, unreadable files).
+    Unchanged ones are recognised by their bytes' sha256 and not read further."""
+    # unchanged bulletins first, then changed ones, then new ones: a file that now duplicates an
+    # indexed bulletin is the duplicate, never the original it copies
+    shas: dict[Path, str] = {}
+
+    def order(p: Path) -> tuple[int, str]:
+        if p.name not in old_hashes:
+            return 2, p.name
+        try:
+            shas[p] = sha256_of(p)
+        except OSError:
+            return 1, p.name
+        return (0 if shas[p] == old_hashes[p.name] else 1), p.name
+
+    files = sorted(files, key=order)
+    entries: dict[str, _Entry] = {}
+    failed: list[tuple[str, str]] = []
+    seen_sha: dict[str, str] = {}
+    seen_issue: dict[tuple[str, str, str], str] = {}
+    seen_text: dict[str, str] = {}
+
+    def keep(source: str, sb: StoredBulletin) -> None:
+        entries[source] = _Entry("unchanged", kept=sb)
+        if sb.bulletin.issue_no:
+            seen_issue.setdefault(_issue_key(sb.bulletin), source)
+        seen_text.setdefault(sb.text_key, source)
+
+    for i, path in enumerate(files):
+        if progress:
+            progress("parse", i, len(files))
+        source = path.name
+        try:
+            if not _utf8_name(source):
+                source = source.encode("utf-8", "backslashreplace").decode("utf-8")
+                raise BulletinError(
+                    source, "文件名不是有效的 UTF-8，请重命名（the file name is not valid UTF-8: rename the file）"
+                )
+            if path.suffix.lower() not in SUFFIXES:
+                raise BulletinError(source, f"not a {'/'.join(SUFFIXES)} file, not indexed")
+            data_sha = shas.get(path) or sha256_of(path)
+            if data_sha in seen_sha:
+                raise BulletinError(
+                    source,
+                    f"与 {seen_sha[data_sha]} 内容相同，重复的公报未索引"
+                    f"（same content as {seen_sha[data_sha]}: duplicate not indexed (remove one of the two)）",
+                )
+            if old_hashes.get(source) == data_sha and source in stored:
+                seen_sha[data_sha] = source
+                keep(source, stored[source])
+                continue
+            b = parse_bulletin(read_bulletin(path))
+            issue_key, text_key = _issue_key(b), _text_key(b)
+            if b.issue_no and issue_key in seen_issue:
+                raise BulletinError(
+                    source,
+                    f"与 {seen_issue[issue_key]} 是同一期（{b.label}），重复的公报未索引"
+                    f"（same issue ({b.label}) as {seen_issue[issue_key]}: "
+                    "duplicate not indexed (remove one of the two)）",
+                )
+            if text_key in seen_text:
+                raise BulletinError(
+                    source,
+                    f"与 {seen_text[text_key]} 正文相同，重复的公报未索引"
+                    f"（same text as {seen_text[text_key]} (saved again, perhaps in another encoding): "
+                    "duplicate not indexed (remove one of the two)）",
+                )
+            seen_sha[data_sha] = source
+            if b.issue_no:
+                seen_issue[issue_key] = source
+            seen_text[text_key] = source
+            entries[source] = _Entry("changed" if source in old_hashes else "added", bulletin=b, text_key=text_key)
+        except (BulletinError, OSError) as err:
+            reason = err.reason if isinstance(err, BulletinError) else _vanished(err)
+            failed.append((source, reason))
+            log.warning("%s: %s", source, reason)
+            # a bulletin that was indexed and is now unreadable keeps its last good version
+            if source in old_hashes and source in stored:
+                keep(source, stored[source])
+    if progress:
+        progress("parse", len(files), len(files))
+    return entries, failed
+
+
+def _vectors_of(
+    v: Path, dim: int, bad_rows: tuple[int, ...] | None = (), damaged: frozenset[str] = frozenset()
+) -> tuple[np.ndarray | None, dict[str, int]]:
+    """The intact vectors of a version made by the same embedder, by embed key (the key hashes the
+    embedder id with the text), so that a new format or a repair does not embed the archive again:
+    rows listed in `bad_rows`, rows past a cut and zero or non-finite rows are left out; none when
+    the rows or their keys cannot be read or no row can be trusted (`bad_rows` None)."""
+    keys = _row_keys(v, damaged)
+    vecs = read_rows(Layout(v).embeddings, dim, len(keys) if keys and bad_rows is not None else None)
+    if vecs is None or keys is None or bad_rows is None:
+        log.info("cannot reuse the vectors of %s: embedding everything", v)
+        return None, {}
+    skip = set(bad_rows) | set(damaged_rows(vecs, len(vecs), None))
+    known: dict[str, int] = {}
+    for r, k in enumerate(keys[: len(vecs)]):
+        if r not in skip and k:
+            known.setdefault(k, r)
+    return vecs, known
+
+
+def _row_keys(v: Path, damaged: frozenset[str]) -> list[str] | None:
+    """Each row's embed key: from embed_keys.txt unless it is among the `damaged` files, else from
+    the store."""
+    files = Layout(v)
+    if {EMBED_KEYS, STORE} <= damaged:  # neither can be trusted to say which text a row was made from
+        return None
+    if EMBED_KEYS not in damaged and files.embed_keys.is_file():
+        try:
+            return files.embed_keys.read_text(encoding="utf-8").split("\n")
+        except (OSError, ValueError):
+            pass
+    try:
+        return Store(files.store).embed_keys()
+    except sqlite3.Error as err:
+        log.info("cannot read the embed keys of %s (%s)", v, err)
+        return None
+
+
+def _cannot_write(err: BaseException) -> bool:
+    """A full disk or a folder that cannot be written (SQLite says so in its own words), not a bug."""
+    if isinstance(err, OSError):
+        return True
+    words = ("full", "disk", "readonly", "read-only", "i/o", "locked", "unable to open")
+    return isinstance(err, sqlite3.OperationalError) and any(w in str(err).lower() for w in words)
+
+
+def _answering_instead(index_dir: Path, damaged: Path) -> Path | None:
+    """The version a running app answers from while `damaged` (the live one) fails to load: the
+    newest other one that verifies (`QA.live`'s fallback). Kept through the repair's clean-up."""
+    for v in versions(index_dir):
+        if v != damaged and check_version(v, level=UPDATE).ok:
+            return v
+    return None
+
+
+def _bulletins_of(v: Path) -> dict[str, str]:
+    """The bulletins a damaged version held (source -> sha256), from its store or else its manifest,
+    so that a repair's report says what changed since, not that everything was added."""
+    try:
+        return {s: sb.bulletin.sha256 for s, sb in Store(Layout(v).store).stored_bulletins().items()}
+    except (sqlite3.Error, ValueError, KeyError):
+        pass
+    try:
+        return Manifest.read(v).bulletins
+    except RagError:
+        return {}
+
+
+def _repoint_current(index_dir: Path, repaired: list[str]) -> Path | None:
+    """CURRENT is missing, empty or names no version: point it at the newest version that
+    verifies (under the build lock), so an update neither rebuilds nor deletes a good version."""
+    good = newest_good(index_dir)
+    if good is None:
+        return None
+    _, problem = read_current(index_dir)
+    _write_current(index_dir, good.name)
+    repaired.append(f"CURRENT: {problem}; now names {good.name}, the newest version that verifies")
+    log.warning("%s", repaired[-1])
+    return good
+
+
+def _write_current(index_dir: Path, name: str) -> None:
+    current = index_dir / CURRENT
+    if current.is_dir() and not current.is_symlink():  # CURRENT made a folder: it names nothing
+        shutil.rmtree(current)
+    pointer = index_dir / f".{CURRENT}.{name}"
+    pointer.write_text(name, encoding="utf-8")
+    _fsync(pointer)
+    os.replace(pointer, index_dir / CURRENT)
+    _fsync(index_dir)
+
+
+def _containing(texts: list[str], words: list[str]) -> set[int]:
+    """Indices of the texts that contain any of the words: one scan of the joined texts per word
+    (str.find runs in C), not a Python loop over every text and word."""
+    joined = "\x00".join(texts)
+    starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
+    found: set[int] = set()
+    for w in words:
+        at = joined.find(w)
+        while at != -1:
+            i = int(np.searchsorted(starts, at, side="right")) - 1
+            found.add(i)
+            # go on after the end of this text
+            at = joined.find(w, int(starts[i]) + len(texts[i]) + 1) if i + 1 < len(texts) else -1
+    return found
+
+
+def _too_many(n: int, limit: int) -> str:
+    return (
+        f"切分出 {n} 个段落，超过每份公报 {limit} 个的上限，未索引：请按期拆分文件"
+        f"（{n} passages, more than the limit of {limit} per bulletin: split the file into issues, or raise "
+        "max_passages_per_bulletin in rag.toml）"
+    )
+
+
+def _vanished(err: OSError) -> str:
+    return (
+        "更新时文件消失或无法读取，已跳过（the file vanished or could not be read during the update: "
+        f"{err.strerror or err}; update again once it is back）"
+    )
+
+
+def _issue_key(b: Bulletin) -> tuple[str, str, str]:
+    return (b.district or b.publisher, b.issue_no, b.issue_date)
+
+
+def _text_key(b: Bulletin) -> str:
+    """The bulletin's text whatever its bytes: a copy in another encoding or with other line ends
+    gets the same key."""
+    parts = (a.title + "".join(p.text for p in a.paragraphs) for a in b.articles)
+    return content_id(*(re.sub(r"\s+", "", x) for x in parts), n=40)
+
+
+def _utf8_name(name: str) -> bool:
+    """False for names with undecodable bytes (os.fsdecode surrogates), e.g. GBK names from old systems."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _lexical_text(title: str, text: str) -> str:
+    """What BM25 tokenises of a passage (new ones and kept ones re-tokenised alike)."""
+    return f"{title} {text}"
+
+
+def _fsync(path: Path) -> None:
+    """fsync a file or a folder (best effort: some file systems cannot sync folders), so that a
+    power cut after the swap cannot leave CURRENT naming a version whose files were not written."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _collect_garbage(index_dir: Path, keep: set[str]) -> None:
+    """Remove old versions and leftovers of interrupted runs (the previous version is kept
+    for readers that opened it just before the swap). Nothing is removed while CURRENT names no
+    version: then an old version may be the only good one."""
+    if current_version(index_dir) is None:
+        return
+    for p in index_dir.iterdir():
+        if p.name in keep or p.name in (CURRENT, LOCK):
+            continue
+        if p.name.startswith((VERSION_PREFIX, TMP_PREFIX)) and p.is_dir():
+            shutil.rmtree(p, ignore_errors=True)
+        elif p.name.startswith(f".{CURRENT}."):
+            p.unlink(missing_ok=True)

@@ -1,0 +1,498 @@
+"""The vector index of one version: how it is chosen, trained, updated, saved and searched.
+
+Row identity: the FAISS id of a vector is its passage row in the version, the same row number as
+in `embeddings.npy`, the SQLite store and BM25. An update writes the kept rows first, in their
+old order, then the new rows, so the kept rows' numbers shift down; `update` moves the existing
+index to the new numbering in place (one pass over the inverted lists' ids, dropping the removed
+rows) and adds the new rows under their new numbers with the trained quantizer. No id map
+(`IndexIDMap`), no second numbering to keep in step.
+
+Policy (measured in `bench/results-1m-vectors.md`, `python -m bench --sizes 1000000 --skip
+embed,dev,build,faiss --out bench/results-1m-vectors.json --markdown`):
+
+- up to `FLAT_MAX` rows: exact `IndexFlatIP`, filled again from the rows on every update (a
+  copy of the rows, no training);
+- above: IVF with ~sqrt(n) lists (a power of two) and 8-bit scalar quantization (SQ8, a quarter
+  of the float32 vectors' memory), `NPROBE` lists searched, and the `RERANK` x k best candidates
+  re-scored exactly from the stored float32 rows (read from `embeddings.npy` with `pread`, so the
+  file is never mapped into the serving process). Scores returned are exact inner products.
+- trained once (k-means on a fixed sample of 40 rows per list), then added to. The trained
+  quantizer (the centroids) lives in the index file; the training record (`TrainRecord`, saved
+  beside it as `TRAIN_RECORD`) holds what drift is measured against. Retrained only when
+  `retrain_reason` finds a reason: the rows added since training fit the centroids worse than
+  the rows trained on (`DRIFT_MAX`), the lists became unbalanced (`IMBALANCE_MAX`), or the row
+  count moved 4x away from the one trained for (the list count should follow sqrt(n)).
+
+At 1M rows (2 shared cores): recall@10 0.982 against exact search, 5.7 ms per question on one
+thread, 375 MiB in memory, update of one issue 0.09 s + 0.11 s to save (refilling the lists: 34
+s, training again: 83 s).
+
+Every build and update returns a `VectorDecision` (frozen) for the update's manifest/report.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+
+from .layout import EMBEDDINGS, FAISS, TRAIN_RECORD
+
+# Exact search up to this many rows (~22 ms per question at 250k on one core, README
+# "Benchmarks"); an IVF index above it.
+FLAT_MAX = 250_000
+# Lists searched per question: recall@10 >= 0.98 against exact search at 300k-1M.
+NPROBE = 64
+# Candidates re-scored exactly from the float32 rows: RERANK x k, at least RERANK_MIN.
+RERANK = 4
+RERANK_MIN = 100
+# Training sample: rows per list (faiss warns below 39), k-means with faiss' 10 iterations; the
+# sample is fixed, so the same rows give the same index.
+TRAIN_PER_LIST = 40
+TRAIN_SEED = 1234
+# Rows whose quantization error sets the training baseline (rows outside the training sample,
+# so the baseline is not flattered by centroids fitted to those very rows).
+BASELINE_ROWS = 20_000
+# Retrain when the mean quantization error of the rows added since training exceeds the
+# training baseline by this factor. Measured at 200k stand-in rows (512 lists, nprobe 64, 200
+# passage-like queries of the added kind; `python -m bench.vector_drift`, table in
+# bench/results-1m-vectors.md): rows of the same distribution give 0.99-1.01; a mix with 30% new
+# sentences 1.07-1.09, only new sentences 1.39; at 1.39 recall@10 with the old centroids was
+# 0.90-0.95 against 0.90-0.94 for a retrained index at every step from 300 to 100,000 added rows,
+# so no measured drift has cost recall yet: the limit sits above the largest drift measured.
+DRIFT_MAX = 1.5
+# ... but only once that many rows have been added since training (the mean of fewer is noisy).
+DRIFT_MIN_ROWS = 1_000
+# ... or when the inverted lists' imbalance factor (sum of squared list sizes, normalised; 1.0
+# is perfectly even; the rows a search scans grow with it) exceeds the trained one by this
+# factor: 100,000 rows of new sentences on 200,000 raised it 1.26x (search 26% slower).
+IMBALANCE_MAX = 1.25
+# ... or when the row count is this factor above or below the count trained for (the list count
+# should follow sqrt(n): 4x the rows, 2x the lists).
+GROWTH_MAX = 4.0
+CODECS = ("SQ8", "Flat")
+DEFAULT_CODEC = "SQ8"
+
+
+@dataclass(frozen=True)
+class TrainRecord:
+    """What an IVF index was trained on, and what was added since: the baseline drift is
+    measured against. Saved as JSON beside the index file."""
+
+    codec: str
+    nlist: int
+    nprobe: int
+    trained_rows: int  # rows in the index right after training
+    trained_error: float  # mean squared distance of rows to their nearest centroid at training
+    trained_imbalance: float
+    added_rows: int = 0  # rows added since training (by updates)
+    added_error_sum: float = 0.0  # sum of their squared distances to their nearest centroid
+
+    @property
+    def drift(self) -> float:
+        """Mean error of the rows added since training over the training baseline (1.0: none)."""
+        if not self.added_rows or self.trained_error <= 0:
+            return 1.0
+        return self.added_error_sum / self.added_rows / self.trained_error
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=1, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> TrainRecord:
+        data = json.loads(text)
+        return cls(
+            codec=str(data["codec"]),
+            nlist=int(data["nlist"]),
+            nprobe=int(data["nprobe"]),
+            trained_rows=int(data["trained_rows"]),
+            trained_error=float(data["trained_error"]),
+            trained_imbalance=float(data["trained_imbalance"]),
+            added_rows=int(data.get("added_rows", 0)),
+            added_error_sum=float(data.get("added_error_sum", 0.0)),
+        )
+
+
+@dataclass(frozen=True)
+class VectorDecision:
+    """What a build or update did to the vector index, and why (for the manifest and the report).
+
+    action: "exact" (flat index filled from the rows), "train" (first IVF training), "add"
+    (trained index kept: removed rows dropped, new rows added), "retrain" (trained again from all
+    rows). reason: English, machine-readable enough to grep (e.g. "drift 1.31 > 1.15")."""
+
+    action: str
+    reason: str
+    kind: str
+    rows: int
+    added: int
+    removed: int
+    drift: float = 1.0  # TrainRecord.drift after this update
+    imbalance: float = 1.0  # the lists' imbalance factor over the one at training
+    growth: float = 1.0  # rows over the rows trained for
+    seconds: float = 0.0  # the whole build/update of the index (not its saving)
+    train_s: float = 0.0  # of which k-means
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class RowFile:
+    """Rows of a float32 `.npy` matrix read with `pread`: what re-scoring needs, without mapping
+    the whole file into the process (a mapped file's touched pages count in its RSS)."""
+
+    def __init__(self, path: Path) -> None:
+        with path.open("rb") as f:
+            version = np.lib.format.read_magic(f)
+            header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+            shape, fortran, dtype = header(f)
+            self.offset = f.tell()
+        if fortran or np.dtype(dtype) != np.float32 or len(shape) != 2:
+            raise ValueError(f"{path}: expected a C-ordered float32 matrix, found {dtype} {shape}")
+        self.path = path
+        self.shape: tuple[int, int] = (int(shape[0]), int(shape[1]))
+        self.fd = os.open(path, os.O_RDONLY)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def take(self, rows: np.ndarray) -> np.ndarray:
+        d = self.shape[1]
+        size = 4 * d
+        out = np.empty((len(rows), d), dtype=np.float32)
+        for i, r in enumerate(rows.tolist()):
+            buf = os.pread(self.fd, size, self.offset + r * size)
+            if len(buf) != size:
+                raise OSError(f"{self.path}: row {r} is cut short")
+            out[i] = np.frombuffer(buf, dtype=np.float32)
+        return out
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+    def __del__(self) -> None:
+        self.close()
+
+
+Rows = np.ndarray | RowFile
+
+
+def _take(rows: Rows, ids: np.ndarray) -> np.ndarray:
+    if isinstance(rows, RowFile):
+        return rows.take(ids)
+    return np.asarray(rows[ids], dtype=np.float32)
+
+
+class VectorIndex:
+    """A FAISS index whose ids are row numbers, with its training record and the exact rows for
+    re-scoring. Answers `search`, `ntotal`, `d` and `reconstruct_n` as a FAISS index does, so it
+    can stand where `faiss.read_index` stood."""
+
+    def __init__(self, index: faiss.Index, rows: Rows | None, record: TrainRecord | None) -> None:
+        self.index = index
+        self.rows = rows
+        self.record = record
+        ivf = self.ivf
+        self.codec = "" if ivf is None else "Flat" if isinstance(ivf, faiss.IndexIVFFlat) else "SQ8"
+        # approximate codes (SQ8): re-score the candidates exactly from the rows
+        self.rerank = rows is not None and self.codec == "SQ8"
+
+    @property
+    def ntotal(self) -> int:
+        return int(self.index.ntotal)
+
+    @property
+    def d(self) -> int:
+        return int(self.index.d)
+
+    @property
+    def ivf(self) -> faiss.IndexIVF | None:
+        try:
+            ivf = faiss.extract_index_ivf(self.index)
+        except RuntimeError:
+            return None
+        down = faiss.downcast_index(ivf)  # IndexIVFFlat, IndexIVFScalarQuantizer
+        return down if isinstance(down, faiss.IndexIVF) else ivf
+
+    @property
+    def kind(self) -> str:
+        ivf = self.ivf
+        if ivf is None:
+            return type(self.index).__name__
+        rerank = f",rerank={RERANK}k" if self.rerank else ""
+        return f"IVF{ivf.nlist},{self.codec}(nprobe={ivf.nprobe}{rerank})"
+
+    def search(self, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, rows) of the k best rows per question, best first, as FAISS returns them
+        (-1 and -inf where fewer than k rows exist). Above the flat threshold the candidates
+        are re-scored exactly, so scores are exact inner products."""
+        q = np.ascontiguousarray(np.atleast_2d(q), dtype=np.float32)
+        if not self.rerank or self.rows is None:
+            d, i = self.index.search(q, k)
+            return d, i
+        pool = min(self.ntotal, max(RERANK * k, RERANK_MIN))
+        _, cand = self.index.search(q, pool)
+        scores = np.full((len(q), k), -np.inf, dtype=np.float32)
+        ids = np.full((len(q), k), -1, dtype=np.int64)
+        for j in range(len(q)):
+            c = np.sort(cand[j][cand[j] >= 0])
+            if not len(c):
+                continue
+            s = _take(self.rows, c) @ q[j]
+            order = np.lexsort((c, -s))[:k]  # best first; ties: lower row first
+            scores[j, : len(order)] = s[order]
+            ids[j, : len(order)] = c[order]
+        return scores, ids
+
+    def reconstruct_n(self, start: int, n: int) -> np.ndarray:
+        if self.rows is not None:
+            return _take(self.rows, np.arange(start, start + n))
+        return np.asarray(self.index.reconstruct_n(start, n), dtype=np.float32)
+
+    def reconstruct(self, row: int) -> np.ndarray:
+        return self.reconstruct_n(row, 1)[0]
+
+    def memory_bytes(self) -> int:
+        """Bytes the index holds in memory (codes, ids, centroids), from its serialised size."""
+        return int(faiss.serialize_index(self.index).nbytes)
+
+
+# ---------------------------------------------------------------------------- building
+
+
+def nlist_for(n: int) -> int:
+    """~sqrt(n) lists, a power of two (1,024 at 1M)."""
+    return int(2 ** round(math.log2(math.sqrt(max(n, 1)))))
+
+
+def _errors(ivf: faiss.IndexIVF, x: np.ndarray) -> np.ndarray:
+    """Squared distance of each row to its nearest centroid (rows and centroids are unit length,
+    the IVF quantizer being spherical for inner product: 2 - 2 cos)."""
+    if not len(x):
+        return np.zeros(0, dtype=np.float64)
+    ip, _ = ivf.quantizer.search(np.ascontiguousarray(x, dtype=np.float32), 1)
+    return np.maximum(0.0, 2.0 - 2.0 * ip[:, 0].astype(np.float64))
+
+
+def _sample(n: int, size: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(n, size=min(n, size), replace=False))
+
+
+def _flat(vecs: np.ndarray) -> faiss.Index:
+    idx = faiss.IndexFlatIP(vecs.shape[1])
+    if len(vecs):
+        idx.add(np.ascontiguousarray(vecs, dtype=np.float32))
+    return idx
+
+
+def train(vecs: np.ndarray, codec: str = DEFAULT_CODEC, nprobe: int | None = None) -> tuple[VectorIndex, float]:
+    """An IVF index trained on a fixed sample of `vecs` and filled with all of them (ids = rows),
+    and the seconds k-means took (`nprobe`: NPROBE unless given)."""
+    nprobe = NPROBE if nprobe is None else nprobe
+    if codec not in CODECS:
+        raise ValueError(f"unknown codec {codec!r}: use one of {CODECS}")
+    n, dim = vecs.shape
+    nlist = nlist_for(n)
+    index = faiss.index_factory(dim, f"IVF{nlist},{codec}", faiss.METRIC_INNER_PRODUCT)
+    ivf = faiss.extract_index_ivf(index)
+    ivf.nprobe = min(nprobe, nlist)
+    picked = _sample(n, TRAIN_PER_LIST * nlist, TRAIN_SEED)
+    t = time.perf_counter()
+    index.train(np.ascontiguousarray(vecs[picked], dtype=np.float32))
+    train_s = time.perf_counter() - t
+    x = np.ascontiguousarray(vecs, dtype=np.float32)
+    index.add_with_ids(x, np.arange(n, dtype=np.int64))
+    held = np.setdiff1d(np.arange(n), picked, assume_unique=True)
+    if not len(held):
+        held = picked
+    base = held[_sample(len(held), BASELINE_ROWS, TRAIN_SEED + 1)]
+    record = TrainRecord(
+        codec=codec,
+        nlist=nlist,
+        nprobe=int(ivf.nprobe),
+        trained_rows=n,
+        trained_error=float(_errors(ivf, x[base]).mean()),
+        trained_imbalance=float(_lists(ivf).imbalance_factor()),
+    )
+    return VectorIndex(index, vecs, record), train_s
+
+
+def build(
+    vecs: np.ndarray, codec: str = DEFAULT_CODEC, flat_max: int | None = None
+) -> tuple[VectorIndex, VectorDecision]:
+    """The index of a whole version built from its rows (first build, rebuild, new embedder);
+    `flat_max`: FLAT_MAX unless given (read when called, so tests may lower it)."""
+    flat_max = FLAT_MAX if flat_max is None else flat_max
+    t = time.perf_counter()
+    n = len(vecs)
+    if n <= flat_max:
+        vi = VectorIndex(_flat(vecs), None, None)
+        return vi, VectorDecision(
+            "exact", f"rows {n} <= flat_max {flat_max}", vi.kind, n, n, 0, seconds=time.perf_counter() - t
+        )
+    vi, train_s = train(vecs, codec)
+    return vi, VectorDecision(
+        "train", "built from all rows", vi.kind, n, n, 0, seconds=time.perf_counter() - t, train_s=train_s
+    )
+
+
+def retrain_reason(
+    record: TrainRecord, rows: int, imbalance: float, drift_max: float = DRIFT_MAX, imbalance_max: float = IMBALANCE_MAX
+) -> str:
+    """Why a trained index should be trained again ("" to keep it). `imbalance`: the lists'
+    imbalance factor now over the one at training."""
+    growth = rows / max(record.trained_rows, 1)
+    if growth > GROWTH_MAX or growth < 1 / GROWTH_MAX:
+        return f"rows {rows} vs {record.trained_rows} trained for (x{growth:.2f}, limit x{GROWTH_MAX:g})"
+    if record.added_rows >= DRIFT_MIN_ROWS and record.drift > drift_max:
+        return f"drift {record.drift:.3f} > {drift_max} over {record.added_rows} added rows"
+    if imbalance > imbalance_max:
+        return f"imbalance {imbalance:.3f} x trained > {imbalance_max}"
+    return ""
+
+
+def _lists(ivf: faiss.IndexIVF) -> faiss.InvertedLists:
+    if ivf.invlists is None:
+        raise ValueError("IVF index without inverted lists")
+    return ivf.invlists
+
+
+def _renumber(ivf: faiss.IndexIVF, remap: np.ndarray) -> int:
+    """Give every stored row its new number (remap[old] = new, -1 = removed) in place, dropping
+    the removed rows from their lists (order within a list kept). Returns rows removed."""
+    inv = faiss.downcast_InvertedLists(_lists(ivf))
+    if not isinstance(inv, faiss.ArrayInvertedLists):
+        raise TypeError(f"cannot renumber {type(inv).__name__}: load the index without mmap")
+    cs = int(inv.code_size)
+    removed = 0
+    for lno in range(inv.nlist):
+        size = int(inv.list_size(lno))
+        if not size:
+            continue
+        ids = faiss.rev_swig_ptr(inv.get_ids(lno), size)
+        new = remap[ids]
+        keep = new >= 0
+        if keep.all():
+            ids[:] = new
+            continue
+        codes = faiss.rev_swig_ptr(inv.get_codes(lno), size * cs).reshape(size, cs)
+        kept_codes = np.ascontiguousarray(codes[keep])
+        kept_ids = np.ascontiguousarray(new[keep])
+        removed += size - len(kept_ids)
+        inv.resize(lno, len(kept_ids))
+        if len(kept_ids):
+            inv.update_entries(lno, 0, len(kept_ids), faiss.swig_ptr(kept_ids), faiss.swig_ptr(kept_codes))
+    ivf.ntotal = ivf.ntotal - removed
+    return removed
+
+
+def update(
+    old: VectorIndex,
+    keep_rows: np.ndarray,
+    vecs: np.ndarray,
+    codec: str = DEFAULT_CODEC,
+    flat_max: int | None = None,
+    drift_max: float = DRIFT_MAX,
+    imbalance_max: float = IMBALANCE_MAX,
+) -> tuple[VectorIndex, VectorDecision]:
+    """The index of a new version from the old version's index (taken over: it is changed in
+    place; load a private copy with `load`). `keep_rows`: the old rows kept, in their old order,
+    which become rows 0..len(keep_rows)-1; `vecs`: all rows of the new version (kept rows first,
+    then the new ones). Adds instead of training again, unless `retrain_reason` says otherwise."""
+    flat_max = FLAT_MAX if flat_max is None else flat_max
+    t = time.perf_counter()
+    n = len(vecs)
+    keep = np.asarray(keep_rows, dtype=np.int64)
+    n_new = n - len(keep)
+    n_removed = old.ntotal - len(keep)
+    if n_new < 0 or n_removed < 0:
+        raise ValueError(f"{len(keep)} kept rows of {old.ntotal}, {n} rows in the new version")
+    if vecs.shape[1] != old.d:
+        return _rebuilt(vecs, codec, flat_max, t, f"dimension {vecs.shape[1]} != {old.d}", n_new, n_removed)
+    if n <= flat_max:
+        vi = VectorIndex(_flat(vecs), None, None)
+        return vi, VectorDecision(
+            "exact", f"rows {n} <= flat_max {flat_max}", vi.kind, n, n_new, n_removed, seconds=time.perf_counter() - t
+        )
+    rec = old.record
+    ivf = old.ivf
+    if rec is None or ivf is None:
+        why = f"crossed flat_max {flat_max}" if ivf is None else "no training record"
+        return _rebuilt(vecs, codec, flat_max, t, why, n_new, n_removed)
+    if rec.codec != codec:
+        return _rebuilt(vecs, codec, flat_max, t, f"codec {rec.codec} -> {codec}", n_new, n_removed)
+    remap = np.full(old.ntotal, -1, dtype=np.int64)
+    remap[keep] = np.arange(len(keep), dtype=np.int64)
+    if n_removed or not np.array_equal(keep, np.arange(len(keep))):
+        _renumber(ivf, remap)
+    fresh = np.ascontiguousarray(vecs[len(keep) :], dtype=np.float32)
+    err = _errors(ivf, fresh)
+    if len(fresh):
+        old.index.add_with_ids(fresh, np.arange(len(keep), n, dtype=np.int64))
+    rec = replace(rec, added_rows=rec.added_rows + n_new, added_error_sum=rec.added_error_sum + float(err.sum()))
+    imbalance = float(_lists(ivf).imbalance_factor()) / max(rec.trained_imbalance, 1e-9)
+    why = retrain_reason(rec, n, imbalance, drift_max, imbalance_max)
+    if why:
+        return _rebuilt(vecs, codec, flat_max, t, why, n_new, n_removed, action="retrain")
+    vi = VectorIndex(old.index, vecs, rec)
+    return vi, VectorDecision(
+        "add",
+        f"drift {rec.drift:.3f} <= {drift_max}, imbalance {imbalance:.3f} x trained <= {imbalance_max}",
+        vi.kind,
+        n,
+        n_new,
+        n_removed,
+        drift=rec.drift,
+        imbalance=imbalance,
+        growth=n / max(rec.trained_rows, 1),
+        seconds=time.perf_counter() - t,
+    )
+
+
+def _rebuilt(
+    vecs: np.ndarray, codec: str, flat_max: int, t: float, why: str, added: int, removed: int, action: str = "train"
+) -> tuple[VectorIndex, VectorDecision]:
+    vi, _ = build(vecs, codec, flat_max)
+    return vi, VectorDecision(
+        action if vi.record else "exact", why, vi.kind, len(vecs), added, removed, seconds=time.perf_counter() - t
+    )
+
+
+# ---------------------------------------------------------------------------- on disk
+
+
+def save(vi: VectorIndex, folder: Path) -> None:
+    """Write the index (FAISS) and, for IVF, its training record (TRAIN_RECORD) into a version
+    folder being written."""
+    faiss.write_index(vi.index, str(folder / FAISS))
+    if vi.record is not None:
+        (folder / TRAIN_RECORD).write_text(vi.record.to_json(), encoding="utf-8")
+
+
+def load(folder: Path) -> VectorIndex:
+    """The vector index of a version folder; IVF candidates are re-scored from its embeddings.npy.
+    An IVF index without its training record is searchable, and trained again on its next update
+    (there is no baseline to measure drift against)."""
+    index = faiss.read_index(str(folder / FAISS))
+    try:
+        faiss.extract_index_ivf(index)
+    except RuntimeError:
+        return VectorIndex(index, None, None)
+    try:
+        record: TrainRecord | None = TrainRecord.from_json((folder / TRAIN_RECORD).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        record = None
+    rows = RowFile(folder / EMBEDDINGS)
+    if rows.shape != (index.ntotal, index.d):
+        raise ValueError(f"{folder}: {EMBEDDINGS} holds {rows.shape}, the index {index.ntotal} x {index.d}")
+    return VectorIndex(index, rows, record)
