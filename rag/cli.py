@@ -365,6 +365,9 @@ def _run(args: argparse.Namespace, qa: QA) -> int:
         from .index import index_info
 
         info = index_info(qa.settings.index_dir)
+        if qa.server is not None:
+            snap = qa.server.open().info
+            info["server"] = {"store": qa.server.name, **{k: v for k, v in asdict(snap).items() if k != "extra"}}
         if args.json:
             print(json.dumps(info, ensure_ascii=False, indent=2))
         else:
@@ -372,6 +375,9 @@ def _run(args: argparse.Namespace, qa: QA) -> int:
                 f"index {qa.settings.index_dir} ({info['version']}), embedder {info['embedder']}, "
                 f"{info['n_bulletins']} bulletins, {info['n_articles']} articles, {info['n_passages']} passages"
             )
+            if "server" in info:
+                srv = info["server"]
+                print(f"answered by {srv['store']}: version {srv['version']}, {srv['n_passages']} passages")
             for row in info["bulletin_rows"]:
                 print(
                     f"  {row['source']}: {row['publisher'] or row['district']} {row['issue_no']} {row['issue_date']}"
@@ -400,6 +406,18 @@ def _verify(qa: QA, as_json: bool) -> int:
             print(f"  {v.version}{live}: {state}{note}")
             for p in v.problems:
                 print(f"    {p.line()}")
+    server_problems = qa.server.check() if qa.server is not None else []
+    if qa.server is not None:
+        print(f"store {qa.server.name}: {'ok' if not server_problems else 'INCOMPLETE'}")
+        for line in server_problems:
+            print(f"    {line}")
+    if check.ok and server_problems:
+        print(
+            "error: 检索服务器上的索引不完整，请运行 python -m rag update 重新写入（the server store is not "
+            "complete: run `python -m rag update`, which writes it again from the index folder）",
+            file=sys.stderr,
+        )
+        return 2
     if check.ok:
         return 0
     if not check.versions:

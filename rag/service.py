@@ -261,6 +261,11 @@ class QA:
         """Every check of every version of the index (checksums included)."""
         return check_index(self.settings.index_dir)
 
+    @property
+    def server(self) -> StoreBackend | None:
+        """The server store that answers questions (None: the index folder answers)."""
+        return self._server
+
     def ensure_index(self, progress: Progress | None = None) -> UpdateReport | None:
         """Build the index if there is none; bring one of an older format to this version (an
         update: its vectors are reused, the rest is rebuilt); with a server store, apply the index

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up .venv for 公报问答. CPU torch goes in first so that nothing pulls the CUDA build.
 #   scripts/setup.sh          the app and CLI
-#   scripts/setup.sh --test   plus the test tools (pytest, ruff, mypy, Playwright, Chromium)
+#   scripts/setup.sh --test   plus the test tools (pytest, ruff, mypy, Playwright, Chromium, milvus-lite)
+#   scripts/setup.sh --milvus plus the Milvus client (store = "milvus://host:19530" in rag.toml)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -21,6 +22,8 @@ if [ "${1:-}" = "--test" ]; then
       echo "setup: chromium not found (apt-get install chromium); browser tests will be skipped" >&2
     fi
   fi
+elif [ "${1:-}" = "--milvus" ]; then
+  "$VPY" -m pip install -q -e ".[milvus]"
 else
   "$VPY" -m pip install -q -e .
 fi

