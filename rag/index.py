@@ -91,10 +91,12 @@ class Columns:
         """The rows of `ids`, in that order; unknown ids left out."""
         if not ids or not len(self.ids):
             return []
-        want = np.array([i.encode("ascii", "replace") for i in ids], dtype="S12")
+        want = np.array(
+            [i.encode("ascii", "replace") if len(i) == 12 and i.isascii() else b"" for i in ids], dtype="S12"
+        )
         sorted_ids = self.sorted_ids
         pos = np.clip(np.searchsorted(sorted_ids, want), 0, len(sorted_ids) - 1)
-        hit = sorted_ids[pos] == want
+        hit = (sorted_ids[pos] == want) & (want != b"")
         return [int(r) for r in self.id_order[pos[hit]]]
 
     def allowed(self, f: Filters) -> np.ndarray | None:
@@ -113,14 +115,14 @@ class Columns:
             for bound, keep_above in ((f.date_from, True), (f.date_to, False)):
                 if not bound:
                     continue
-                b = bound.encode("utf-8")
+                b, md = bound.encode("utf-8"), bound[-5:].encode("utf-8")
                 # full dates where both have a year, month-day otherwise (yearless bulletins)
                 if len(bound) == 10:
                     full = (self.date >= b) if keep_above else (self.date <= b)
-                    md = (self.month_day >= b[-5:]) if keep_above else (self.month_day <= b[-5:])
-                    mask &= np.where(self.has_year, full, md)
+                    by_md = (self.month_day >= md) if keep_above else (self.month_day <= md)
+                    mask &= np.where(self.has_year, full, by_md)
                 else:
-                    mask &= (self.month_day >= b[-5:]) if keep_above else (self.month_day <= b[-5:])
+                    mask &= (self.month_day >= md) if keep_above else (self.month_day <= md)
         return mask
 
 

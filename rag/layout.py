@@ -15,6 +15,7 @@ from pathlib import Path
 
 CURRENT = "CURRENT"
 LOCK = ".lock"
+APPLIED = "applied.json"  # which version this folder last applied to which server store
 VERSION_PREFIX = "v-"
 TMP_PREFIX = ".tmp-"
 

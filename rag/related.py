@@ -81,7 +81,7 @@ def _article(reader: Reader, article_id: str) -> tuple[list[Passage], np.ndarray
     if not ps:
         return None
     vecs = reader.store.vectors([p.id for p in ps])
-    if not len(vecs):
+    if len(vecs) != len(ps):  # a passage without its vector: the article cannot be placed
         return None
     return ps, _unit(np.asarray(vecs, dtype=np.float32).mean(axis=0))
 

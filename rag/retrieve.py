@@ -72,11 +72,11 @@ def _matched(p: Passage, tokens: Sequence[str]) -> tuple[str, ...]:
 
 def _ranked_hits(reader: Reader, ranked: Sequence[Scored], query: Query, k: int, field: str) -> list[Hit]:
     """Hits for the k best results of one retriever; `field` names the score it fills in."""
-    ranked = ranked[:k]
-    ps = reader.store.passages([r.id for r in ranked])
+    by_id = {p.id: p for p in reader.store.passages([r.id for r in ranked[:k]])}
+    found = [(r, by_id[r.id]) for r in ranked[:k] if r.id in by_id]
     return [
         Hit(p, r.score, n, matched_terms=_matched(p, query.tokens), **{field: r.score})
-        for n, (r, p) in enumerate(zip(ranked, ps))
+        for n, (r, p) in enumerate(found)
     ]
 
 
@@ -148,7 +148,11 @@ class HybridRetriever:
         store = self.reader.store
         found = store.lexical_search(query.tokens, self.weights.office_scan, query.filters, require_any=need)
         out = {}
-        for r, p in zip(found, store.passages([r.id for r in found])):
+        by_id = {p.id: p for p in store.passages([r.id for r in found])}
+        for r in found:
+            p = by_id.get(r.id)
+            if p is None:
+                continue
             if info.district and p.district and p.district != info.district:
                 continue
             if any(same_office(o, t.title) for o in info.offices for t in titled_names(to_simplified(p.text))):
@@ -174,7 +178,7 @@ class HybridRetriever:
         if missing and qvec is not None:
             ds.update(store.dense_scores(qvec, missing))
         cand = [i for i in cand if i in ds]
-        passages = dict(zip(cand, store.passages(cand)))
+        passages = {p.id: p for p in store.passages(cand)}
         cand = [i for i in cand if i in passages]
         if not cand:
             return []

@@ -9,7 +9,9 @@ retriever of one version with the passages and store of another.
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Sequence
@@ -19,12 +21,12 @@ from pathlib import Path
 from .answer import AnswerSettings, combine, compose
 from .config import Settings
 from .embed import Embedder, make_embedder
-from .errors import CitationNotFoundError, IndexMismatchError, IndexMissingError, RagError
+from .errors import CitationNotFoundError, IndexMismatchError, IndexMissingError, IndexWriteError, RagError
 from .followup import resolve
 from .generate import LLMSettings, generate
 from .index import FORMAT_VERSION, Index, current_version, load_index, read_manifest
 from .integrity import UPDATE, IndexCheck, check_index, check_version
-from .layout import Layout, versions
+from .layout import APPLIED, Layout, versions
 from .models import Answer, Article, Bulletin, Passage
 from .question import sub_questions
 from .reader import Reader
@@ -34,7 +36,7 @@ from .store import Store
 from .stores import server_backend
 from .stores.base import SnapshotInfo, StoreBackend
 from .stores.local import LocalSnapshot
-from .update import Progress, UpdateReport, sync
+from .update import Progress, UpdateReport, lock_folder, sync
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +144,8 @@ class QA:
             snapshot = server.open()
             if snapshot.info.embedder != self.embedder.id:
                 raise IndexMismatchError(
-                    f"{server.name} holds vectors of embedder '{snapshot.info.embedder}', but "
+                    f"检索服务器上的索引由另一个嵌入模型（{snapshot.info.embedder}）建立，与本机配置的模型不同，请改用该模型"
+                    f"（{server.name} holds vectors of embedder '{snapshot.info.embedder}', but "
                     f"'{self.embedder.id}' is configured: configure that embedder, or run `python -m rag build` "
                     "to build and apply the index again"
                 )
@@ -192,7 +195,10 @@ class QA:
 
     def has_index(self) -> bool:
         """True when there is an index to answer from, even one whose CURRENT is missing or bad
-        (loading falls back to its versions, an update repairs CURRENT): never rebuild then."""
+        (loading falls back to its versions, an update repairs CURRENT): never rebuild then. With
+        a server store, one the server answers from counts (an app machine has no folder)."""
+        if self._server is not None and self._server.live_version():
+            return True
         return current_version(self.settings.index_dir) is not None or bool(versions(self.settings.index_dir))
 
     def retriever(self) -> HybridRetriever:
@@ -230,7 +236,8 @@ class QA:
         self, rebuild: bool = False, progress: Progress | None = None, lock_wait: float = 0.0, repair: bool = False
     ) -> UpdateReport:
         """Update the index folder from the bulletins; with a server store, then apply the new
-        version there (only its changed bulletins are written)."""
+        version there (only its changed bulletins are written). `rebuild` also makes this folder
+        the one that writes to the server (see `_publish`)."""
         report = sync(
             self.settings.corpus_dir,
             self.settings.index_dir,
@@ -241,16 +248,47 @@ class QA:
             lock_wait=lock_wait,
             max_passages=self.settings.max_passages_per_bulletin,
         )
-        return self._publish(report) if self._server is not None else report
+        if self._server is None:
+            return report
+        lock = lock_folder(self.settings.index_dir, max(lock_wait, 60.0))
+        try:
+            return self._publish(report, take_over=rebuild)
+        finally:
+            lock.release()
 
-    def _publish(self, report: UpdateReport) -> UpdateReport:
-        """Apply the index folder's live version to the server store unless it holds it already."""
+    def _publish(self, report: UpdateReport, take_over: bool = False) -> UpdateReport:
+        """Apply the index folder's live version to the server store, unless the server holds it
+        complete already. Only the folder that wrote the server's live version may write the next
+        one (`applied.json` remembers what it applied), so a machine that only answers questions,
+        with no index folder or another one, never replaces the archive with its own bulletin
+        folder; `take_over` (a rebuild) makes this folder the writer."""
         server = self._server
         v = current_version(self.settings.index_dir)
-        if server is None or v is None or server.live_version() == v.name:
+        if server is None or v is None:
+            return report
+        live = server.live_version()
+        applied_file = self.settings.index_dir / APPLIED
+        try:
+            applied = json.loads(applied_file.read_text(encoding="utf-8")) if applied_file.is_file() else {}
+        except (OSError, ValueError):
+            applied = {}
+        mine = applied.get(server.name, "") if isinstance(applied, dict) else ""
+        if live and live != mine and not take_over:
+            raise IndexWriteError(
+                f"检索服务器上的索引（版本 {live}）不是由本机的索引文件夹写入的，本机的更新不会覆盖它：请在建立该索引的"
+                "那台机器上更新；若要由本机接管，请运行 python -m rag build"
+                f"（{server.name} holds version {live}, which {self.settings.index_dir} did not apply: run the update "
+                "on the machine that builds the archive, or `python -m rag build` here to make this folder the one "
+                "that writes it）"
+            )
+        if live == v.name and not server.check():
             return report
         t = time.perf_counter()
         server.apply(v)
+        applied = {**(applied if isinstance(applied, dict) else {}), server.name: v.name}
+        tmp = applied_file.with_name(applied_file.name + ".tmp")
+        tmp.write_text(json.dumps(applied, ensure_ascii=False, indent=1), encoding="utf-8")
+        os.replace(tmp, applied_file)
         with self._lock:
             self._asked_at = 0.0  # the next request opens the new snapshot
         seconds = time.perf_counter() - t
@@ -270,13 +308,22 @@ class QA:
         """Build the index if there is none; bring one of an older format to this version (an
         update: its vectors are reused, the rest is rebuilt). With a server store: nothing when the
         server answers already; else the index folder's version (built first if need be) is applied."""
-        if self._server is not None and self._server.live_version():
-            # a server that answers already is never overwritten at start-up: an app machine may
-            # hold no index folder, or an older one; only `update` applies a build
-            return None
+        if self._server is not None:
+            try:
+                if self._server.live_version():
+                    # a server that answers already is never written at start-up: an app machine
+                    # may hold no index folder, or an older one; only `update` applies a build
+                    return None
+            except RagError as err:  # the server is down: start anyway, requests say so
+                log.warning("server store %s: %s", self._server.name, err)
+                return None
         report = self._ensure_folder(progress)
         if self._server is not None:
-            return self._publish(report or UpdateReport())
+            lock = lock_folder(self.settings.index_dir, 600)
+            try:
+                return self._publish(report or UpdateReport())
+            finally:
+                lock.release()
         return report
 
     def _ensure_folder(self, progress: Progress | None) -> UpdateReport | None:

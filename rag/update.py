@@ -123,7 +123,8 @@ class _Entry:
         return self.kept.n_articles if self.kept else len(self.bulletin.articles) if self.bulletin else 0
 
 
-def _lock(index_dir: Path, wait: float) -> FileLock:
+def lock_folder(index_dir: Path, wait: float) -> FileLock:
+    """The index folder's lock (one build, update or apply at a time), held when returned."""
     index_dir.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(index_dir / LOCK))
     try:
@@ -151,7 +152,7 @@ def sync(
     `repair` also writes a new version when the live one verifies but records no checksums;
     `max_passages` (0: no limit) refuses a bulletin cut into more passages than that."""
     scan(corpus_dir)  # a missing bulletin folder is said before the index folder is made
-    lock = _lock(index_dir, lock_wait)
+    lock = lock_folder(index_dir, lock_wait)
     try:
         return _sync(corpus_dir, index_dir, embedder, rebuild, progress, repair, max_passages)
     finally:

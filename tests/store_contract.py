@@ -138,7 +138,7 @@ class StoreContract:
     # -- lookups ------------------------------------------------------------------------------
     def test_passages_by_id_in_the_order_asked(self, store: IndexStore, reference: Reference) -> None:
         ps = reference.index.passages
-        ids = [ps[7].id, "no-such-id", ps[0].id, ps[-1].id]
+        ids = [ps[7].id, "no-such-id", ps[0].id, ps[3].id + "XYZ", ps[-1].id]
         assert store.passages(ids) == [ps[7], ps[0], ps[-1]]
         assert store.passages([]) == []
         every = store.passages([p.id for p in ps])

