@@ -138,6 +138,12 @@ def _install(embed_delay: float, slow_io: float) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     _install(float(os.environ.get("FAULT_EMBED_DELAY", "0") or 0), float(os.environ.get("FAULT_SLOW_IO", "0") or 0))
+    args = list(sys.argv[1:] if argv is None else argv)
+    if "serve" in args:  # `rag serve` hands over to `python -m ui` in a new process, which would lose
+        # the embedder installed here: serve in this process, with ui's own entry point
+        from ui.__main__ import main as ui_main
+
+        return ui_main([a for a in args if a != "serve"])
     from rag.cli import main as cli_main
 
     return cli_main(argv)

@@ -440,8 +440,8 @@ def test_ask_reads_one_version_while_versions_swap(tmp_path: Path, monkeypatch: 
     composed: list[bool] = []
 
     def compose(idx: Any, query: Any, hits: Any, settings: Any) -> Any:
-        own = {id(p) for p in idx.passages}
-        composed.append(bool(hits) and all(id(h.passage) in own for h in hits))
+        own = {p.id for p in idx.store.index.passages}
+        composed.append(bool(hits) and all(h.passage.id in own for h in hits))
         return real_compose(idx, query, hits, settings)
 
     monkeypatch.setattr(rag.service, "compose", compose)
