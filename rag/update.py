@@ -294,7 +294,7 @@ def _sync(
         raise IndexMismatchError(
             f"{old_v}: vectors of dimension {old_vecs.shape[1]}, expected {dim}: run `python -m rag build`"
         )
-    known = old_store.embed_rows() if old_store is not None and keys else {}
+    known = _known_rows(old_v, old, old_store, keys) if old_store is not None and keys else {}
     if reuse_v is not None and keys:
         old_vecs, known = _vectors_of(reuse_v, dim, bad_rows, damaged)
     new_vecs = np.zeros((len(new_passages), dim), dtype=np.float32)
@@ -312,10 +312,11 @@ def _sync(
                 progress("embed", done, total)
 
         new_vecs[todo] = embedder.embed_passages([new_passages[i].embed_text for i in todo], emb_progress)
-    if old_vecs is not None:
-        vecs = np.concatenate([old_vecs[np.asarray(keep_rows, dtype=np.int64)], new_vecs])
-    else:
-        vecs = new_vecs
+    # kept rows are copied file to file when the new version is written (`_write_rows`), not
+    # through memory: at 1M passages that copy is 1.5 GB
+    stream_from = Layout(old_v).embeddings if old_v is not None and keep_rows else None
+    vecs: np.ndarray = new_vecs  # the whole version's rows (kept rows exist only with old_v)
+    del old_vecs
     timings["embed"] = time.perf_counter() - t3
 
     # write the new version beside the live one, then swap CURRENT
@@ -348,9 +349,24 @@ def _sync(
             new_passages,
             keys,
         )
-        np.save(files.embeddings, vecs)
-        np.save(tmp / ROW_SUMS, row_sums(vecs))
-        files.embed_keys.write_text("\n".join(Store(files.store).embed_keys()), encoding="utf-8")
+        keep = np.asarray(keep_rows, dtype=np.int64)
+        if stream_from is not None:
+            _write_rows(files.embeddings, stream_from, keep, new_vecs)
+            vecs = np.load(files.embeddings, mmap_mode="r")
+        else:
+            np.save(files.embeddings, vecs)
+        # the kept rows' checksums and keys verified with the live version: taken over, not recomputed
+        if stream_from is not None and old is not None and ROW_SUMS in old.files:
+            sums = np.concatenate([np.load(stream_from.parent / ROW_SUMS)[keep], row_sums(new_vecs)])
+        else:
+            sums = row_sums(vecs)
+        np.save(tmp / ROW_SUMS, sums)
+        if stream_from is not None and old is not None and EMBED_KEYS in old.files:
+            kept_keys = (stream_from.parent / EMBED_KEYS).read_text(encoding="utf-8").split("\n")
+            all_keys = [kept_keys[r] for r in keep_rows] + keys
+        else:
+            all_keys = Store(files.store).embed_keys()
+        files.embed_keys.write_text("\n".join(all_keys), encoding="utf-8")
         # the vector index: trained once, then added to (retrained only when `vectors` measures drift)
         old_vi = None
         if old_v is not None and reuse_v is None:
@@ -543,6 +559,48 @@ def _row_keys(v: Path, damaged: frozenset[str]) -> list[str] | None:
     except sqlite3.Error as err:
         log.info("cannot read the embed keys of %s (%s)", v, err)
         return None
+
+
+def _known_rows(v: Path | None, m: Manifest | None, store: Store, keys: list[str]) -> dict[str, int]:
+    """embed key -> the first row with that vector, for the `keys` wanted: from the version's
+    embed_keys.txt when its checksum verified (13 MB at 1M passages), else from the store."""
+    if v is None or m is None or EMBED_KEYS not in m.files:
+        return store.embed_rows()
+    want, known = set(keys), {}
+    for r, k in enumerate(Layout(v).embed_keys.read_text(encoding="utf-8").split("\n")):
+        if k in want and k not in known:
+            known[k] = r
+    return known
+
+
+def _write_rows(path: Path, old: Path, keep: np.ndarray, new: np.ndarray) -> None:
+    """An embeddings file (as `np.save` writes it) of the `keep` rows of `old`, in that order, then
+    `new`: runs of consecutive kept rows are copied by the kernel (`os.sendfile`), so an update
+    neither reads 1.5 GB of vectors into memory nor writes them from there."""
+    dim = new.shape[1]
+    with old.open("rb") as f:
+        major, _ = np.lib.format.read_magic(f)
+        read_header = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
+        shape, fortran, dtype = read_header(f)
+        offset = f.tell()
+    if fortran or np.dtype(dtype) != np.float32 or len(shape) != 2 or shape[1] != dim:
+        raise IndexMismatchError(
+            f"{old}: holds {dtype} {shape}, expected float32 rows of {dim}: run `python -m rag build`"
+        )
+    row = 4 * dim
+    header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.float32)), "fortran_order": False}
+    with old.open("rb") as src, path.open("wb", buffering=0) as out:
+        np.lib.format.write_array_header_1_0(out, {**header, "shape": (len(keep) + len(new), dim)})
+        if len(keep):
+            breaks = np.flatnonzero(np.diff(keep) != 1) + 1
+            for run in np.split(keep, breaks):
+                at, left = offset + int(run[0]) * row, len(run) * row
+                while left:
+                    sent = os.sendfile(out.fileno(), src.fileno(), at, left)
+                    if sent <= 0:
+                        raise OSError(f"{old}: cut short at byte {at}")
+                    at, left = at + sent, left - sent
+        out.write(np.ascontiguousarray(new, dtype=np.float32).tobytes())
 
 
 def _cannot_write(err: BaseException) -> bool:

@@ -799,3 +799,20 @@ def test_a_changed_file_that_copies_a_kept_one_is_the_duplicate(seeds_dir: Path,
     texts = [(p.title, p.text) for p in idx.passages if p.article_index >= 0]
     assert len(texts) == len(set(texts))
     assert {p.source for p in idx.passages} == set(SEED_NAMES)
+
+
+def test_kept_rows_are_copied_file_to_file_as_np_save_writes_them(tmp_path: Path) -> None:
+    """An update copies the kept vector rows with the kernel (`_write_rows`): the file must be
+    byte for byte what np.save writes of the same rows, gaps (dropped bulletins) included."""
+    from rag.update import _write_rows
+
+    rng = np.random.default_rng(0)
+    old_rows = rng.standard_normal((50, 8)).astype(np.float32)
+    np.save(tmp_path / "old.npy", old_rows)
+    keep = np.array([0, 1, 2, 7, 8, 20, 49], dtype=np.int64)
+    new = rng.standard_normal((3, 8)).astype(np.float32)
+    _write_rows(tmp_path / "new.npy", tmp_path / "old.npy", keep, new)
+    np.save(tmp_path / "want.npy", np.concatenate([old_rows[keep], new]))
+    assert (tmp_path / "new.npy").read_bytes() == (tmp_path / "want.npy").read_bytes()
+    _write_rows(tmp_path / "none.npy", tmp_path / "old.npy", keep[:0], new)
+    assert np.array_equal(np.load(tmp_path / "none.npy"), new)
