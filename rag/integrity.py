@@ -116,6 +116,66 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
+class FileHashes:
+    """sha256 of files, read again only when a file's stat changes (ino, size, mtime and ctime:
+    ctime changes on any write and cannot be set back). With `path`, what was learnt is kept in
+    that JSON file between runs (the index folder's `hashes.json`, written by updates under the
+    folder lock), so an update reads back what changed since the last one, not every bulletin and
+    the 4.6 GB of a 1M-passage version. `verify` never uses it: it reads every file."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        self._known: dict[str, tuple[tuple[int, ...], str]] = {}
+        if path is not None:
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+                self._known = {
+                    str(k): (tuple(int(x) for x in v[0]), str(v[1]))
+                    for k, v in data.items()
+                    if isinstance(v, list) and len(v) == 2 and isinstance(v[0], list) and len(v[0]) == 4
+                }
+            except (OSError, ValueError, TypeError, AttributeError):
+                self._known = {}  # a lost or damaged cache only costs reading the files again
+
+    @staticmethod
+    def _key(path: Path) -> tuple[int, ...]:
+        st = path.stat()
+        return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+    def sha256(self, path: Path) -> str:
+        key = self._key(path)
+        hit = self._known.get(str(path))
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        sha = sha256_of(path)
+        self._known[str(path)] = (key, sha)
+        return sha
+
+    def known(self, path: Path, sha: str) -> bool:
+        """True when `path` is unchanged since it was hashed (or written) with checksum `sha`."""
+        hit = self._known.get(str(path))
+        try:
+            return hit is not None and hit[1] == sha and hit[0] == self._key(path)
+        except OSError:
+            return False
+
+    def record(self, path: Path, sha: str) -> None:
+        """`path` was just written with checksum `sha` (computed from its bytes)."""
+        self._known[str(path)] = (self._key(path), sha)
+
+    def save(self) -> None:
+        """Keep what is known of files that still exist (written aside, then swapped in)."""
+        if self.path is None:
+            return
+        data = {k: [list(v[0]), v[1]] for k, v in self._known.items() if Path(k).exists()}
+        tmp = self.path.with_name(f".{self.path.name}.tmp")
+        try:
+            tmp.write_text(json.dumps(data), encoding="utf-8")
+            tmp.replace(self.path)
+        except OSError as err:  # a cache: not worth failing an update for
+            log.warning("cannot keep the file checksums in %s: %s", self.path, err)
+
+
 def file_records(folder: Path) -> dict[str, dict[str, int | str]]:
     """Size and SHA-256 of each data file of a version being written (for its manifest)."""
     return {
@@ -232,8 +292,11 @@ def damaged_rows(vecs: np.ndarray, n: int, sums: np.ndarray | None) -> list[int]
 LOAD, UPDATE, VERIFY = "load", "update", "verify"
 
 
-def check_version(folder: Path, *, level: str = VERIFY, dim: int | None = None) -> VersionCheck:
-    """Check one version folder at `level` (LOAD, UPDATE or VERIFY)."""
+def check_version(
+    folder: Path, *, level: str = VERIFY, dim: int | None = None, hashes: FileHashes | None = None
+) -> VersionCheck:
+    """Check one version folder at `level` (LOAD, UPDATE or VERIFY). At UPDATE, a file `hashes`
+    knows unchanged since its checksum was computed is not read again."""
     try:
         m = Manifest.read(folder)
     except IndexDamagedError:
@@ -257,11 +320,16 @@ def check_version(folder: Path, *, level: str = VERIFY, dim: int | None = None) 
             add(name, "missing")
         elif rec and path.stat().st_size != rec.get("size"):
             add(name, f"{path.stat().st_size} bytes, the manifest says {rec.get('size')}")
+        elif rec and level == UPDATE and hashes is not None and hashes.known(path, str(rec.get("sha256"))):
+            hashed.add(name)  # unchanged since its checksum was computed (the vectors' rows with it)
         elif rec and (level == VERIFY or (level == UPDATE and name != EMBEDDINGS)):
-            if sha256_of(path) != rec.get("sha256"):
+            sha = sha256_of(path)
+            if sha != rec.get("sha256"):
                 add(name, "checksum differs from the manifest (changed or damaged)")
             else:
                 hashed.add(name)
+                if hashes is not None:
+                    hashes.record(path, sha)
     bad_rows: list[int] | None = []
     if level != LOAD:
         # the rows are checked against their own sums when the sums file verifies; otherwise the
@@ -273,7 +341,8 @@ def check_version(folder: Path, *, level: str = VERIFY, dim: int | None = None) 
                 add(EMBEDDINGS, "checksum differs from the manifest (changed or damaged)")
             else:
                 hashed.add(EMBEDDINGS)
-        bad_rows = _check_vectors(folder, m, add, use_sums=sums_ok)
+        if not (sums_ok and EMBEDDINGS in hashed and level == UPDATE):
+            bad_rows = _check_vectors(folder, m, add, use_sums=sums_ok)
         if not sums_ok and vec_rec and EMBEDDINGS not in hashed:
             bad_rows = None
         unread = None if level == VERIFY else {n for n in DATA_FILES if n not in hashed and n not in problems}

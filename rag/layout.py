@@ -2,6 +2,7 @@
 
     <index dir>/CURRENT         name of the live version folder (replaced with os.replace)
     <index dir>/.lock           held while a build/update/repair runs
+    <index dir>/hashes.json     checksums known by file stat (`integrity.FileHashes`; a cache)
     <index dir>/v-<time>-<rand>/ one complete version, the files below
 
 Every data file of a version has its size and SHA-256 in the manifest, and the vectors also a
@@ -15,6 +16,7 @@ from pathlib import Path
 
 CURRENT = "CURRENT"
 LOCK = ".lock"
+HASHES = "hashes.json"  # checksums of bulletins and version files by stat, so updates read back only what changed
 APPLIED = "applied.json"  # which version this folder last applied to which server store
 VERSION_PREFIX = "v-"
 TMP_PREFIX = ".tmp-"

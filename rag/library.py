@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from .corpus import scan
 from .errors import BulletinError, RagError
 from .ingest import SUFFIXES, read_bytes
-from .integrity import sha256_of
+from .integrity import FileHashes, sha256_of
 from .parse import parse_bulletin
 from .update import Progress, UpdateReport
 from .update import _text_key as text_key
@@ -81,25 +81,6 @@ def library_files(corpus_dir: Path) -> list[Path]:
 
 def file_sha256(path: Path) -> str:
     return sha256_of(path)
-
-
-class FileHashes:
-    """sha256 of library files, read again only when a file's stat changes: the library table
-    compares every file with the index on each page load (ctime changes on any write and cannot
-    be set back)."""
-
-    def __init__(self) -> None:
-        self._known: dict[str, tuple[tuple[int, int, int, int], str]] = {}
-
-    def sha256(self, path: Path) -> str:
-        st = path.stat()
-        key = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-        hit = self._known.get(str(path))
-        if hit is not None and hit[0] == key:
-            return hit[1]
-        sha = file_sha256(path)
-        self._known[str(path)] = (key, sha)
-        return sha
 
 
 def safe_target(name: str, corpus_dir: Path) -> Path:

