@@ -101,7 +101,11 @@ class BM25:
             added, vocab = new_docs
         else:
             vocab = dict(self.vocab)
-        kept = self.counts[np.asarray(keep, dtype=np.int64)] if len(keep) else self.counts[:0]
+        rows = np.asarray(keep, dtype=np.int64)
+        n_old = self.counts.shape[0]
+        every = len(rows) == n_old and (not n_old or (rows[0] == 0 and bool(np.all(np.diff(rows) == 1))))
+        # every row kept in order (an update that only adds): no copy of 100M counts at 1M passages
+        kept = self.counts if every else self.counts[rows] if len(rows) else self.counts[:0]
         if replace:
             pos = sorted(replace)
             mask = np.ones(kept.shape[0], dtype=np.float32)
@@ -113,6 +117,8 @@ class BM25:
         if added is None:
             added = count_terms(cast(Iterable[Sequence[str]], new_docs), vocab)
         counts = sp.vstack([_widen(kept.tocsr(), len(vocab)), _widen(added, len(vocab))], format="csr")
+        if every and not replace:  # nothing removed or cut again: every term is still held
+            return BM25(counts, vocab, self.k1, self.b)
         return BM25(*_prune(counts, vocab), self.k1, self.b)
 
     @cached_property

