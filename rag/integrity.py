@@ -208,7 +208,7 @@ def row_sums(vecs: np.ndarray) -> np.ndarray:
     return out
 
 
-def _npy_header(path: Path) -> tuple[tuple[int, ...], bool, np.dtype, int]:
+def npy_header(path: Path) -> tuple[tuple[int, ...], bool, np.dtype, int]:
     """(shape, fortran order, dtype, offset of the data) of a .npy file; raises on a bad header."""
     with path.open("rb") as f:
         major, _ = np.lib.format.read_magic(f)
@@ -224,7 +224,7 @@ def _rows_in(path: Path, dim: int, n: int | None = None) -> tuple[int, int, bool
     against their checksums); None when neither works."""
     try:
         size = path.stat().st_size
-        shape, fortran, dtype, offset = _npy_header(path)
+        shape, fortran, dtype, offset = npy_header(path)
     except Exception:  # a damaged header fails in ast or tokenize with anything
         if n:
             offset = size - n * dim * 4
@@ -363,7 +363,7 @@ def _rows_by_own_sums(folder: Path) -> tuple[int, ...] | None:
     (their count gives the rows, the vectors' header the dimension); None when that cannot be done."""
     try:
         sums = np.load(folder / ROW_SUMS)
-        shape = _npy_header(folder / EMBEDDINGS)[0]
+        shape = npy_header(folder / EMBEDDINGS)[0]
     except Exception:  # a damaged .npy header fails in ast or tokenize
         return None
     if sums.dtype != np.uint64 or sums.ndim != 1 or len(shape) != 2:

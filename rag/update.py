@@ -42,10 +42,10 @@ from .integrity import (
     damaged_rows,
     file_records,
     newest_good,
+    npy_header,
     read_current,
     read_rows,
     row_sums,
-    sha256_of,
 )
 from .layout import CURRENT, EMBED_KEYS, HASHES, LOCK, ROW_SUMS, STORE, TMP_PREFIX, VERSION_PREFIX, Layout, versions
 from .manifest import FORMAT_VERSION, Manifest
@@ -451,7 +451,7 @@ def _plan(
     old_hashes: dict[str, str],
     stored: dict[str, StoredBulletin],
     progress: Progress | None,
-    hashes: FileHashes | None = None,
+    hashes: FileHashes,
 ) -> tuple[dict[str, _Entry], list[tuple[str, str]]]:
     """Which bulletins are new, changed, unchanged or refused (duplicates, unreadable files).
     Unchanged ones are recognised by their bytes' sha256 and not read further."""
@@ -463,7 +463,7 @@ def _plan(
         if p.name not in old_hashes:
             return 2, p.name
         try:
-            shas[p] = hashes.sha256(p) if hashes is not None else sha256_of(p)
+            shas[p] = hashes.sha256(p)
         except OSError:
             return 1, p.name
         return (0 if shas[p] == old_hashes[p.name] else 1), p.name
@@ -493,7 +493,7 @@ def _plan(
                 )
             if path.suffix.lower() not in SUFFIXES:
                 raise BulletinError(source, f"not a {'/'.join(SUFFIXES)} file, not indexed")
-            data_sha = shas.get(path) or (hashes.sha256(path) if hashes is not None else sha256_of(path))
+            data_sha = shas.get(path) or hashes.sha256(path)
             if data_sha in seen_sha:
                 raise BulletinError(
                     source,
@@ -592,11 +592,7 @@ def _write_rows(path: Path, old: Path, keep: np.ndarray, new: np.ndarray) -> Non
     `new`: runs of consecutive kept rows are copied by the kernel (`os.sendfile`), so an update
     neither reads 1.5 GB of vectors into memory nor writes them from there."""
     dim = new.shape[1]
-    with old.open("rb") as f:
-        major, _ = np.lib.format.read_magic(f)
-        read_header = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
-        shape, fortran, dtype = read_header(f)
-        offset = f.tell()
+    shape, fortran, dtype, offset = npy_header(old)
     if fortran or np.dtype(dtype) != np.float32 or len(shape) != 2 or shape[1] != dim:
         raise IndexMismatchError(
             f"{old}: holds {dtype} {shape}, expected float32 rows of {dim}: run `python -m rag build`"
