@@ -19,7 +19,7 @@ from typing import cast
 import numpy as np
 import scipy.sparse as sp
 
-from .layout import BM25_COUNTS, BM25_VOCAB
+from .layout import BM25_COUNTS, BM25_VOCAB, Layout
 
 
 def _counts(docs: Sequence[Sequence[str]], vocab: dict[str, int], rows: Sequence[int], n_rows: int) -> sp.csr_matrix:
@@ -168,10 +168,34 @@ class BM25:
 
     def save(self, folder: Path) -> None:
         sp.save_npz(folder / BM25_COUNTS, self.counts.tocsr(), compressed=False)
-        (folder / BM25_VOCAB).write_text(json.dumps(self.vocab, ensure_ascii=False), encoding="utf-8")
+        save_vocab(folder, self.vocab)
 
     @classmethod
     def load(cls, folder: Path) -> BM25:
-        m = sp.load_npz(folder / BM25_COUNTS).tocsr()
-        vocab = json.loads((folder / BM25_VOCAB).read_text(encoding="utf-8"))
-        return cls(m, vocab)
+        """The index of a version folder: its term counts (the rows of every part, in order) and
+        vocabulary."""
+        vocab = load_vocab(folder)
+        return cls(load_counts(Layout(folder).parts(BM25_COUNTS), len(vocab)), vocab)
+
+
+def save_vocab(folder: Path, vocab: Mapping[str, int]) -> None:
+    (folder / BM25_VOCAB).write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+
+
+def load_vocab(folder: Path) -> dict[str, int]:
+    return cast(dict[str, int], json.loads((folder / BM25_VOCAB).read_text(encoding="utf-8")))
+
+
+def save_part(path: Path, counts: sp.csr_matrix) -> None:
+    """The term counts of the rows an update adds, as a part of the counts file (`Layout.parts`)."""
+    sp.save_npz(path, counts.tocsr(), compressed=False)
+
+
+def load_counts(parts: Sequence[Path], n_terms: int = 0) -> sp.csr_matrix:
+    """The term counts of a file's parts, one under the other, as wide as the widest of them or
+    `n_terms` (a part written before later terms were known is narrower)."""
+    loaded = [sp.load_npz(p).tocsr() for p in parts]
+    width = max([n_terms, *(m.shape[1] for m in loaded)])
+    if len(loaded) == 1:
+        return loaded[0] if loaded[0].shape[1] == width else _widen(loaded[0], width)
+    return sp.vstack([_widen(m, width) for m in loaded], format="csr")

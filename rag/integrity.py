@@ -32,8 +32,12 @@ from .layout import (
     FAISS,
     MANIFEST,
     ROW_SUMS,
+    SEGMENTED,
     STORE,
     USERDICT,
+    Layout,
+    part_of,
+    parts_in,
     versions,
 )
 from .manifest import Manifest
@@ -176,13 +180,22 @@ class FileHashes:
             log.warning("cannot keep the file checksums in %s: %s", self.path, err)
 
 
-def file_records(folder: Path) -> dict[str, dict[str, int | str]]:
-    """Size and SHA-256 of each data file of a version being written (for its manifest)."""
+def file_records(folder: Path, known: dict[str, dict[str, int | str]] | None = None) -> dict[str, dict[str, int | str]]:
+    """Size and SHA-256 of each data file (and part) of a version being written (for its
+    manifest); the parts hard-linked from a verified version take their records from `known`."""
+    known = known or {}
+    names = [n for n in DATA_FILES if (folder / n).is_file()]
+    names += [p.name for kind in SEGMENTED for p in Layout(folder).parts(kind)[1:]]
     return {
-        name: {"size": (folder / name).stat().st_size, "sha256": sha256_of(folder / name)}
-        for name in DATA_FILES
-        if (folder / name).is_file()
+        name: known.get(name) or {"size": (folder / name).stat().st_size, "sha256": sha256_of(folder / name)}
+        for name in names
     }
+
+
+def kind_of(name: str) -> str:
+    """The file a part belongs to (`store.2.sqlite` -> `store.sqlite`); other names as they are."""
+    found = part_of(name)
+    return found[0] if found else name
 
 
 def _multipliers(n: int) -> np.ndarray:
@@ -314,6 +327,12 @@ def check_version(
         add(MANIFEST, f"vectors of dimension {m.dim}, the embedder makes {dim}")
     wanted = tuple(m.files) if m.files else LEGACY_FILES
     hashed: set[str] = set()
+    if m.files:  # the parts readers find beside each file must be the parts the manifest lists
+        for kind in SEGMENTED:
+            on_disk = [p.name for p in Layout(folder).parts(kind)[1:]]
+            listed = parts_in(kind, m.files)[1:]
+            if on_disk != listed and on_disk[: len(listed)] == listed:
+                add(on_disk[len(listed)], "a part the manifest does not list (left by an interrupted write?)")
     for name in wanted:
         path, rec = folder / name, m.files.get(name)
         if not path.is_file():
@@ -322,7 +341,7 @@ def check_version(
             add(name, f"{path.stat().st_size} bytes, the manifest says {rec.get('size')}")
         elif rec and level == UPDATE and hashes is not None and hashes.known(path, str(rec.get("sha256"))):
             hashed.add(name)  # unchanged since its checksum was computed (the vectors' rows with it)
-        elif rec and (level == VERIFY or (level == UPDATE and name != EMBEDDINGS)):
+        elif rec and (level == VERIFY or (level == UPDATE and kind_of(name) != EMBEDDINGS)):
             sha = sha256_of(path)
             if sha != rec.get("sha256"):
                 add(name, "checksum differs from the manifest (changed or damaged)")
@@ -335,23 +354,31 @@ def check_version(
         # the rows are checked against their own sums when the sums file verifies; otherwise the
         # vectors' file checksum decides, and a file that differs cannot say which rows to keep
         sums_ok = ROW_SUMS in hashed
-        vec_rec = m.files.get(EMBEDDINGS)
-        if not sums_ok and vec_rec and EMBEDDINGS not in problems and EMBEDDINGS not in hashed:
-            if sha256_of(folder / EMBEDDINGS) != vec_rec.get("sha256"):
-                add(EMBEDDINGS, "checksum differs from the manifest (changed or damaged)")
-            else:
-                hashed.add(EMBEDDINGS)
-        if not (sums_ok and EMBEDDINGS in hashed and level == UPDATE):
-            bad_rows = _check_vectors(folder, m, add, use_sums=sums_ok)
-        if not sums_ok and vec_rec and EMBEDDINGS not in hashed:
+        vec_parts = parts_in(EMBEDDINGS, m.files) if m.files else [EMBEDDINGS]
+        for part in vec_parts:
+            vec_rec = m.files.get(part)
+            if not sums_ok and vec_rec and part not in problems and part not in hashed:
+                if sha256_of(folder / part) != vec_rec.get("sha256"):
+                    add(part, "checksum differs from the manifest (changed or damaged)")
+                else:
+                    hashed.add(part)
+        vecs_hashed = all(p in hashed for p in vec_parts)
+        if not (sums_ok and vecs_hashed and level == UPDATE):
+            bad_rows = _check_vectors(folder, m, add, use_sums=sums_ok, parts=vec_parts)
+        if not sums_ok and m.files.get(EMBEDDINGS) and not vecs_hashed:
             bad_rows = None
-        unread = None if level == VERIFY else {n for n in DATA_FILES if n not in hashed and n not in problems}
+        unread = (
+            None
+            if level == VERIFY
+            else {kind_of(n) for n in (*DATA_FILES, *m.files) if n not in hashed and n not in problems}
+        )
         _check_contents(folder, m, add, deep=level == VERIFY, only=unread)
     if STORE not in problems and (folder / STORE).is_file():
         _check_store_matches(folder, m, add, store_trusted=STORE in hashed or level == LOAD, whole=level != LOAD)
     order = {name: i for i, name in enumerate((MANIFEST, *DATA_FILES))}
     found = tuple(
-        Problem(file, "; ".join(whats)) for file, whats in sorted(problems.items(), key=lambda p: order.get(p[0], 99))
+        Problem(file, "; ".join(whats))
+        for file, whats in sorted(problems.items(), key=lambda p: (order.get(kind_of(p[0]), 99), p[0]))
     )
     return VersionCheck(
         folder.name, found, bad_rows=None if bad_rows is None else tuple(bad_rows), checksums=bool(m.files), level=level
@@ -372,7 +399,9 @@ def _rows_by_own_sums(folder: Path) -> tuple[int, ...] | None:
     return None if found is None else tuple(found[1])
 
 
-def _check_vectors(folder: Path, m: Manifest, add: Any, use_sums: bool) -> list[int] | None:
+def _check_vectors(
+    folder: Path, m: Manifest, add: Any, use_sums: bool, parts: list[str] | None = None
+) -> list[int] | None:
     path = folder / EMBEDDINGS
     sums: np.ndarray | None = None
     if use_sums and (folder / ROW_SUMS).is_file():
@@ -384,6 +413,8 @@ def _check_vectors(folder: Path, m: Manifest, add: Any, use_sums: bool) -> list[
                 add(ROW_SUMS, f"holds {loaded.shape} {loaded.dtype}, expected ({m.n_passages},) uint64")
         except Exception as err:  # a damaged .npy header fails in ast or tokenize
             add(ROW_SUMS, f"unreadable ({type(err).__name__})")
+    if parts and len(parts) > 1:
+        return _check_vector_parts(folder, m, add, sums, parts)
     found = _damaged_rows_in_file(path, m.dim, m.n_passages, sums) if path.is_file() else None
     if found is None:
         if path.is_file():
@@ -398,6 +429,36 @@ def _check_vectors(folder: Path, m: Manifest, add: Any, use_sums: bool) -> list[
         add(EMBEDDINGS, f"{rows} rows, the manifest counts {m.n_passages}")
     if bad:
         add(EMBEDDINGS, f"{len(bad)} damaged vector row(s) (zero, not finite or checksum differs), first row {bad[0]}")
+    return bad
+
+
+def _check_vector_parts(
+    folder: Path, m: Manifest, add: Any, sums: np.ndarray | None, parts: list[str]
+) -> list[int] | None:
+    """`_check_vectors` for vectors in parts: each part's rows against their slice of the sums."""
+    bad: list[int] = []
+    start = 0
+    for name in parts:
+        path = folder / name
+        found = _rows_in(path, m.dim) if path.is_file() else None
+        if found is None:
+            if path.is_file():
+                add(name, f"not float32 rows of dimension {m.dim} (header unreadable)")
+            return None  # the rows after it cannot be placed
+        n = found[1]
+        checked = _damaged_rows_in_file(path, m.dim, n, None if sums is None else sums[start : start + n])
+        if checked is None:
+            return None
+        if len(checked[1]):
+            what = f"{len(checked[1])} damaged vector row(s) (zero, not finite or checksum differs)"
+            add(name, f"{what}, first row {start + checked[1][0]}")
+        bad += [start + r for r in checked[1]]
+        start += n
+    if start < m.n_passages:
+        add(parts[-1], f"cut short: {start} of {m.n_passages} rows")
+        bad += list(range(start, m.n_passages))
+    elif start > m.n_passages:
+        add(parts[-1], f"{start} rows, the manifest counts {m.n_passages}")
     return bad
 
 
@@ -456,16 +517,17 @@ def _check_store_matches(folder: Path, m: Manifest, add: Any, store_trusted: boo
 
 
 def _check_store(folder: Path, m: Manifest, add: Any, deep: bool) -> None:
-    try:
-        con = sqlite3.connect(f"file:{folder / STORE}?mode=ro", uri=True)
+    for path in Layout(folder).parts(STORE):
         try:
-            verdict = con.execute("PRAGMA integrity_check" if deep else "PRAGMA quick_check").fetchone()[0]
-        finally:
-            con.close()
-        if verdict != "ok":
-            add(STORE, f"SQLite integrity check: {str(verdict)[:120]}")
-    except sqlite3.Error as err:
-        add(STORE, f"unreadable ({err})")
+            con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            try:
+                verdict = con.execute("PRAGMA integrity_check" if deep else "PRAGMA quick_check").fetchone()[0]
+            finally:
+                con.close()
+            if verdict != "ok":
+                add(path.name, f"SQLite integrity check: {str(verdict)[:120]}")
+        except sqlite3.Error as err:
+            add(path.name, f"unreadable ({err})")
 
 
 def _check_faiss(folder: Path, m: Manifest, add: Any) -> None:
@@ -482,9 +544,9 @@ def _check_faiss(folder: Path, m: Manifest, add: Any) -> None:
 
 def _check_bm25(folder: Path, n: int, add: Any) -> None:
     try:
-        import scipy.sparse as sp
+        from .bm25 import load_counts
 
-        counts = sp.load_npz(folder / BM25_COUNTS)
+        counts = load_counts(Layout(folder).parts(BM25_COUNTS))
         if counts.shape[0] != n:
             add(BM25_COUNTS, f"term counts of {counts.shape[0]} passages, expected {n}")
     except Exception as err:  # a damaged zip raises anything from BadZipFile to ValueError

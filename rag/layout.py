@@ -11,6 +11,8 @@ checksum per row (`rag.integrity`), so damage is found and never copied forward.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +37,40 @@ ALIASES = "aliases.json"  # abbreviations harvested from the bulletins
 # the files a version is made of besides the manifest, in the order they are checked
 TRAIN_RECORD = "faiss_train.json"  # how the IVF index was trained (only above the exact-search size)
 DATA_FILES = (STORE, EMBEDDINGS, ROW_SUMS, EMBED_KEYS, FAISS, TRAIN_RECORD, BM25_COUNTS, BM25_VOCAB, USERDICT, ALIASES)
+
+# The big files (store, vectors, term counts) may come in parts: the base file, then `store.1.sqlite`,
+# `store.2.sqlite`, ... each holding the rows one update added after the rows of the parts before it.
+# An update that only adds rows hard-links the parts of the live version into the new one and writes
+# one small part, instead of writing 4.6 GB again at 1M passages; any other update (and a build or a
+# repair) writes each file whole again, as does the update that would make more than MAX_PARTS.
+SEGMENTED = (STORE, EMBEDDINGS, BM25_COUNTS)
+MAX_PARTS = 8  # SQLite attaches at most 10 databases to one connection by default
+
+
+def part_name(kind: str, i: int) -> str:
+    """File name of part `i` of a segmented file (part 0 is the file's own name)."""
+    if i == 0:
+        return kind
+    stem, _, suffix = kind.rpartition(".")
+    return f"{stem}.{i}.{suffix}"
+
+
+def part_of(name: str) -> tuple[str, int] | None:
+    """(kind, part number) of a data file's name; None for a name that is no file of a version."""
+    if name in DATA_FILES:
+        return name, 0
+    for kind in SEGMENTED:
+        stem, _, suffix = kind.rpartition(".")
+        m = re.fullmatch(rf"{re.escape(stem)}\.([1-9][0-9]{{0,2}})\.{re.escape(suffix)}", name)
+        if m:
+            return kind, int(m.group(1))
+    return None
+
+
+def parts_in(kind: str, names: Iterable[str]) -> list[str]:
+    """The part names of `kind` among `names` (a manifest's files), base first, in order."""
+    found = sorted((n for n in (part_of(x) for x in names) if n is not None and n[0] == kind), key=lambda n: n[1])
+    return [part_name(kind, i) for _, i in found]
 
 
 @dataclass(frozen=True)
@@ -62,6 +98,14 @@ class Layout:
     @property
     def userdict(self) -> Path:
         return self.folder / USERDICT
+
+    def parts(self, kind: str) -> list[Path]:
+        """The parts of a segmented file present in the folder, base first: part 1, 2, ... up to the
+        first one missing (a version's parts are numbered without gaps)."""
+        out = [self.folder / kind]
+        while (p := self.folder / part_name(kind, len(out))).is_file():
+            out.append(p)
+        return out
 
 
 def versions(index_dir: Path) -> list[Path]:

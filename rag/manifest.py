@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .errors import IndexDamagedError
-from .layout import DATA_FILES, MANIFEST
+from .layout import MANIFEST, part_of
 
 # 2: per-bulletin harvest in the store, BM25 term counts; 3: jieba total fixed; 4: articles keep
 # title_from_body, text indexed in simplified characters. File checksums (`files`) and row checksums
@@ -62,7 +62,7 @@ class Manifest:
             raise TypeError("files is not a map")
         for name, rec in self.files.items():
             ok = (
-                name in DATA_FILES
+                part_of(name) is not None
                 and isinstance(rec, dict)
                 and type(rec.get("size")) is int
                 and isinstance(rec.get("sha256"), str)

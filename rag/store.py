@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .layout import STORE, Layout
 from .models import Article, Bulletin, Paragraph, Passage
 
 SCHEMA = """
@@ -66,11 +67,13 @@ def write_store(
     bulletins: Sequence[StoredBulletin],
     passages: Sequence[Passage],
     embed_keys: Sequence[str],
+    first_row: int = 0,
 ) -> None:
-    """Write a version's store: a copy of the `old` store without the `drop` sources, then
-    `bulletins` (with their articles) and `passages` appended. The kept rows keep their order as
-    rows 0..k-1 (`Store.rows_except`) and the new passages follow, so row numbers stay those of
-    the FAISS and BM25 rows. Copying the old file keeps an update's cost to what changed."""
+    """Write a version's store: a copy of the `old` store (its parts merged into one file) without
+    the `drop` sources, then `bulletins` (with their articles) and `passages` appended. The kept
+    rows keep their order as rows 0..k-1 (`Store.rows_except`) and the new passages follow, so row
+    numbers stay those of the FAISS and BM25 rows. Copying the old file keeps an update's cost to
+    what changed. Without `old`, the passages are numbered from `first_row` (a part of a store)."""
     drop = sorted(set(drop))
     if old is not None:
         shutil.copyfile(old, path)
@@ -78,7 +81,14 @@ def write_store(
     try:
         if old is None:
             con.executescript(SCHEMA + INDEXES)
-        elif drop:
+        else:
+            for i, part in enumerate(_parts_beside(old)):
+                con.execute(f"ATTACH DATABASE ? AS merged{i}", (f"file:{part}?mode=ro",))
+                for table in TABLES:
+                    con.execute(f"INSERT INTO main.{table} SELECT * FROM merged{i}.{table}")
+                con.commit()
+                con.execute(f"DETACH DATABASE merged{i}")
+        if old is not None and drop:
             con.execute("CREATE TEMP TABLE dropped (source TEXT PRIMARY KEY)")
             con.executemany("INSERT INTO dropped VALUES (?)", [(s,) for s in drop])
             for table in ("bulletins", "articles", "passages"):
@@ -86,7 +96,7 @@ def write_store(
             n, end = con.execute("SELECT COUNT(*), COALESCE(MAX(row) + 1, 0) FROM passages").fetchone()
             if n != end:
                 _renumber(con)
-        start = con.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
+        start = first_row + con.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
         for sb in bulletins:
             b = sb.bulletin
             con.execute(
@@ -155,6 +165,14 @@ def write_store(
         con.close()
 
 
+TABLES = ("bulletins", "articles", "passages")
+
+
+def _parts_beside(path: Path) -> list[Path]:
+    """The further parts of a version's store (`store.1.sqlite`, ...) beside its base file."""
+    return Layout(path.parent).parts(STORE)[1:] if path.name == STORE else []
+
+
 def _renumber(con: sqlite3.Connection) -> None:
     """Rows 0..n-1 again, in the same order, after passages were deleted (inside SQLite: fast)."""
     con.execute("ALTER TABLE passages RENAME TO passages_old")
@@ -221,6 +239,7 @@ class Store:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.parts = _parts_beside(path)  # rows added by updates since the base file was written
         self._leads: dict[str, tuple[str, str]] | None = None
 
     def bulletin_leads(self) -> dict[str, tuple[str, str]]:
@@ -238,7 +257,30 @@ class Store:
         return self._leads
 
     def _con(self) -> sqlite3.Connection:
-        return sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+        """A read-only connection; a store in parts is read through temporary views of the union
+        of its parts' tables, under the tables' own names, so every query reads the whole store."""
+        con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+        if self.parts:
+            try:
+                for i, part in enumerate(self.parts, 1):
+                    con.execute(f"ATTACH DATABASE ? AS part{i}", (f"file:{part}?mode=ro",))
+                dbs = ("main", *(f"part{i}" for i in range(1, len(self.parts) + 1)))
+                for table in TABLES:
+                    arms = " UNION ALL ".join(f"SELECT * FROM {db}.{table}" for db in dbs)
+                    con.execute(f"CREATE TEMP VIEW {table} AS {arms}")
+            except BaseException:
+                con.close()
+                raise
+        return con
+
+    def query(self, sql: str, args: tuple = ()) -> list[tuple]:
+        """The rows of a read-only query over the whole store (every part): for a server store
+        that copies the tables."""
+        con = self._con()
+        try:
+            return con.execute(sql, args).fetchall()
+        finally:
+            con.close()
 
     def passages(self) -> list[Passage]:
         with self._con() as con:
@@ -303,6 +345,8 @@ class Store:
         (`write_store` deletes the others and renumbers these 0..k-1)."""
         drop = set(sources)
         with self._con() as con:
+            if not drop:  # every row, numbered 0..n-1 (`write_store` keeps them so): not read one by one
+                return list(range(con.execute("SELECT COUNT(*) FROM passages").fetchone()[0]))
             return [r for r, s in con.execute("SELECT row, source FROM passages ORDER BY row") if s not in drop]
 
     def titles_and_texts(self) -> list[tuple[str, str]]:

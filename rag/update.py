@@ -9,6 +9,7 @@ again. The read side (loading a version, the FAISS index chosen for a size) is `
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
 import os
@@ -21,14 +22,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 import numpy as np
 from filelock import FileLock, Timeout
 
 from . import harvest, vectors
 from .analyze import Analyzer, normalize
-from .bm25 import BM25, count_terms
+from .bm25 import BM25, count_terms, load_vocab, save_part, save_vocab
 from .chunk import chunk_bulletin
 from .corpus import scan
 from .embed import Embedder
@@ -47,11 +48,29 @@ from .integrity import (
     read_rows,
     row_sums,
 )
-from .layout import CURRENT, EMBED_KEYS, HASHES, LOCK, ROW_SUMS, STORE, TMP_PREFIX, VERSION_PREFIX, Layout, versions
+from .layout import (
+    BM25_COUNTS,
+    CURRENT,
+    EMBED_KEYS,
+    EMBEDDINGS,
+    HASHES,
+    LOCK,
+    MAX_PARTS,
+    ROW_SUMS,
+    SEGMENTED,
+    STORE,
+    TMP_PREFIX,
+    VERSION_PREFIX,
+    Layout,
+    part_name,
+    parts_in,
+    versions,
+)
 from .manifest import FORMAT_VERSION, Manifest
 from .models import Bulletin, Passage, content_id
 from .parse import parse_bulletin
 from .store import Store, StoredBulletin, write_store
+from .vectors import MappedRows, stored_rows
 
 log = logging.getLogger(__name__)
 
@@ -274,6 +293,7 @@ def _sync(
     keep_rows: list[int] = []
     retokenize: dict[int, list[str]] = {}
     old_bm25: BM25 | None = None
+    old_vocab: dict[str, int] = {}
     if old_v is not None and old_store is not None:
         # kept passages whose words the dictionary now cuts differently are tokenised again
         old_words = set(Layout(old_v).userdict.read_text(encoding="utf-8").split("\n")) - {""}
@@ -285,9 +305,17 @@ def _sync(
             for pos, r in enumerate(keep_rows):
                 if r in hit:
                     retokenize[pos] = analyzer.tokens(texts[r])
-        old_bm25 = BM25.load(old_v)
+    # which big files get one more part (rows only added) instead of being written whole
+    appending = _appending(old_v, old, keep_rows)
+    if not appending.get(BM25_COUNTS) or retokenize:
+        appending.pop(BM25_COUNTS, None)
+        if old_v is not None and old_store is not None:
+            old_bm25 = BM25.load(old_v)
+            old_vocab = old_bm25.vocab
+    elif old_v is not None:
+        old_vocab = load_vocab(old_v)  # the counts themselves are not read: their parts are linked
     # counted as they are cut, a batch at a time: the token lists of 1M passages would not fit
-    new_vocab = dict(old_bm25.vocab) if old_bm25 is not None else {}
+    new_vocab = dict(old_vocab)
     new_counts = count_terms((analyzer.tokens(_lexical_text(p.title, p.text)) for p in new_passages), new_vocab)
     timings["tokenize"] = time.perf_counter() - t2
 
@@ -296,7 +324,7 @@ def _sync(
     dim = embedder.dim
     embedder_id = embedder.id
     keys = [content_id(embedder_id, p.embed_text) for p in new_passages]
-    old_vecs = np.load(Layout(old_v).embeddings, mmap_mode="r") if old_v is not None else None
+    old_vecs = stored_rows(Layout(old_v).parts(EMBEDDINGS)) if old_v is not None else None
     if old_vecs is not None and old_vecs.shape[1] != dim:
         raise IndexMismatchError(
             f"{old_v}: vectors of dimension {old_vecs.shape[1]}, expected {dim}: run `python -m rag build`"
@@ -321,8 +349,8 @@ def _sync(
         new_vecs[todo] = embedder.embed_passages([new_passages[i].embed_text for i in todo], emb_progress)
     # kept rows are copied file to file when the new version is written (`_write_rows`), not
     # through memory: at 1M passages that copy is 1.5 GB
-    stream_from = Layout(old_v).embeddings if old_v is not None and keep_rows else None
-    vecs: np.ndarray = new_vecs  # the whole version's rows (kept rows exist only with old_v)
+    stream_from = Layout(old_v).parts(EMBEDDINGS) if old_v is not None and keep_rows else None
+    vecs: np.ndarray | MappedRows = new_vecs  # the whole version's rows (kept rows exist only with old_v)
     del old_vecs
     timings["embed"] = time.perf_counter() - t3
 
@@ -336,10 +364,12 @@ def _sync(
         tmp.mkdir(parents=True)
         indexed_at = _now()
         files = Layout(tmp)
+        linked = _link_parts(old_v, tmp, appending)  # part name -> its record in the live manifest
+        n_kept = len(keep_rows)
         write_store(
-            files.store,
-            old_store.path if old_store is not None else None,
-            dropped,
+            tmp / part_name(STORE, appending[STORE]) if STORE in appending else files.store,
+            None if STORE in appending or old_store is None else old_store.path,
+            () if STORE in appending else dropped,
             [
                 StoredBulletin(
                     bulletin=e.bulletin,
@@ -355,21 +385,26 @@ def _sync(
             ],
             new_passages,
             keys,
+            first_row=n_kept if STORE in appending else 0,
         )
         keep = np.asarray(keep_rows, dtype=np.int64)
-        if stream_from is not None:
+        if EMBEDDINGS in appending:
+            np.save(tmp / part_name(EMBEDDINGS, appending[EMBEDDINGS]), new_vecs)
+            vecs = stored_rows(files.parts(EMBEDDINGS))
+        elif stream_from is not None:
             _write_rows(files.embeddings, stream_from, keep, new_vecs)
             vecs = np.load(files.embeddings, mmap_mode="r")
         else:
             np.save(files.embeddings, vecs)
         # the kept rows' checksums and keys verified with the live version: taken over, not recomputed
+        live = old_v if old_v is not None else tmp
         if stream_from is not None and old is not None and ROW_SUMS in old.files:
-            sums = np.concatenate([np.load(stream_from.parent / ROW_SUMS)[keep], row_sums(new_vecs)])
+            sums = np.concatenate([np.load(live / ROW_SUMS)[keep], row_sums(new_vecs)])
         else:
-            sums = row_sums(vecs)
+            sums = row_sums(cast(np.ndarray, vecs))  # slices of mapped parts read as arrays do
         np.save(tmp / ROW_SUMS, sums)
         if stream_from is not None and old is not None and EMBED_KEYS in old.files:
-            kept_keys = (stream_from.parent / EMBED_KEYS).read_text(encoding="utf-8").split("\n")
+            kept_keys = (live / EMBED_KEYS).read_text(encoding="utf-8").split("\n")
             all_keys = [kept_keys[r] for r in keep_rows] + keys
         else:
             all_keys = Store(files.store).embed_keys()
@@ -388,11 +423,16 @@ def _sync(
         vectors.save(vi, tmp)
         timings["vectors"] = decision.seconds
         log.info("vector index: %s (%s)", decision.action, decision.reason)
-        if old_bm25 is not None:
-            bm25 = old_bm25.updated(keep_rows, retokenize, (new_counts, new_vocab))
+        if BM25_COUNTS in appending:
+            save_part(tmp / part_name(BM25_COUNTS, appending[BM25_COUNTS]), new_counts)
+            save_vocab(tmp, new_vocab)
         else:
-            bm25 = BM25.from_counts(new_counts, new_vocab)
-        bm25.save(tmp)
+            if old_bm25 is not None:
+                bm25 = old_bm25.updated(keep_rows, retokenize, (new_counts, new_vocab))
+            else:
+                bm25 = BM25.from_counts(new_counts, new_vocab)
+            bm25.save(tmp)
+            del bm25
         files.userdict.write_text("\n".join(user_words), encoding="utf-8")
         harvest.save_aliases(tmp, {k: sorted(v) for k, v in sorted(aliases.items())})
         Manifest(
@@ -406,14 +446,13 @@ def _sync(
             bulletins={s: e.sha256 for s, e in sorted(entries.items())},
             created_at=indexed_at,
             user_words=len(user_words),
-            files=(records := file_records(tmp)),
+            files=(records := file_records(tmp, linked)),
         ).write(tmp)
         for f in tmp.iterdir():  # the files reach the disk before the version can become live
-            _fsync(f)
+            if f.name not in linked:
+                _fsync(f)
         _fsync(tmp)
         os.replace(tmp, index_dir / name)
-        for file, rec in records.items():  # what was just hashed is not read back by the next update
-            hashes.record(index_dir / name / file, str(rec["sha256"]))
         _write_current(index_dir, name)
     except BaseException as err:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -425,6 +464,11 @@ def _sync(
             ) from err
         raise
     _collect_garbage(index_dir, keep={name, live_v.name if live_v else "", spare.name if spare else ""})
+    # what was just hashed (or verified and linked) is not read back by the next update; recorded
+    # after the clean-up, which changes the ctime of the parts it unlinks from old versions
+    for file, rec in records.items():
+        with contextlib.suppress(OSError):
+            hashes.record(index_dir / name / file, str(rec["sha256"]))
     hashes.save()
     timings["write"] = time.perf_counter() - t4
     if progress:
@@ -545,7 +589,14 @@ def _vectors_of(
     rows listed in `bad_rows`, rows past a cut and zero or non-finite rows are left out; none when
     the rows or their keys cannot be read or no row can be trusted (`bad_rows` None)."""
     keys = _row_keys(v, damaged)
-    vecs = read_rows(Layout(v).embeddings, dim, len(keys) if keys and bad_rows is not None else None)
+    parts = Layout(v).parts(EMBEDDINGS)
+    vecs: np.ndarray | None
+    if len(parts) == 1:
+        vecs = read_rows(parts[0], dim, len(keys) if keys and bad_rows is not None else None)
+    else:  # the rows of the parts that can be read, up to the first that cannot
+        read = [read_rows(p, dim) for p in parts]
+        ok = read[: next((i for i, r in enumerate(read) if r is None), len(read))]
+        vecs = np.concatenate([np.asarray(r) for r in ok if r is not None]) if ok else None
     if vecs is None or keys is None or bad_rows is None:
         log.info("cannot reuse the vectors of %s: embedding everything", v)
         return None, {}
@@ -587,26 +638,72 @@ def _known_rows(v: Path | None, m: Manifest | None, store: Store, keys: list[str
     return known
 
 
-def _write_rows(path: Path, old: Path, keep: np.ndarray, new: np.ndarray) -> None:
-    """An embeddings file (as `np.save` writes it) of the `keep` rows of `old`, in that order, then
-    `new`: runs of consecutive kept rows are copied by the kernel (`os.sendfile`), so an update
-    neither reads 1.5 GB of vectors into memory nor writes them from there."""
+def _appending(old_v: Path | None, old: Manifest | None, keep_rows: list[int]) -> dict[str, int]:
+    """The big files that get one more part, by the number of that part: those of a verified live
+    version with checksums whose rows are all kept, in order, and that have fewer than MAX_PARTS
+    parts (the update that would make more writes the file whole again, in one part)."""
+    if old_v is None or old is None or not old.files or not keep_rows or len(keep_rows) != old.n_passages:
+        return {}
+    if keep_rows[-1] != len(keep_rows) - 1 or any(r != i for i, r in enumerate(keep_rows)):
+        return {}
+    out = {}
+    for kind in SEGMENTED:
+        parts = parts_in(kind, old.files)
+        if parts and parts[0] == kind and len(parts) < MAX_PARTS:
+            out[kind] = len(parts)
+    return out
+
+
+def _link_parts(old_v: Path | None, tmp: Path, appending: dict[str, int]) -> dict[str, dict[str, int | str]]:
+    """Hard-link the live version's parts of the files in `appending` into the version being
+    written (a version's files are never changed, so two versions may share them); their records
+    (size, checksum) are those the live manifest holds, which the update has just verified."""
+    if old_v is None or not appending:
+        return {}
+    records = Manifest.read(old_v).files
+    linked: dict[str, dict[str, int | str]] = {}
+    for kind, n in appending.items():
+        for i in range(n):
+            part = part_name(kind, i)
+            os.link(old_v / part, tmp / part)
+            linked[part] = records[part]
+    return linked
+
+
+def _write_rows(path: Path, old: Path | list[Path], keep: np.ndarray, new: np.ndarray) -> None:
+    """An embeddings file (as `np.save` writes it) of the `keep` rows of `old` (a file, or its
+    parts one after the other), in that order, then `new`: runs of consecutive kept rows are
+    copied by the kernel (`os.sendfile`), so an update neither reads 1.5 GB of vectors into memory
+    nor writes them from there."""
     dim = new.shape[1]
-    shape, fortran, dtype, offset = npy_header(old)
-    if fortran or np.dtype(dtype) != np.float32 or len(shape) != 2 or shape[1] != dim:
-        raise IndexMismatchError(
-            f"{old}: holds {dtype} {shape}, expected float32 rows of {dim}: run `python -m rag build`"
-        )
+    parts = [old] if isinstance(old, Path) else old
+    offsets, counts = [], []
+    for p in parts:
+        shape, fortran, dtype, offset = npy_header(p)
+        if fortran or np.dtype(dtype) != np.float32 or len(shape) != 2 or shape[1] != dim:
+            raise IndexMismatchError(
+                f"{p}: holds {dtype} {shape}, expected float32 rows of {dim}: run `python -m rag build`"
+            )
+        offsets.append(offset)
+        counts.append(int(shape[0]))
+    starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     row = 4 * dim
     header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.float32)), "fortran_order": False}
-    with old.open("rb") as src, path.open("wb") as out:
-        np.lib.format.write_array_header_1_0(out, {**header, "shape": (len(keep) + len(new), dim)})
-        out.flush()  # the kernel copies below write at the file's offset, after the header
-        if len(keep):
-            breaks = np.flatnonzero(np.diff(keep) != 1) + 1
-            for run in np.split(keep, breaks):
-                _copy_range(src.fileno(), out, offset + int(run[0]) * row, len(run) * row, old)
-        out.write(np.ascontiguousarray(new, dtype=np.float32).tobytes())
+    srcs = [p.open("rb") for p in parts]
+    try:
+        with path.open("wb") as out:
+            np.lib.format.write_array_header_1_0(out, {**header, "shape": (len(keep) + len(new), dim)})
+            out.flush()  # the kernel copies below write at the file's offset, after the header
+            if len(keep):
+                part = np.searchsorted(starts, keep, side="right") - 1
+                breaks = np.flatnonzero((np.diff(keep) != 1) | (np.diff(part) != 0)) + 1
+                for run, k in zip(np.split(keep, breaks), np.split(part, breaks), strict=True):
+                    at = offsets[k[0]] + (int(run[0]) - int(starts[k[0]])) * row
+                    _copy_range(srcs[k[0]].fileno(), out, at, len(run) * row, parts[k[0]])
+            out.write(np.ascontiguousarray(new, dtype=np.float32).tobytes())
+    finally:
+        for f in srcs:
+            f.close()
 
 
 # sendfile between two files is Linux only; elsewhere (or on a file system that refuses it) the

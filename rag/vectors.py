@@ -36,14 +36,15 @@ import json
 import math
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import faiss
 import numpy as np
 
-from .layout import EMBEDDINGS, FAISS, TRAIN_RECORD
+from .layout import EMBEDDINGS, FAISS, TRAIN_RECORD, Layout
 
 # Exact search up to this many rows (~22 ms per question at 250k on one core, README
 # "Benchmarks"); an IVF index above it.
@@ -145,20 +146,32 @@ class VectorDecision:
 
 
 class RowFile:
-    """Rows of a float32 `.npy` matrix read with `pread`: what re-scoring needs, without mapping
-    the whole file into the process (a mapped file's touched pages count in its RSS)."""
+    """Rows of a float32 `.npy` matrix, or of its parts one after the other (`Layout.parts`), read
+    with `pread`: what re-scoring needs, without mapping the whole file into the process (a
+    mapped file's touched pages count in its RSS)."""
 
-    def __init__(self, path: Path) -> None:
-        with path.open("rb") as f:
-            version = np.lib.format.read_magic(f)
-            header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
-            shape, fortran, dtype = header(f)
-            self.offset = f.tell()
-        if fortran or np.dtype(dtype) != np.float32 or len(shape) != 2:
-            raise ValueError(f"{path}: expected a C-ordered float32 matrix, found {dtype} {shape}")
-        self.path = path
-        self.shape: tuple[int, int] = (int(shape[0]), int(shape[1]))
-        self.fd = os.open(path, os.O_RDONLY)
+    def __init__(self, path: Path | Sequence[Path]) -> None:
+        paths = [path] if isinstance(path, Path) else list(path)
+        self.fds: list[int] = []
+        offsets, counts, dims = [], [], set()
+        for p in paths:
+            with p.open("rb") as f:
+                version = np.lib.format.read_magic(f)
+                read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+                shape, fortran, dtype = read(f)
+                offsets.append(f.tell())
+            if fortran or np.dtype(dtype) != np.float32 or len(shape) != 2:
+                raise ValueError(f"{p}: expected a C-ordered float32 matrix, found {dtype} {shape}")
+            counts.append(int(shape[0]))
+            dims.add(int(shape[1]))
+        if len(dims) > 1:
+            raise ValueError(f"{paths[0].parent}: vector parts of dimensions {sorted(dims)}")
+        self.path = paths[0]
+        self.paths = paths
+        self.offsets = offsets
+        self.starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)  # first row of each part
+        self.shape: tuple[int, int] = (int(self.starts[-1]), dims.pop() if dims else 0)
+        self.fds = [os.open(p, os.O_RDONLY) for p in paths]
 
     def __len__(self) -> int:
         return self.shape[0]
@@ -167,23 +180,81 @@ class RowFile:
         d = self.shape[1]
         size = 4 * d
         out = np.empty((len(rows), d), dtype=np.float32)
-        for i, r in enumerate(rows.tolist()):
-            buf = os.pread(self.fd, size, self.offset + r * size)
+        rows = np.asarray(rows, dtype=np.int64)
+        part = np.searchsorted(self.starts, rows, side="right") - 1
+        for i, (r, k) in enumerate(zip(rows.tolist(), part.tolist(), strict=True)):
+            if not 0 <= k < len(self.fds):
+                raise IndexError(f"{self.path}: no row {r} of {self.shape[0]}")
+            buf = os.pread(self.fds[k], size, self.offsets[k] + (r - int(self.starts[k])) * size)
             if len(buf) != size:
-                raise OSError(f"{self.path}: row {r} is cut short")
+                raise OSError(f"{self.paths[k]}: row {r} is cut short")
             out[i] = np.frombuffer(buf, dtype=np.float32)
         return out
 
     def close(self) -> None:
-        if self.fd >= 0:
-            os.close(self.fd)
-            self.fd = -1
+        for fd in self.fds:
+            os.close(fd)
+        self.fds = []
 
     def __del__(self) -> None:
         self.close()
 
 
-Rows = np.ndarray | RowFile
+class MappedRows:
+    """The rows of a vector file's parts as one read-only matrix, each part mapped from its file:
+    slices and row arrays as numpy gives them, for exact scoring of filtered rows."""
+
+    def __init__(self, parts: Sequence[Path]) -> None:
+        self.maps = [np.load(p, mmap_mode="r") for p in parts]
+        self.starts = np.concatenate([[0], np.cumsum([len(m) for m in self.maps])]).astype(np.int64)
+        dims = {int(m.shape[1]) for m in self.maps if m.ndim == 2}
+        self.dtype = self.maps[0].dtype if self.maps else np.dtype(np.float32)
+        if len(dims) != 1 or any(m.ndim != 2 or m.dtype != self.dtype for m in self.maps):
+            raise ValueError(f"{parts[0].parent}: vector parts of different shapes")
+        self.shape: tuple[int, int] = (int(self.starts[-1]), dims.pop())
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        whole = self[0 : self.shape[0]]
+        return whole if dtype is None else whole.astype(dtype)
+
+    def __getitem__(self, key: int | slice | np.ndarray) -> np.ndarray:
+        if isinstance(key, (int, np.integer)):
+            return self[np.array([int(key)])][0]
+        if isinstance(key, slice):
+            rows = np.arange(*key.indices(self.shape[0]), dtype=np.int64)
+        else:
+            rows = np.asarray(key, dtype=np.int64)
+        out = np.empty((len(rows), self.shape[1]), dtype=np.float32)
+        part = np.searchsorted(self.starts, rows, side="right") - 1
+        for k, m in enumerate(self.maps):
+            at = np.flatnonzero(part == k)
+            if len(at):
+                local = rows[at] - self.starts[k]
+                lo, hi = int(local[0]), int(local[-1]) + 1
+                if hi - lo == len(at) and bool(np.all(np.diff(local) == 1)):
+                    out[at] = m[lo:hi]  # a run of rows: one slice of the map
+                else:
+                    out[at] = m[local]
+        return out
+
+
+def all_rows(folder: Path) -> np.ndarray:
+    """Every stored vector of a version folder in memory, its parts one after the other (tools, tests)."""
+    return np.asarray(stored_rows(Layout(folder).parts(EMBEDDINGS)), dtype=np.float32)
+
+
+def stored_rows(parts: Sequence[Path]) -> np.ndarray | MappedRows:
+    """A version's stored vectors mapped from their file, or from its parts as one matrix."""
+    if len(parts) == 1:
+        return cast(np.ndarray, np.load(parts[0], mmap_mode="r"))
+    return MappedRows(parts)
+
+
+Rows = np.ndarray | RowFile | MappedRows
+Matrix = np.ndarray | MappedRows  # a version's rows in memory, mapped, or mapped in parts
 
 
 def _take(rows: Rows, ids: np.ndarray) -> np.ndarray:
@@ -288,14 +359,14 @@ def _sample(n: int, size: int, seed: int) -> np.ndarray:
     return np.sort(rng.choice(n, size=min(n, size), replace=False))
 
 
-def _flat(vecs: np.ndarray) -> faiss.Index:
+def _flat(vecs: Matrix) -> faiss.Index:
     idx = faiss.IndexFlatIP(vecs.shape[1])
     if len(vecs):
         idx.add(np.ascontiguousarray(vecs, dtype=np.float32))
     return idx
 
 
-def train(vecs: np.ndarray, codec: str = DEFAULT_CODEC, nprobe: int | None = None) -> tuple[VectorIndex, float]:
+def train(vecs: Matrix, codec: str = DEFAULT_CODEC, nprobe: int | None = None) -> tuple[VectorIndex, float]:
     """An IVF index trained on a fixed sample of `vecs` and filled with all of them (ids = rows),
     and the seconds k-means took (`nprobe`: NPROBE unless given)."""
     nprobe = NPROBE if nprobe is None else nprobe
@@ -327,9 +398,7 @@ def train(vecs: np.ndarray, codec: str = DEFAULT_CODEC, nprobe: int | None = Non
     return VectorIndex(index, vecs, record), train_s
 
 
-def build(
-    vecs: np.ndarray, codec: str = DEFAULT_CODEC, flat_max: int | None = None
-) -> tuple[VectorIndex, VectorDecision]:
+def build(vecs: Matrix, codec: str = DEFAULT_CODEC, flat_max: int | None = None) -> tuple[VectorIndex, VectorDecision]:
     """The index of a whole version built from its rows (first build, rebuild, new embedder);
     `flat_max`: FLAT_MAX unless given (read when called, so tests may lower it)."""
     flat_max = FLAT_MAX if flat_max is None else flat_max
@@ -399,7 +468,7 @@ def _renumber(ivf: faiss.IndexIVF, remap: np.ndarray) -> int:
 def update(
     old: VectorIndex,
     keep_rows: np.ndarray,
-    vecs: np.ndarray,
+    vecs: Matrix,
     codec: str = DEFAULT_CODEC,
     flat_max: int | None = None,
     drift_max: float = DRIFT_MAX,
@@ -460,7 +529,7 @@ def update(
 
 
 def _rebuilt(
-    vecs: np.ndarray, codec: str, flat_max: int, t: float, why: str, added: int, removed: int, action: str = "train"
+    vecs: Matrix, codec: str, flat_max: int, t: float, why: str, added: int, removed: int, action: str = "train"
 ) -> tuple[VectorIndex, VectorDecision]:
     vi, _ = build(vecs, codec, flat_max)
     return vi, VectorDecision(
@@ -492,7 +561,7 @@ def load(folder: Path) -> VectorIndex:
         record: TrainRecord | None = TrainRecord.from_json((folder / TRAIN_RECORD).read_text(encoding="utf-8"))
     except FileNotFoundError:
         record = None
-    rows = RowFile(folder / EMBEDDINGS)
+    rows = RowFile(Layout(folder).parts(EMBEDDINGS))
     if rows.shape != (index.ntotal, index.d):
         raise ValueError(f"{folder}: {EMBEDDINGS} holds {rows.shape}, the index {index.ntotal} x {index.d}")
     return VectorIndex(index, rows, record)

@@ -151,3 +151,34 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def index_content(idx: Any) -> dict[str, tuple[Any, np.ndarray, dict[str, float]]]:
+    """passage id -> (passage, vector, BM25 term counts): a loaded index's content whatever its
+    row order and however its files are cut into parts."""
+    from rag.vectors import all_rows
+
+    vecs = all_rows(idx.folder)
+    terms = {j: t for t, j in idx.bm25.vocab.items()}
+    counts = idx.bm25.counts.tocsr()
+    out = {}
+    for row, p in enumerate(idx.passages):
+        lo, hi = counts.indptr[row], counts.indptr[row + 1]
+        tf = {terms[int(j)]: float(c) for j, c in zip(counts.indices[lo:hi], counts.data[lo:hi], strict=True)}
+        out[p.id] = (p, vecs[row], tf)
+    return out
+
+
+def count_hashing(monkeypatch: Any) -> list[str]:
+    """The names of the files `rag.integrity` reads to hash from now on (the list grows)."""
+    import rag.integrity as integrity
+
+    read: list[str] = []
+    real = integrity.sha256_of
+
+    def counting(path: Path) -> str:
+        read.append(path.name)
+        return real(path)
+
+    monkeypatch.setattr(integrity, "sha256_of", counting)
+    return read

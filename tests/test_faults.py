@@ -32,6 +32,7 @@ from rag.errors import IndexMissingError, RagError
 from rag.index import current_version, load_index, read_manifest
 from rag.service import QA
 from rag.update import sync
+from rag.vectors import all_rows
 
 QUESTION = "二七区召开生态建设工作推进会提出了哪些要求?"
 FAST_TRIALS = int(os.environ.get("FAULT_TRIALS", "2"))
@@ -408,7 +409,7 @@ def test_ivf_index_above_the_threshold(tmp_path: Path, monkeypatch: pytest.Monke
         assert m.faiss_index.startswith("IVF"), m.faiss_index
         idx = load_index(index, HashEmbedder())
         assert idx.faiss.ntotal == len(idx) > 50
-        vecs = np.load(index / (index / "CURRENT").read_text().strip() / "embeddings.npy")
+        vecs = all_rows(index / (index / "CURRENT").read_text().strip())
         assert np.allclose(idx.faiss.reconstruct(7), vecs[7])
         ans = QA(Settings(corpus_dir=corpus, index_dir=index), embedder=HashEmbedder()).ask(QUESTION)
         assert ans.hits

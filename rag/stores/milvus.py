@@ -61,7 +61,6 @@ import hashlib
 import json
 import logging
 import math
-import sqlite3
 import threading
 import time
 import zlib
@@ -76,7 +75,7 @@ import numpy as np
 from .. import harvest
 from ..bm25 import BM25
 from ..errors import IndexDamagedError, IndexMissingError, IndexWriteError
-from ..layout import ALIASES, EMBEDDINGS, MANIFEST, STORE, USERDICT
+from ..layout import ALIASES, EMBEDDINGS, MANIFEST, STORE, USERDICT, Layout
 from ..manifest import Manifest
 from ..models import Article, Bulletin, Paragraph, Passage
 from .base import NO_FILTERS, Filters, Scored, SnapshotInfo, Vocabulary
@@ -744,7 +743,9 @@ class _Apply:
         if not sources:
             return next_ord
         coll = self.b.passages_name(gen)
-        vectors = np.load(self.build / EMBEDDINGS, mmap_mode="r")
+        from ..vectors import stored_rows
+
+        vectors = stored_rows(Layout(self.build).parts(EMBEDDINGS))
         cols = "row, source, article_id, article_index, title, paragraph, paragraph_end, text, district, date, citation"
         wanted = set(sources)
         batch: list[dict[str, Any]] = []
@@ -897,11 +898,9 @@ def bulletin_keys(build: Path, counts: Any, vocab: dict[str, int]) -> dict[str, 
 
 
 def _store_rows(build: Path, sql: str, args: tuple) -> list[tuple]:
-    con = sqlite3.connect(f"file:{build / STORE}?mode=ro", uri=True)
-    try:
-        return con.execute(sql, args).fetchall()
-    finally:
-        con.close()
+    from ..store import Store
+
+    return Store(build / STORE).query(sql, args)
 
 
 def _terms_of(blob: dict[str, Any]) -> _Terms:

@@ -1,0 +1,204 @@
+"""Versions in parts: an update that only adds rows links the live version's store, vectors and
+term counts into the new version and writes one small part of each; any other update writes them
+whole again. Every version must hold exactly what a rebuild holds, verify, and be repaired."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from fault_helpers import HashEmbedder, count_hashing, index_content, make_corpus
+
+import rag.update
+from rag import integrity
+from rag.index import Index, current_version, load_index
+from rag.integrity import check_index, check_version
+from rag.layout import BM25_COUNTS, EMBEDDINGS, STORE, Layout, part_name, parts_in
+from rag.manifest import Manifest
+from rag.models import Passage
+from rag.update import sync
+from rag.vectors import MappedRows, RowFile, stored_rows
+
+EMB = HashEmbedder()
+
+
+@pytest.fixture
+def growing(tmp_path: Path) -> tuple[Path, Path, list[Path]]:
+    """(corpus, index, waiting): the seeds indexed, and generated issues not yet in the corpus,
+    to add one update at a time."""
+    made = make_corpus(tmp_path / "made", extra_issues=6, seed=3)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    waiting = []
+    for p in sorted(made.iterdir()):
+        if p.name.startswith("gen_"):
+            waiting.append(p)
+        else:
+            shutil.copy(p, corpus / p.name)
+    sync(corpus, tmp_path / "index", EMB)
+    return corpus, tmp_path / "index", waiting
+
+
+def _add(corpus: Path, index: Path, issue: Path) -> Path:
+    shutil.copy(issue, corpus / issue.name)
+    report = sync(corpus, index, EMB)
+    assert report.added == (issue.name,) and not report.changed and not report.removed
+    v = current_version(index)
+    assert v is not None
+    return v
+
+
+def _content(idx: Index) -> dict[str, tuple[Passage, tuple[float, ...], dict[str, float]]]:
+    """passage id -> (passage, vector, term counts by term)."""
+    return {pid: (p, tuple(v.round(6)), tf) for pid, (p, v, tf) in index_content(idx).items()}
+
+
+def _same_as_rebuild(corpus: Path, index: Path, tmp_path: Path) -> Index:
+    rebuilt = tmp_path / "rebuilt"
+    shutil.rmtree(rebuilt, ignore_errors=True)
+    sync(corpus, rebuilt, EMB, rebuild=True)
+    upd, reb = load_index(index, EMB), load_index(rebuilt, EMB)
+    assert _content(upd) == _content(reb)
+    # scores, citation lookups and the bulletin list read the parts as one store
+    for q in ("安全生产", "谁主持了安委会会议"):
+        su, sr = upd.bm25.scores(upd.analyzer.tokens(q)), reb.bm25.scores(reb.analyzer.tokens(q))
+        assert np.allclose(su[[upd.row_of[p] for p in reb.row_of]], sr[list(reb.row_of.values())], atol=1e-5)
+    last = upd.passages[-1]
+    assert upd.store.passage(last.id) == reb.store.passage(last.id)
+    assert upd.store.article(last.article_id) == reb.store.article(last.article_id)
+    assert upd.store.article_passages(last.article_id) == reb.store.article_passages(last.article_id)
+    strip = [{k: v for k, v in r.items() if k != "indexed_at"} for r in upd.store.bulletins()]
+    assert strip == [{k: v for k, v in r.items() if k != "indexed_at"} for r in reb.store.bulletins()]
+    assert upd.manifest.n_passages == reb.manifest.n_passages == len(upd.store.passage_ids())
+    return upd
+
+
+def test_updates_that_only_add_write_one_part_and_link_the_rest(
+    growing: tuple[Path, Path, list[Path]], tmp_path: Path
+) -> None:
+    corpus, index, waiting = growing
+    v0 = current_version(index)
+    assert v0 is not None and Layout(v0).parts(STORE) == [v0 / STORE]
+    v1 = _add(corpus, index, waiting[0])
+    v2 = _add(corpus, index, waiting[1])
+    for kind in (STORE, EMBEDDINGS):
+        assert [p.name for p in Layout(v2).parts(kind)] == [part_name(kind, i) for i in range(3)]
+        # the parts written before are the same files (hard links), not copies
+        for p in Layout(v1).parts(kind):
+            assert os.stat(p).st_ino == os.stat(v2 / p.name).st_ino
+    m = Manifest.read(v2)
+    assert parts_in(STORE, m.files) == [STORE, "store.1.sqlite", "store.2.sqlite"]
+    assert check_index(index).ok
+    _same_as_rebuild(corpus, index, tmp_path)
+
+
+def test_term_counts_get_a_part_when_no_kept_passage_is_cut_again(
+    growing: tuple[Path, Path, list[Path]], tmp_path: Path
+) -> None:
+    """Generated issues bring no new dictionary words, so their counts are a part of their own;
+    the counts read back are those of a rebuild."""
+    corpus, index, waiting = growing
+    v = _add(corpus, index, waiting[0])
+    v = _add(corpus, index, waiting[1])
+    assert len(Layout(v).parts(BM25_COUNTS)) > 1
+    _same_as_rebuild(corpus, index, tmp_path)
+
+
+def test_the_update_past_max_parts_writes_each_file_whole(
+    growing: tuple[Path, Path, list[Path]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus, index, waiting = growing
+    monkeypatch.setattr(rag.update, "MAX_PARTS", 3)
+    for issue in waiting[:2]:
+        v = _add(corpus, index, issue)
+    assert len(Layout(v).parts(STORE)) == 3
+    v = _add(corpus, index, waiting[2])
+    assert Layout(v).parts(STORE) == [v / STORE] and Layout(v).parts(EMBEDDINGS) == [v / EMBEDDINGS]
+    assert check_index(index).ok
+    _same_as_rebuild(corpus, index, tmp_path)
+    v = _add(corpus, index, waiting[3])  # and the next one starts adding parts again
+    assert len(Layout(v).parts(STORE)) == 2
+
+
+def test_a_removal_after_parts_writes_each_file_whole(growing: tuple[Path, Path, list[Path]], tmp_path: Path) -> None:
+    corpus, index, waiting = growing
+    _add(corpus, index, waiting[0])
+    _add(corpus, index, waiting[1])
+    (corpus / waiting[0].name).unlink()  # rows of the middle of the store go
+    report = sync(corpus, index, EMB)
+    assert report.removed == (waiting[0].name,)
+    v = current_version(index)
+    assert v is not None and Layout(v).parts(STORE) == [v / STORE]
+    assert check_index(index).ok
+    _same_as_rebuild(corpus, index, tmp_path)
+
+
+def test_an_update_reads_back_only_the_part_it_wrote(
+    growing: tuple[Path, Path, list[Path]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The linked parts were verified when first written; the next update does not hash them again."""
+    corpus, index, waiting = growing
+    _add(corpus, index, waiting[0])
+    v = _add(corpus, index, waiting[1])
+    read = count_hashing(monkeypatch)
+    assert check_version(v, level=integrity.UPDATE, hashes=integrity.FileHashes(index / "hashes.json")).ok
+    assert read == []
+    _add(corpus, index, waiting[2])
+    assert not {n for n in read if n in (STORE, "store.1.sqlite", EMBEDDINGS, "embeddings.1.npy")}
+
+
+@pytest.mark.parametrize("part", ["embeddings.1.npy", "store.1.sqlite"])
+def test_a_damaged_part_is_found_and_repaired(growing: tuple[Path, Path, list[Path]], part: str) -> None:
+    corpus, index, waiting = growing
+    _add(corpus, index, waiting[0])
+    v = _add(corpus, index, waiting[1])
+    path = v / part
+    os.chmod(path, 0o644)
+    data = bytearray(path.read_bytes())
+    data[len(data) - 9] ^= 0xFF  # inside the last rows / the last page
+    path.write_bytes(bytes(data))  # the same inode: the linked copy in the older version is damaged too
+    check = check_version(v)
+    assert not check.ok and part in {p.file for p in check.problems}
+    report = sync(corpus, index, EMB, repair=True)
+    assert report.repaired
+    assert check_index(index).live is not None and check_index(index).live.ok  # type: ignore[union-attr]
+    live = current_version(index)
+    assert live is not None and not (live / part).exists()  # written whole again
+
+
+def test_a_part_the_manifest_does_not_list_is_reported(growing: tuple[Path, Path, list[Path]]) -> None:
+    corpus, index, waiting = growing
+    v = _add(corpus, index, waiting[0])
+    shutil.copy(v / "store.1.sqlite", v / "store.2.sqlite")
+    check = check_version(v, level=integrity.LOAD)
+    assert not check.ok and "store.2.sqlite" in {p.file for p in check.problems}
+
+
+def test_rows_of_parts_read_as_one_matrix(tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    a, b, c = (rng.standard_normal((n, 4)).astype(np.float32) for n in (5, 1, 7))
+    paths = [tmp_path / n for n in ("e.npy", "e.1.npy", "e.2.npy")]
+    for p, x in zip(paths, (a, b, c), strict=True):
+        np.save(p, x)
+    whole = np.concatenate([a, b, c])
+    m = stored_rows(paths)
+    assert isinstance(m, MappedRows) and m.shape == whole.shape and len(m) == 13
+    rows = np.array([0, 4, 5, 6, 12, 2])
+    assert np.array_equal(m[rows], whole[rows])
+    assert np.array_equal(m[3:9], whole[3:9]) and np.array_equal(m[6], whole[6])
+    assert np.array_equal(np.asarray(m), whole)
+    f = RowFile(paths)
+    assert f.shape == whole.shape and np.array_equal(f.take(rows), whole[rows])
+    with pytest.raises(IndexError):
+        f.take(np.array([13]))
+    # the rows copied out of parts by an update that writes the file whole are np.save's bytes
+    from rag.update import _write_rows
+
+    keep = np.array([1, 2, 4, 5, 6, 9, 12])
+    new = np.ones((2, 4), dtype=np.float32)
+    _write_rows(tmp_path / "out.npy", paths, keep, new)
+    np.save(tmp_path / "want.npy", np.concatenate([whole[keep], new]))
+    assert (tmp_path / "out.npy").read_bytes() == (tmp_path / "want.npy").read_bytes()
