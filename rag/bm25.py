@@ -9,7 +9,9 @@ length) are computed from the counts when first needed.
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
 from itertools import islice
@@ -194,8 +196,54 @@ def save_part(path: Path, counts: sp.csr_matrix) -> None:
 def load_counts(parts: Sequence[Path], n_terms: int = 0) -> sp.csr_matrix:
     """The term counts of a file's parts, one under the other, as wide as the widest of them or
     `n_terms` (a part written before later terms were known is narrower)."""
-    loaded = [sp.load_npz(p).tocsr() for p in parts]
-    width = max([n_terms, *(m.shape[1] for m in loaded)])
-    if len(loaded) == 1:
-        return loaded[0] if loaded[0].shape[1] == width else _widen(loaded[0], width)
-    return sp.vstack([_widen(m, width) for m in loaded], format="csr")
+    if len(parts) == 1:
+        m = sp.load_npz(parts[0]).tocsr()
+        return m if m.shape[1] >= n_terms else _widen(m, n_terms)
+    try:
+        return _stacked(parts, n_terms)
+    except (ValueError, KeyError, OSError):  # not what save_npz writes of a CSR matrix: the general way
+        loaded = [sp.load_npz(p).tocsr() for p in parts]
+        width = max([n_terms, *(m.shape[1] for m in loaded)])
+        return sp.vstack([_widen(m, width) for m in loaded], format="csr")
+
+
+def _stacked(parts: Sequence[Path], n_terms: int) -> sp.csr_matrix:
+    """The CSR parts one under the other, each part's arrays read from its file straight into the
+    whole matrix's arrays: no second copy of 70M counts at 1M passages (as `sp.vstack` makes)."""
+    heads = []
+    for p in parts:
+        with np.load(p) as z:
+            fmt = z["format"].item()
+            if (fmt.decode() if isinstance(fmt, bytes) else str(fmt)) != "csr":
+                raise ValueError(f"{p}: not CSR")
+            heads.append((np.asarray(z["indptr"], dtype=np.int64), tuple(int(x) for x in z["shape"])))
+    nnz = [int(ip[-1]) for ip, _ in heads]
+    total = sum(nnz)
+    data = np.empty(total, dtype=np.float32)
+    indices = np.empty(total, dtype=np.int32)
+    indptr = np.zeros(sum(shape[0] for _, shape in heads) + 1, dtype=np.int64)
+    at, row = 0, 0
+    for p, (ip, shape), n in zip(parts, heads, nnz, strict=True):
+        _read_member(p, "data.npy", data[at : at + n])
+        _read_member(p, "indices.npy", indices[at : at + n])
+        indptr[row + 1 : row + shape[0] + 1] = ip[1:] + at
+        at, row = at + n, row + shape[0]
+    width = max([n_terms, 1, *(shape[1] for _, shape in heads)])
+    return sp.csr_matrix((data, indices, indptr), shape=(row, width))
+
+
+def _read_member(path: Path, member: str, out: np.ndarray) -> None:
+    """Read one array of an uncompressed .npz into `out` (its dtype and length must match)."""
+    with zipfile.ZipFile(path) as zf, zf.open(member) as f:
+        major, _ = np.lib.format.read_magic(f)
+        read = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
+        shape, fortran, dtype = read(f)
+        if fortran or np.dtype(dtype) != out.dtype or shape != (len(out),):
+            raise ValueError(f"{path}/{member}: {dtype} {shape}, expected {out.dtype} ({len(out)},)")
+        view = out.data.cast("B")
+        got = 0
+        while got < len(view):
+            n = cast(io.BufferedIOBase, f).readinto(view[got:])
+            if not n:
+                raise ValueError(f"{path}/{member}: cut short")
+            got += n

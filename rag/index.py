@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
@@ -135,14 +136,18 @@ class Index:
         self.folder = folder
         self.manifest = manifest
         files = Layout(folder)
-        with _reading(folder, STORE):
-            self.store = Store(files.store)
-            self.columns = Columns.read(self.store)
-            self.issue_of = {b["source"]: b["issue_no"] for b in self.store.bulletins()}
-        with _reading(folder, FAISS):
-            self.faiss: VectorIndex = vectors.load(folder)
-        with _reading(folder, BM25_COUNTS):
-            self.bm25 = BM25.load(folder)
+        # the term weights (seconds of numpy at 1M passages, mostly without the GIL) are computed on
+        # the other core while the store's columns are read
+        with ThreadPoolExecutor(1, thread_name_prefix="bm25-load") as pool:
+            weighed = pool.submit(_weighed_bm25, folder)
+            with _reading(folder, STORE):
+                self.store = Store(files.store)
+                self.columns = Columns.read(self.store)
+                self.issue_of = {b["source"]: b["issue_no"] for b in self.store.bulletins()}
+            with _reading(folder, FAISS):
+                self.faiss: VectorIndex = vectors.load(folder)
+            with _reading(folder, BM25_COUNTS):
+                self.bm25 = weighed.result()
         with _reading(folder, USERDICT):
             words = files.userdict.read_text(encoding="utf-8").split("\n")
             self.analyzer = Analyzer(w for w in words if w)
@@ -179,6 +184,12 @@ class Index:
 
     def __len__(self) -> int:
         return len(self.columns)
+
+
+def _weighed_bm25(folder: Path) -> BM25:
+    bm25 = BM25.load(folder)
+    _ = bm25.matrix  # computed now, not at the first question
+    return bm25
 
 
 class _reading:

@@ -167,6 +167,18 @@ class FileHashes:
         """`path` was just written with checksum `sha` (computed from its bytes)."""
         self._known[str(path)] = (self._key(path), sha)
 
+    def carry(self, src: Path, dst: Path, sha: str) -> None:
+        """`dst` is a hard link of `src` (or `src` itself after another of its links was removed):
+        linking changes the ctime, so what is known of `src` with checksum `sha` is taken over
+        only while inode, size and mtime are still those it was known with."""
+        hit = self._known.get(str(src))
+        try:
+            key = self._key(dst)
+        except OSError:
+            return
+        if hit is not None and hit[1] == sha and hit[0][:3] == key[:3]:
+            self._known[str(dst)] = (key, sha)
+
     def save(self) -> None:
         """Keep what is known of files that still exist (written aside, then swapped in)."""
         if self.path is None:
@@ -374,7 +386,9 @@ def check_version(
         )
         _check_contents(folder, m, add, deep=level == VERIFY, only=unread)
     if STORE not in problems and (folder / STORE).is_file():
-        _check_store_matches(folder, m, add, store_trusted=STORE in hashed or level == LOAD, whole=level != LOAD)
+        store_parts = parts_in(STORE, m.files) if m.files else [STORE]
+        trusted = all(p in hashed for p in store_parts) or level == LOAD
+        _check_store_matches(folder, m, add, store_trusted=trusted, whole=level != LOAD)
     order = {name: i for i, name in enumerate((MANIFEST, *DATA_FILES))}
     found = tuple(
         Problem(file, "; ".join(whats))
@@ -438,12 +452,14 @@ def _check_vector_parts(
     """`_check_vectors` for vectors in parts: each part's rows against their slice of the sums."""
     bad: list[int] = []
     start = 0
-    for name in parts:
+    for k, name in enumerate(parts):
         path = folder / name
         found = _rows_in(path, m.dim) if path.is_file() else None
         if found is None:
             if path.is_file():
                 add(name, f"not float32 rows of dimension {m.dim} (header unreadable)")
+            if k == len(parts) - 1:  # the last part: its rows are the ones after those read
+                return bad + list(range(start, m.n_passages))
             return None  # the rows after it cannot be placed
         n = found[1]
         checked = _damaged_rows_in_file(path, m.dim, n, None if sums is None else sums[start : start + n])

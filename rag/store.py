@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import chain, islice
 from pathlib import Path
 
 from .layout import STORE, Layout
@@ -83,7 +84,7 @@ def write_store(
             con.executescript(SCHEMA + INDEXES)
         else:
             for i, part in enumerate(_parts_beside(old)):
-                con.execute(f"ATTACH DATABASE ? AS merged{i}", (f"file:{part}?mode=ro",))
+                con.execute(f"ATTACH DATABASE ? AS merged{i}", (str(part),))  # read only: nothing is written to it
                 for table in TABLES:
                     con.execute(f"INSERT INTO main.{table} SELECT * FROM merged{i}.{table}")
                 con.commit()
@@ -97,72 +98,106 @@ def write_store(
             if n != end:
                 _renumber(con)
         start = first_row + con.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
-        for sb in bulletins:
-            b = sb.bulletin
-            con.execute(
-                "INSERT INTO bulletins VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    b.source,
-                    b.sha256,
-                    b.encoding,
-                    b.publisher,
-                    b.district,
-                    b.issue_date,
-                    b.issue_no,
-                    json.dumps(b.masthead, ensure_ascii=False),
-                    json.dumps(b.warnings, ensure_ascii=False),
-                    sb.indexed_at,
-                    sb.n_articles,
-                    sb.n_passages,
-                    sb.text_key,
-                    json.dumps(sb.words, ensure_ascii=False),
-                    json.dumps(sb.aliases, ensure_ascii=False),
-                ),
-            )
-            con.executemany(
-                "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                [
-                    (
-                        a.id,
-                        a.source,
-                        a.index,
-                        a.title,
-                        json.dumps(a.subtitles, ensure_ascii=False),
-                        a.section,
-                        a.dateline,
-                        a.date,
-                        json.dumps(a.reporters, ensure_ascii=False),
-                        a.byline,
-                        json.dumps([[p.text, p.raw] for p in a.paragraphs], ensure_ascii=False),
-                        int(a.title_from_body),
-                    )
-                    for a in b.articles
-                ],
-            )
-        con.executemany(
-            "INSERT INTO passages VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            [
-                (
-                    start + i,
-                    p.id,
-                    p.source,
-                    p.article_id,
-                    p.article_index,
-                    p.title,
-                    p.paragraph,
-                    p.paragraph_end,
-                    p.text,
-                    p.district,
-                    p.date,
-                    p.citation,
-                    k,
-                )
-                for i, (p, k) in enumerate(zip(passages, embed_keys, strict=True))
-            ],
-        )
+        _insert(con, bulletins, passages, embed_keys, start)
         con.commit()
     finally:
         con.close()
+
+
+def _insert(
+    con: sqlite3.Connection,
+    bulletins: Sequence[StoredBulletin],
+    passages: Sequence[Passage],
+    embed_keys: Sequence[str],
+    start: int,
+) -> None:
+    """Insert bulletins with their articles, and passages numbered from row `start`."""
+    for sb in bulletins:
+        b = sb.bulletin
+        con.execute(
+            "INSERT INTO bulletins VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                b.source,
+                b.sha256,
+                b.encoding,
+                b.publisher,
+                b.district,
+                b.issue_date,
+                b.issue_no,
+                json.dumps(b.masthead, ensure_ascii=False),
+                json.dumps(b.warnings, ensure_ascii=False),
+                sb.indexed_at,
+                sb.n_articles,
+                sb.n_passages,
+                sb.text_key,
+                json.dumps(sb.words, ensure_ascii=False),
+                json.dumps(sb.aliases, ensure_ascii=False),
+            ),
+        )
+        con.executemany(
+            "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                (
+                    a.id,
+                    a.source,
+                    a.index,
+                    a.title,
+                    json.dumps(a.subtitles, ensure_ascii=False),
+                    a.section,
+                    a.dateline,
+                    a.date,
+                    json.dumps(a.reporters, ensure_ascii=False),
+                    a.byline,
+                    json.dumps([[p.text, p.raw] for p in a.paragraphs], ensure_ascii=False),
+                    int(a.title_from_body),
+                )
+                for a in b.articles
+            ],
+        )
+    con.executemany(
+        "INSERT INTO passages VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        [
+            (
+                start + i,
+                p.id,
+                p.source,
+                p.article_id,
+                p.article_index,
+                p.title,
+                p.paragraph,
+                p.paragraph_end,
+                p.text,
+                p.district,
+                p.date,
+                p.citation,
+                k,
+            )
+            for i, (p, k) in enumerate(zip(passages, embed_keys, strict=True))
+        ],
+    )
+
+
+class StoreWriter:
+    """A new store written a bulletin at a time (a build streams the archive through it, so its
+    parsed bulletins and passages need not all be held at once); rows are numbered in order."""
+
+    def __init__(self, path: Path) -> None:
+        self.con = sqlite3.connect(path)
+        self.con.executescript(SCHEMA + INDEXES)
+        self.rows = 0
+        self._pending = 0
+
+    def add(self, sb: StoredBulletin, passages: Sequence[Passage], embed_keys: Sequence[str]) -> None:
+        _insert(self.con, [sb], passages, embed_keys, self.rows)
+        self.rows += len(passages)
+        self._pending += len(passages)
+        if self._pending >= 20_000:
+            self.con.commit()
+            self._pending = 0
+
+    def close(self) -> None:
+        self.con.commit()
+        self.con.close()
 
 
 TABLES = ("bulletins", "articles", "passages")
@@ -224,11 +259,11 @@ def _article(r: tuple) -> Article:
 
 LEADS_SQL = """
 SELECT a.source, a.title, a.subtitles, d.first_date, d.last_date
-FROM articles AS a JOIN (
+FROM {db}.articles AS a JOIN (
   SELECT source, MIN(idx) AS lead,
          MIN(CASE WHEN date <> '' THEN substr(date, -5) END) AS first_date,
          MAX(CASE WHEN date <> '' THEN substr(date, -5) END) AS last_date
-  FROM articles GROUP BY source
+  FROM {db}.articles GROUP BY source
 ) AS d ON a.source = d.source AND a.idx = d.lead
 """
 
@@ -246,8 +281,8 @@ class Store:
         """source -> (lead title with its sub-headlines, span of article dates as MM-DD) of every
         bulletin, for the bulletin list: one query instead of building 4,600 bulletins."""
         if self._leads is None:
-            with self._con() as con:
-                rows = con.execute(LEADS_SQL).fetchall()
+            with self._con() as con:  # a bulletin's articles all lie in one part
+                rows = [r for db in self._dbs() for r in con.execute(LEADS_SQL.format(db=db))]
             leads: dict[str, tuple[str, str]] = {}
             for source, title, subtitles, first, last in rows:
                 subs = json.loads(subtitles) if subtitles else []
@@ -255,6 +290,15 @@ class Store:
                 leads[source] = (lead, "" if first is None else first if first == last else f"{first} 至 {last}")
             self._leads = leads
         return self._leads
+
+    def _dbs(self) -> list[str]:
+        """The schema names of the parts on a connection from `_con`, in row order."""
+        return ["main", *(f"part{i}" for i in range(1, len(self.parts) + 1))]
+
+    def _in_row_order(self, con: sqlite3.Connection, cols: str) -> Iterator[tuple]:
+        """`cols` of every passage in row order: each part in turn, read in its own row order (a
+        part holds the rows after those of the parts before it), so nothing is sorted."""
+        return chain.from_iterable(con.execute(f"SELECT {cols} FROM {db}.passages ORDER BY row") for db in self._dbs())
 
     def _con(self) -> sqlite3.Connection:
         """A read-only connection; a store in parts is read through temporary views of the union
@@ -282,9 +326,19 @@ class Store:
         finally:
             con.close()
 
+    def batches(self, size: int = 4096) -> Iterator[list[Passage]]:
+        """Every passage in row order, `size` at a time (a build reads its 1M passages back so)."""
+        con = self._con()
+        try:
+            rows = self._in_row_order(con, PASSAGE_COLS)
+            while batch := list(islice(rows, size)):
+                yield [_passage(r) for r in batch]
+        finally:
+            con.close()
+
     def passages(self) -> list[Passage]:
         with self._con() as con:
-            return [_passage(r) for r in con.execute(f"SELECT {PASSAGE_COLS} FROM passages ORDER BY row")]
+            return [_passage(r) for r in self._in_row_order(con, PASSAGE_COLS)]
 
     def embed_rows(self) -> dict[str, int]:
         """embed key -> a row with that vector: what an update reuses for text it has embedded before."""
@@ -294,12 +348,12 @@ class Store:
     def embed_samples(self, k: int) -> list[tuple[str, str]]:
         """(embed key, text embedded) of the first k rows: enough to tell which embedder made them."""
         with self._con() as con:
-            rows = con.execute(f"SELECT embed_key, {PASSAGE_COLS} FROM passages ORDER BY row LIMIT ?", (k,)).fetchall()
+            rows = list(islice(self._in_row_order(con, f"embed_key, {PASSAGE_COLS}"), k))
         return [(r[0], _passage(r[1:]).embed_text) for r in rows]
 
     def passage_count(self) -> int:
         with self._con() as con:
-            return int(con.execute("SELECT count(*) FROM passages").fetchone()[0])
+            return sum(int(con.execute(f"SELECT count(*) FROM {db}.passages").fetchone()[0]) for db in self._dbs())
 
     def bulletin_hashes(self) -> dict[str, str]:
         """source -> sha256 of every bulletin held (what the manifest's list must say)."""
@@ -309,13 +363,13 @@ class Store:
     def embed_keys(self) -> list[str]:
         """The embed key of every row, in row order (written beside the vectors as embed_keys.txt)."""
         with self._con() as con:
-            return [k for (k,) in con.execute("SELECT embed_key FROM passages ORDER BY row")]
+            return [k for (k,) in self._in_row_order(con, "embed_key")]
 
     def columns(self) -> tuple[list[str], list[str], list[str], list[str]]:
         """(citation id, source, district, date) of every passage in row order: what search and
         filters read of each passage, without building 100k `Passage` objects."""
         with self._con() as con:
-            rows = con.execute("SELECT id, source, district, date FROM passages ORDER BY row").fetchall()
+            rows = list(self._in_row_order(con, "id, source, district, date"))
         if not rows:
             return [], [], [], []
         ids, sources, districts, dates = (list(c) for c in zip(*rows))
@@ -338,21 +392,21 @@ class Store:
     def passage_ids(self) -> list[str]:
         """Citation ids in row order, as stored (not re-hashed from 100k texts at every load)."""
         with self._con() as con:
-            return [r[0] for r in con.execute("SELECT id FROM passages ORDER BY row")]
+            return [r[0] for r in self._in_row_order(con, "id")]
 
     def rows_except(self, sources: Iterable[str]) -> list[int]:
         """Rows of the passages of every bulletin but `sources`, in order: what an update keeps
         (`write_store` deletes the others and renumbers these 0..k-1)."""
         drop = set(sources)
+        if not drop:  # every row, numbered 0..n-1 (`write_store` keeps them so): not read one by one
+            return list(range(self.passage_count()))
         with self._con() as con:
-            if not drop:  # every row, numbered 0..n-1 (`write_store` keeps them so): not read one by one
-                return list(range(con.execute("SELECT COUNT(*) FROM passages").fetchone()[0]))
-            return [r for r, s in con.execute("SELECT row, source FROM passages ORDER BY row") if s not in drop]
+            return [r for r, s in self._in_row_order(con, "row, source") if s not in drop]
 
     def titles_and_texts(self) -> list[tuple[str, str]]:
         """(title, text) of every passage in row order (what BM25 tokenised, with the title)."""
         with self._con() as con:
-            return [(t, x) for t, x in con.execute("SELECT title, text FROM passages ORDER BY row")]
+            return [(t, x) for t, x in self._in_row_order(con, "title, text")]
 
     def bulletins(self) -> list[dict]:
         with self._con() as con:

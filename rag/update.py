@@ -19,8 +19,8 @@ import shutil
 import sqlite3
 import sys
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO, cast
 
@@ -42,6 +42,7 @@ from .integrity import (
     check_version,
     damaged_rows,
     file_records,
+    kind_of,
     newest_good,
     npy_header,
     read_current,
@@ -69,8 +70,8 @@ from .layout import (
 from .manifest import FORMAT_VERSION, Manifest
 from .models import Bulletin, Passage, content_id
 from .parse import parse_bulletin
-from .store import Store, StoredBulletin, write_store
-from .vectors import MappedRows, stored_rows
+from .store import Store, StoredBulletin, StoreWriter, write_store
+from .vectors import MappedRows, RowFile, stored_rows
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +137,7 @@ class _Entry:
     text_key: str = ""  # added/changed: the duplicate key computed while planning
     words: tuple[str, ...] = ()
     aliases: dict[str, list[str]] = field(default_factory=dict)
+    articles: int | None = None  # articles of a bulletin already written (a build keeps no articles)
 
     @property
     def sha256(self) -> str:
@@ -143,6 +145,8 @@ class _Entry:
 
     @property
     def n_articles(self) -> int:
+        if self.articles is not None:
+            return self.articles
         return self.kept.n_articles if self.kept else len(self.bulletin.articles) if self.bulletin else 0
 
 
@@ -243,7 +247,16 @@ def _sync(
     timings["verify"] = time.perf_counter() - t0  # the live version checked before anything is copied
     t_plan = time.perf_counter()
     listing = scan(corpus_dir)
-    entries, failed = _plan(list(listing.files), old_hashes, stored, progress, hashes)
+    name = f"v-{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(3)}"
+    tmp = index_dir / f"{TMP_PREFIX}{name}"
+    # a build streams the archive through the new version's files (`_Stream`)
+    stream = _Stream(tmp, embedder, max_passages) if old_v is None and reuse_v is None else None
+    with _discarding(stream):
+        entries, failed = _plan(
+            list(listing.files), old_hashes, stored, progress, hashes, on_fresh=stream.take if stream else None
+        )
+        if stream is not None:
+            stream.writer.close()
     failed = [*listing.skipped, *failed]
     timings["parse"] = time.perf_counter() - t_plan
     removed = tuple(s for s in old_hashes if s not in entries)
@@ -251,6 +264,8 @@ def _sync(
 
     if old_v is not None and not fresh and not removed:
         _collect_garbage(index_dir, keep={old_v.name})
+        for file, rec in (old.files if old else {}).items():  # removing older versions' links changed ctimes
+            hashes.carry(old_v / file, old_v / file, str(rec.get("sha256")))
         hashes.save()
         return UpdateReport(
             unchanged=tuple(sorted(entries)),
@@ -264,7 +279,7 @@ def _sync(
         )
 
     t1 = time.perf_counter()
-    for e in fresh.values():
+    for e in fresh.values() if stream is None else ():  # a build chunked each bulletin as it was read
         assert e.bulletin is not None
         e.passages = chunk_bulletin(e.bulletin)
         e.words = tuple(harvest.user_words([e.bulletin]))
@@ -306,7 +321,7 @@ def _sync(
                 if r in hit:
                     retokenize[pos] = analyzer.tokens(texts[r])
     # which big files get one more part (rows only added) instead of being written whole
-    appending = _appending(old_v, old, keep_rows)
+    appending = _appending(old_v, old, keep_rows, len(new_passages))
     if not appending.get(BM25_COUNTS) or retokenize:
         appending.pop(BM25_COUNTS, None)
         if old_v is not None and old_store is not None:
@@ -316,7 +331,13 @@ def _sync(
         old_vocab = load_vocab(old_v)  # the counts themselves are not read: their parts are linked
     # counted as they are cut, a batch at a time: the token lists of 1M passages would not fit
     new_vocab = dict(old_vocab)
-    new_counts = count_terms((analyzer.tokens(_lexical_text(p.title, p.text)) for p in new_passages), new_vocab)
+    if stream is not None:
+        with _discarding(stream):
+            new_counts = count_terms(
+                (analyzer.tokens(_lexical_text(p.title, p.text)) for b in stream.read_back() for p in b), new_vocab
+            )
+    else:
+        new_counts = count_terms((analyzer.tokens(_lexical_text(p.title, p.text)) for p in new_passages), new_vocab)
     timings["tokenize"] = time.perf_counter() - t2
 
     # embeddings: only for passages whose text (with title) was not embedded before
@@ -350,7 +371,12 @@ def _sync(
     # kept rows are copied file to file when the new version is written (`_write_rows`), not
     # through memory: at 1M passages that copy is 1.5 GB
     stream_from = Layout(old_v).parts(EMBEDDINGS) if old_v is not None and keep_rows else None
-    vecs: np.ndarray | MappedRows = new_vecs  # the whole version's rows (kept rows exist only with old_v)
+    vecs: np.ndarray | MappedRows | RowFile = new_vecs  # the whole version's rows (kept rows exist only with old_v)
+    if stream is not None:
+        with _discarding(stream):
+            stream.embed(progress)
+        vecs = RowFile(tmp / EMBEDDINGS)
+        todo = list(range(len(vecs)))
     del old_vecs
     timings["embed"] = time.perf_counter() - t3
 
@@ -358,47 +384,50 @@ def _sync(
     t4 = time.perf_counter()
     if progress:
         progress("index", 0, 1)
-    name = f"v-{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(3)}"
-    tmp = index_dir / f"{TMP_PREFIX}{name}"
     try:
-        tmp.mkdir(parents=True)
+        tmp.mkdir(parents=True, exist_ok=stream is not None)
         indexed_at = _now()
         files = Layout(tmp)
         linked = _link_parts(old_v, tmp, appending)  # part name -> its record in the live manifest
         n_kept = len(keep_rows)
-        write_store(
-            tmp / part_name(STORE, appending[STORE]) if STORE in appending else files.store,
-            None if STORE in appending or old_store is None else old_store.path,
-            () if STORE in appending else dropped,
-            [
-                StoredBulletin(
-                    bulletin=e.bulletin,
-                    indexed_at=indexed_at,
-                    n_articles=len(e.bulletin.articles),
-                    n_passages=len(e.passages),
-                    text_key=e.text_key,
-                    words=e.words,
-                    aliases=e.aliases,
-                )
-                for e in fresh.values()
-                if e.bulletin is not None
-            ],
-            new_passages,
-            keys,
-            first_row=n_kept if STORE in appending else 0,
-        )
+        if stream is None:
+            write_store(
+                tmp / part_name(STORE, appending[STORE]) if STORE in appending else files.store,
+                None if STORE in appending or old_store is None else old_store.path,
+                () if STORE in appending else dropped,
+                [
+                    StoredBulletin(
+                        bulletin=e.bulletin,
+                        indexed_at=indexed_at,
+                        n_articles=len(e.bulletin.articles),
+                        n_passages=len(e.passages),
+                        text_key=e.text_key,
+                        words=e.words,
+                        aliases=e.aliases,
+                    )
+                    for e in fresh.values()
+                    if e.bulletin is not None
+                ],
+                new_passages,
+                keys,
+                first_row=n_kept if STORE in appending else 0,
+            )
         keep = np.asarray(keep_rows, dtype=np.int64)
-        if EMBEDDINGS in appending:
+        if stream is not None:
+            pass  # written as it was embedded
+        elif EMBEDDINGS in appending:
             np.save(tmp / part_name(EMBEDDINGS, appending[EMBEDDINGS]), new_vecs)
             vecs = stored_rows(files.parts(EMBEDDINGS))
         elif stream_from is not None:
             _write_rows(files.embeddings, stream_from, keep, new_vecs)
             vecs = np.load(files.embeddings, mmap_mode="r")
         else:
-            np.save(files.embeddings, vecs)
+            np.save(files.embeddings, new_vecs)
         # the kept rows' checksums and keys verified with the live version: taken over, not recomputed
         live = old_v if old_v is not None else tmp
-        if stream_from is not None and old is not None and ROW_SUMS in old.files:
+        if stream is not None:
+            sums = stream.sums
+        elif stream_from is not None and old is not None and ROW_SUMS in old.files:
             sums = np.concatenate([np.load(live / ROW_SUMS)[keep], row_sums(new_vecs)])
         else:
             sums = row_sums(cast(np.ndarray, vecs))  # slices of mapped parts read as arrays do
@@ -467,8 +496,11 @@ def _sync(
     # what was just hashed (or verified and linked) is not read back by the next update; recorded
     # after the clean-up, which changes the ctime of the parts it unlinks from old versions
     for file, rec in records.items():
-        with contextlib.suppress(OSError):
-            hashes.record(index_dir / name / file, str(rec["sha256"]))
+        if file in linked and old_v is not None:
+            hashes.carry(old_v / file, index_dir / name / file, str(rec["sha256"]))
+        else:
+            with contextlib.suppress(OSError):
+                hashes.record(index_dir / name / file, str(rec["sha256"]))
     hashes.save()
     timings["write"] = time.perf_counter() - t4
     if progress:
@@ -496,9 +528,11 @@ def _plan(
     stored: dict[str, StoredBulletin],
     progress: Progress | None,
     hashes: FileHashes,
+    on_fresh: Callable[[str, _Entry], str] | None = None,
 ) -> tuple[dict[str, _Entry], list[tuple[str, str]]]:
     """Which bulletins are new, changed, unchanged or refused (duplicates, unreadable files).
-    Unchanged ones are recognised by their bytes' sha256 and not read further."""
+    Unchanged ones are recognised by their bytes' sha256 and not read further. `on_fresh` is
+    handed each new or changed bulletin as soon as it is accepted, and may refuse it (a reason)."""
     # unchanged bulletins first, then changed ones, then new ones: a file that now duplicates an
     # indexed bulletin is the duplicate, never the original it copies
     shas: dict[Path, str] = {}
@@ -569,6 +603,10 @@ def _plan(
                 seen_issue[issue_key] = source
             seen_text[text_key] = source
             entries[source] = _Entry("changed" if source in old_hashes else "added", bulletin=b, text_key=text_key)
+            why = on_fresh(source, entries[source]) if on_fresh is not None else ""
+            if why:
+                del entries[source]
+                raise BulletinError(source, why)
         except (BulletinError, OSError) as err:
             reason = err.reason if isinstance(err, BulletinError) else _vanished(err)
             failed.append((source, reason))
@@ -579,6 +617,76 @@ def _plan(
     if progress:
         progress("parse", len(files), len(files))
     return entries, failed
+
+
+class _Stream:
+    """A build's new version written as the archive is read: each bulletin goes into the store as
+    soon as it is parsed and chunked (only its counts and harvest are kept), then the passages are
+    read back from the store a batch at a time to be tokenised and embedded, and the vectors are
+    written straight to their file: a 1M-passage build holds neither the archive nor its vectors."""
+
+    def __init__(self, tmp: Path, embedder: Embedder, max_passages: int) -> None:
+        tmp.mkdir(parents=True)
+        self.tmp, self.embedder, self.max_passages = tmp, embedder, max_passages
+        self.indexed_at = _now()
+        self.writer = StoreWriter(tmp / STORE)
+        self.sums = np.zeros(0, dtype=np.uint64)
+
+    def take(self, source: str, e: _Entry) -> str:
+        """Chunk and store one accepted bulletin; "" or why it is refused."""
+        b = e.bulletin
+        assert b is not None
+        passages = chunk_bulletin(b)
+        if self.max_passages and len(passages) > self.max_passages:
+            return _too_many(len(passages), self.max_passages)
+        e.words = tuple(harvest.user_words([b]))
+        e.aliases = harvest.corpus_aliases([b])
+        keys = [content_id(self.embedder.id, p.embed_text) for p in passages]
+        sb = StoredBulletin(b, self.indexed_at, len(b.articles), len(passages), e.text_key, e.words, e.aliases)
+        self.writer.add(sb, passages, keys)
+        e.articles = len(b.articles)
+        e.bulletin = replace(b, articles=())  # what is left of it: its name, checksum and issue
+        return ""
+
+    def read_back(self, size: int = 4096) -> Iterator[list[Passage]]:
+        return Store(self.tmp / STORE).batches(size)
+
+    def embed(self, progress: Progress | None) -> None:
+        """Embed every stored passage in row order, writing the rows (as `np.save` would) and
+        their checksums as they come."""
+        n, dim = self.writer.rows, self.embedder.dim
+        self.sums = np.zeros(n, dtype=np.uint64)
+        header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.float32)), "fortran_order": False}
+        done = 0
+        with (self.tmp / EMBEDDINGS).open("wb") as out:
+            np.lib.format.write_array_header_1_0(out, {**header, "shape": (n, dim)})
+            for batch in self.read_back(1024):
+                vecs = np.ascontiguousarray(self.embedder.embed_passages([p.embed_text for p in batch]), np.float32)
+                if vecs.shape != (len(batch), dim):
+                    raise IndexMismatchError(f"the embedder gave {vecs.shape} for {len(batch)} passages of {dim}")
+                self.sums[done : done + len(batch)] = row_sums(vecs)
+                out.write(vecs.tobytes())
+                done += len(batch)
+                if progress:
+                    progress("embed", done, n)
+        if done != n:
+            raise IndexWriteError(f"{self.tmp / STORE}: {done} passages read back of {n} written")
+
+    def discard(self) -> None:
+        with contextlib.suppress(Exception):
+            self.writer.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _discarding(stream: _Stream | None) -> Iterator[None]:
+    """Remove a build's half-written version when a step of it fails."""
+    try:
+        yield
+    except BaseException:
+        if stream is not None:
+            stream.discard()
+        raise
 
 
 def _vectors_of(
@@ -612,6 +720,7 @@ def _row_keys(v: Path, damaged: frozenset[str]) -> list[str] | None:
     """Each row's embed key: from embed_keys.txt unless it is among the `damaged` files, else from
     the store."""
     files = Layout(v)
+    damaged = frozenset(kind_of(d) for d in damaged)  # a damaged part of the store is a damaged store
     if {EMBED_KEYS, STORE} <= damaged:  # neither can be trusted to say which text a row was made from
         return None
     if EMBED_KEYS not in damaged and files.embed_keys.is_file():
@@ -638,11 +747,14 @@ def _known_rows(v: Path | None, m: Manifest | None, store: Store, keys: list[str
     return known
 
 
-def _appending(old_v: Path | None, old: Manifest | None, keep_rows: list[int]) -> dict[str, int]:
+def _appending(old_v: Path | None, old: Manifest | None, keep_rows: list[int], n_new: int) -> dict[str, int]:
     """The big files that get one more part, by the number of that part: those of a verified live
     version with checksums whose rows are all kept, in order, and that have fewer than MAX_PARTS
-    parts (the update that would make more writes the file whole again, in one part)."""
+    parts (the update that would make more writes the file whole again, in one part); none when
+    no row is added (an empty part would only use up a slot)."""
     if old_v is None or old is None or not old.files or not keep_rows or len(keep_rows) != old.n_passages:
+        return {}
+    if not n_new:
         return {}
     if keep_rows[-1] != len(keep_rows) - 1 or any(r != i for i, r in enumerate(keep_rows)):
         return {}
@@ -665,7 +777,12 @@ def _link_parts(old_v: Path | None, tmp: Path, appending: dict[str, int]) -> dic
     for kind, n in appending.items():
         for i in range(n):
             part = part_name(kind, i)
-            os.link(old_v / part, tmp / part)
+            try:
+                os.link(old_v / part, tmp / part)
+            except OSError as err:  # a file system without hard links (FAT, some shares): a copy
+                log.info("cannot link %s (%s): copying it", part, err)
+                shutil.copyfile(old_v / part, tmp / part)
+                _fsync(tmp / part)
             linked[part] = records[part]
     return linked
 

@@ -191,6 +191,22 @@ class RowFile:
             out[i] = np.frombuffer(buf, dtype=np.float32)
         return out
 
+    def block(self, start: int, stop: int) -> np.ndarray:
+        """Rows start..stop-1 read with one `pread` per part they lie in (into memory that is freed
+        with the array: a build adds 1M rows to its index a block at a time)."""
+        d = self.shape[1]
+        out = np.empty((max(stop - start, 0), d), dtype=np.float32)
+        for k in range(len(self.fds)):
+            lo, hi = max(start, int(self.starts[k])), min(stop, int(self.starts[k + 1]))
+            if lo >= hi:
+                continue
+            size = (hi - lo) * 4 * d
+            buf = os.pread(self.fds[k], size, self.offsets[k] + (lo - int(self.starts[k])) * 4 * d)
+            if len(buf) != size:
+                raise OSError(f"{self.paths[k]}: rows {lo}..{hi - 1} are cut short")
+            out[lo - start : hi - start] = np.frombuffer(buf, dtype=np.float32).reshape(hi - lo, d)
+        return out
+
     def close(self) -> None:
         for fd in self.fds:
             os.close(fd)
@@ -218,15 +234,22 @@ class MappedRows:
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         whole = self[0 : self.shape[0]]
-        return whole if dtype is None else whole.astype(dtype)
+        return whole if dtype is None or whole.dtype == np.dtype(dtype) else whole.astype(dtype)
 
     def __getitem__(self, key: int | slice | np.ndarray) -> np.ndarray:
         if isinstance(key, (int, np.integer)):
-            return self[np.array([int(key)])][0]
+            r = int(key) + self.shape[0] if int(key) < 0 else int(key)
+            if not 0 <= r < self.shape[0]:
+                raise IndexError(f"row {int(key)} of {self.shape[0]}")
+            k = int(np.searchsorted(self.starts, r, side="right")) - 1
+            return np.asarray(self.maps[k][r - int(self.starts[k])], dtype=np.float32)
         if isinstance(key, slice):
             rows = np.arange(*key.indices(self.shape[0]), dtype=np.int64)
         else:
             rows = np.asarray(key, dtype=np.int64)
+            rows = np.where(rows < 0, rows + self.shape[0], rows)
+            if len(rows) and (rows.min() < 0 or rows.max() >= self.shape[0]):
+                raise IndexError(f"rows outside 0..{self.shape[0] - 1}")
         out = np.empty((len(rows), self.shape[1]), dtype=np.float32)
         part = np.searchsorted(self.starts, rows, side="right") - 1
         for k, m in enumerate(self.maps):
@@ -254,7 +277,15 @@ def stored_rows(parts: Sequence[Path]) -> np.ndarray | MappedRows:
 
 
 Rows = np.ndarray | RowFile | MappedRows
-Matrix = np.ndarray | MappedRows  # a version's rows in memory, mapped, or mapped in parts
+
+
+ADD_ROWS = 65_536  # rows added to an index at a time (96 MB of float32 at 384 dimensions)
+
+
+def _block(rows: Rows, start: int, stop: int) -> np.ndarray:
+    if isinstance(rows, RowFile):
+        return rows.block(start, stop)
+    return np.ascontiguousarray(rows[start:stop], dtype=np.float32)
 
 
 def _take(rows: Rows, ids: np.ndarray) -> np.ndarray:
@@ -359,14 +390,14 @@ def _sample(n: int, size: int, seed: int) -> np.ndarray:
     return np.sort(rng.choice(n, size=min(n, size), replace=False))
 
 
-def _flat(vecs: Matrix) -> faiss.Index:
+def _flat(vecs: Rows) -> faiss.Index:
     idx = faiss.IndexFlatIP(vecs.shape[1])
-    if len(vecs):
-        idx.add(np.ascontiguousarray(vecs, dtype=np.float32))
+    for s in range(0, len(vecs), ADD_ROWS):
+        idx.add(_block(vecs, s, min(s + ADD_ROWS, len(vecs))))
     return idx
 
 
-def train(vecs: Matrix, codec: str = DEFAULT_CODEC, nprobe: int | None = None) -> tuple[VectorIndex, float]:
+def train(vecs: Rows, codec: str = DEFAULT_CODEC, nprobe: int | None = None) -> tuple[VectorIndex, float]:
     """An IVF index trained on a fixed sample of `vecs` and filled with all of them (ids = rows),
     and the seconds k-means took (`nprobe`: NPROBE unless given)."""
     nprobe = NPROBE if nprobe is None else nprobe
@@ -379,10 +410,11 @@ def train(vecs: Matrix, codec: str = DEFAULT_CODEC, nprobe: int | None = None) -
     ivf.nprobe = min(nprobe, nlist)
     picked = _sample(n, TRAIN_PER_LIST * nlist, TRAIN_SEED)
     t = time.perf_counter()
-    index.train(np.ascontiguousarray(vecs[picked], dtype=np.float32))
+    index.train(np.ascontiguousarray(_take(vecs, picked), dtype=np.float32))
     train_s = time.perf_counter() - t
-    x = np.ascontiguousarray(vecs, dtype=np.float32)
-    index.add_with_ids(x, np.arange(n, dtype=np.int64))
+    for s in range(0, n, ADD_ROWS):  # a block at a time: the rows may be a file of 1.5 GB
+        e = min(s + ADD_ROWS, n)
+        index.add_with_ids(_block(vecs, s, e), np.arange(s, e, dtype=np.int64))
     held = np.setdiff1d(np.arange(n), picked, assume_unique=True)
     if not len(held):
         held = picked
@@ -392,13 +424,13 @@ def train(vecs: Matrix, codec: str = DEFAULT_CODEC, nprobe: int | None = None) -
         nlist=nlist,
         nprobe=int(ivf.nprobe),
         trained_rows=n,
-        trained_error=float(_errors(ivf, x[base]).mean()),
+        trained_error=float(_errors(ivf, _take(vecs, base)).mean()),
         trained_imbalance=float(_lists(ivf).imbalance_factor()),
     )
     return VectorIndex(index, vecs, record), train_s
 
 
-def build(vecs: Matrix, codec: str = DEFAULT_CODEC, flat_max: int | None = None) -> tuple[VectorIndex, VectorDecision]:
+def build(vecs: Rows, codec: str = DEFAULT_CODEC, flat_max: int | None = None) -> tuple[VectorIndex, VectorDecision]:
     """The index of a whole version built from its rows (first build, rebuild, new embedder);
     `flat_max`: FLAT_MAX unless given (read when called, so tests may lower it)."""
     flat_max = FLAT_MAX if flat_max is None else flat_max
@@ -468,7 +500,7 @@ def _renumber(ivf: faiss.IndexIVF, remap: np.ndarray) -> int:
 def update(
     old: VectorIndex,
     keep_rows: np.ndarray,
-    vecs: Matrix,
+    vecs: Rows,
     codec: str = DEFAULT_CODEC,
     flat_max: int | None = None,
     drift_max: float = DRIFT_MAX,
@@ -504,7 +536,7 @@ def update(
     remap[keep] = np.arange(len(keep), dtype=np.int64)
     if n_removed or not np.array_equal(keep, np.arange(len(keep))):
         _renumber(ivf, remap)
-    fresh = np.ascontiguousarray(vecs[len(keep) :], dtype=np.float32)
+    fresh = _block(vecs, len(keep), n)
     err = _errors(ivf, fresh)
     if len(fresh):
         old.index.add_with_ids(fresh, np.arange(len(keep), n, dtype=np.int64))
@@ -529,7 +561,7 @@ def update(
 
 
 def _rebuilt(
-    vecs: Matrix, codec: str, flat_max: int, t: float, why: str, added: int, removed: int, action: str = "train"
+    vecs: Rows, codec: str, flat_max: int, t: float, why: str, added: int, removed: int, action: str = "train"
 ) -> tuple[VectorIndex, VectorDecision]:
     vi, _ = build(vecs, codec, flat_max)
     return vi, VectorDecision(
