@@ -202,3 +202,96 @@ def test_rows_of_parts_read_as_one_matrix(tmp_path: Path) -> None:
     _write_rows(tmp_path / "out.npy", paths, keep, new)
     np.save(tmp_path / "want.npy", np.concatenate([whole[keep], new]))
     assert (tmp_path / "out.npy").read_bytes() == (tmp_path / "want.npy").read_bytes()
+
+
+def test_term_count_parts_read_as_one_matrix(tmp_path: Path) -> None:
+    """Parts of different widths (later parts know more terms) read as the stacked matrix."""
+    import scipy.sparse as sp
+
+    from rag.bm25 import load_counts, save_part
+
+    mats = [
+        sp.random(n, w, density=0.3, format="csr", dtype=np.float32, random_state=i)
+        for i, (n, w) in enumerate([(40, 20), (3, 24), (0, 24), (9, 31)])
+    ]
+    paths = [tmp_path / part_name(BM25_COUNTS, i) for i in range(len(mats))]
+    for p, m in zip(paths, mats, strict=True):
+        save_part(p, m)
+    want = sp.vstack([sp.csr_matrix((m.data, m.indices, m.indptr), shape=(m.shape[0], 35)) for m in mats], format="csr")
+    got = load_counts(paths, 35)
+    assert got.shape == want.shape and (got != want).nnz == 0
+    assert got.data.dtype == np.float32 and got.indices.dtype == np.int32
+
+
+def test_parts_are_copied_where_hard_links_are_refused(
+    growing: tuple[Path, Path, list[Path]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus, index, waiting = growing
+
+    def refuse(src: object, dst: object) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", refuse)
+    v1 = _add(corpus, index, waiting[0])
+    v2 = _add(corpus, index, waiting[1])
+    assert os.stat(v1 / STORE).st_ino != os.stat(v2 / STORE).st_ino and len(Layout(v2).parts(STORE)) == 3
+    assert check_index(index).ok
+    _same_as_rebuild(corpus, index, tmp_path)
+
+
+def test_an_update_that_finds_nothing_keeps_the_checksums_of_linked_parts(
+    growing: tuple[Path, Path, list[Path]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its clean-up unlinks the older version's names of the shared parts (their ctime changes):
+    the live version's parts must still be known unchanged afterwards."""
+    corpus, index, waiting = growing
+    _add(corpus, index, waiting[0])
+    assert sync(corpus, index, EMB).nothing_changed
+    read = count_hashing(monkeypatch)
+    _add(corpus, index, waiting[1])
+    assert not {n for n in read if n in (STORE, EMBEDDINGS, BM25_COUNTS, "store.1.sqlite", "embeddings.1.npy")}
+
+
+def test_a_part_changed_in_place_after_its_checksum_was_kept_is_read_again(
+    growing: tuple[Path, Path, list[Path]],
+) -> None:
+    """The cache carries a linked part's checksum only while inode, size and mtime hold."""
+    corpus, index, waiting = growing
+    v = _add(corpus, index, waiting[0])
+    path = v / "store.1.sqlite"
+    data = bytearray(path.read_bytes())
+    data[-9] ^= 0xFF
+    path.write_bytes(bytes(data))
+    check = check_version(v, level=integrity.UPDATE, hashes=integrity.FileHashes(index / "hashes.json"))
+    assert not check.ok and "store.1.sqlite" in {p.file for p in check.problems}
+
+
+def test_a_build_that_fails_half_way_leaves_the_last_index_answering(
+    growing: tuple[Path, Path, list[Path]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build writes the archive into the new version as it reads it: a failure while embedding
+    removes that half-written version, and the index it was to replace still loads."""
+    corpus, index, _ = growing
+    before = current_version(index)
+
+    class Broken(HashEmbedder):
+        def embed_passages(self, texts, progress=None):  # type: ignore[no-untyped-def]
+            raise RuntimeError("model crashed")
+
+    with pytest.raises(RuntimeError, match="model crashed"):
+        sync(corpus, index, Broken(), rebuild=True)
+    assert current_version(index) == before
+    assert not [p for p in index.iterdir() if p.name.startswith(".tmp-")]
+    assert load_index(index, EMB).manifest.n_passages > 0
+
+
+def test_mapped_rows_refuse_rows_past_the_end(tmp_path: Path) -> None:
+    paths = [tmp_path / "e.npy", tmp_path / "e.1.npy"]
+    np.save(paths[0], np.ones((3, 4), dtype=np.float32))
+    np.save(paths[1], np.zeros((2, 4), dtype=np.float32))
+    m = stored_rows(paths)
+    assert np.array_equal(m[-1], np.zeros(4, dtype=np.float32))
+    with pytest.raises(IndexError):
+        m[5]
+    with pytest.raises(IndexError):
+        m[np.array([0, 5])]
