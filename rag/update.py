@@ -250,7 +250,13 @@ def _sync(
     name = f"v-{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(3)}"
     tmp = index_dir / f"{TMP_PREFIX}{name}"
     # a build streams the archive through the new version's files (`_Stream`)
-    stream = _Stream(tmp, embedder, max_passages) if old_v is None and reuse_v is None else None
+    try:
+        stream = _Stream(tmp, embedder, max_passages) if old_v is None and reuse_v is None else None
+    except (OSError, sqlite3.Error) as err:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if _cannot_write(err):
+            raise _write_failed(index_dir, err) from err
+        raise
     with _discarding(stream):
         entries, failed = _plan(
             list(listing.files), old_hashes, stored, progress, hashes, on_fresh=stream.take if stream else None
@@ -486,11 +492,7 @@ def _sync(
     except BaseException as err:
         shutil.rmtree(tmp, ignore_errors=True)
         if _cannot_write(err):
-            raise IndexWriteError(
-                "无法写入新的索引（磁盘已满或文件夹不可写），原来的索引保持不变，问答照常"
-                f"（cannot write the new index version in {index_dir}: {err}; the previous version is "
-                "unchanged and still answers: free some disk space or make the folder writable, then update again）"
-            ) from err
+            raise _write_failed(index_dir, err) from err
         raise
     _collect_garbage(index_dir, keep={name, live_v.name if live_v else "", spare.name if spare else ""})
     # what was just hashed (or verified and linked) is not read back by the next update; recorded
@@ -680,13 +682,24 @@ class _Stream:
 
 @contextlib.contextmanager
 def _discarding(stream: _Stream | None) -> Iterator[None]:
-    """Remove a build's half-written version when a step of it fails."""
+    """Remove a build's half-written version when a step of it fails (a full disk said as such)."""
     try:
         yield
-    except BaseException:
-        if stream is not None:
-            stream.discard()
+    except BaseException as err:
+        if stream is None:
+            raise
+        stream.discard()
+        if _cannot_write(err):
+            raise _write_failed(stream.tmp.parent, err) from err
         raise
+
+
+def _write_failed(index_dir: Path, err: BaseException) -> IndexWriteError:
+    return IndexWriteError(
+        "无法写入新的索引（磁盘已满或文件夹不可写），原来的索引保持不变，问答照常"
+        f"（cannot write the new index version in {index_dir}: {err}; the previous version is "
+        "unchanged and still answers: free some disk space or make the folder writable, then update again）"
+    )
 
 
 def _vectors_of(

@@ -295,3 +295,24 @@ def test_mapped_rows_refuse_rows_past_the_end(tmp_path: Path) -> None:
         m[5]
     with pytest.raises(IndexError):
         m[np.array([0, 5])]
+
+
+def test_a_build_onto_a_full_disk_says_so_and_leaves_nothing(
+    growing: tuple[Path, Path, list[Path]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    import rag.store
+    from rag.errors import IndexWriteError
+
+    corpus, index, _ = growing
+    before = current_version(index)
+
+    def full(*a: object, **kw: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(rag.store.StoreWriter, "add", full)
+    with pytest.raises(IndexWriteError, match="磁盘已满"):
+        sync(corpus, index, EMB, rebuild=True)
+    assert current_version(index) == before
+    assert not [p for p in index.iterdir() if p.name.startswith(".tmp-")]
