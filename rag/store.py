@@ -6,9 +6,11 @@ article by id without loading the corpus, and the file is written once and then 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain, islice
@@ -276,6 +278,8 @@ class Store:
         self.path = path
         self.parts = _parts_beside(path)  # rows added by updates since the base file was written
         self._leads: dict[str, tuple[str, str]] | None = None
+        self._lock = threading.RLock()
+        self._shared: sqlite3.Connection | None = None
 
     def bulletin_leads(self) -> dict[str, tuple[str, str]]:
         """source -> (lead title with its sub-headlines, span of article dates as MM-DD) of every
@@ -300,7 +304,16 @@ class Store:
         part holds the rows after those of the parts before it), so nothing is sorted."""
         return chain.from_iterable(con.execute(f"SELECT {cols} FROM {db}.passages ORDER BY row") for db in self._dbs())
 
-    def _con(self) -> sqlite3.Connection:
+    @contextlib.contextmanager
+    def _con(self) -> Iterator[sqlite3.Connection]:
+        """This store's connection, one query at a time: opened once (with its parts attached, a
+        few milliseconds that a question would otherwise pay at every lookup), then kept."""
+        with self._lock:
+            if self._shared is None:
+                self._shared = self._connect()
+            yield self._shared
+
+    def _connect(self) -> sqlite3.Connection:
         """A read-only connection; a store in parts is read through temporary views of the union
         of its parts' tables, under the tables' own names, so every query reads the whole store."""
         con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
@@ -320,7 +333,7 @@ class Store:
     def query(self, sql: str, args: tuple = ()) -> list[tuple]:
         """The rows of a read-only query over the whole store (every part): for a server store
         that copies the tables."""
-        con = self._con()
+        con = self._connect()
         try:
             return con.execute(sql, args).fetchall()
         finally:
@@ -328,7 +341,7 @@ class Store:
 
     def batches(self, size: int = 4096) -> Iterator[list[Passage]]:
         """Every passage in row order, `size` at a time (a build reads its 1M passages back so)."""
-        con = self._con()
+        con = self._connect()
         try:
             rows = self._in_row_order(con, PASSAGE_COLS)
             while batch := list(islice(rows, size)):
@@ -410,8 +423,9 @@ class Store:
 
     def bulletins(self) -> list[dict]:
         with self._con() as con:
-            con.row_factory = sqlite3.Row
-            return [dict(r) for r in con.execute(f"SELECT {LISTED_COLS} FROM bulletins ORDER BY source")]
+            cur = con.cursor()
+            cur.row_factory = sqlite3.Row
+            return [dict(r) for r in cur.execute(f"SELECT {LISTED_COLS} FROM bulletins ORDER BY source")]
 
     def text_keys(self) -> dict[str, str]:
         """text key -> source of every bulletin: what an upload compares a new file's text with."""
