@@ -242,8 +242,8 @@ def _read_member(path: Path, member: str, out: np.ndarray) -> None:
             raise ValueError(f"{path}/{member}: {dtype} {shape}, expected {out.dtype} ({len(out)},)")
         view = out.data.cast("B")
         got = 0
-        while got < len(view):
-            n = cast(io.BufferedIOBase, f).readinto(view[got:])
+        while got < len(view):  # 4 MiB at a time: a zip member's readinto reads all it is asked into a copy first
+            n = cast(io.BufferedIOBase, f).readinto(view[got : got + (4 << 20)])
             if not n:
                 raise ValueError(f"{path}/{member}: cut short")
             got += n

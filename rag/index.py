@@ -136,18 +136,23 @@ class Index:
         self.folder = folder
         self.manifest = manifest
         files = Layout(folder)
+        with _reading(folder, FAISS):
+            self.faiss: VectorIndex = vectors.load(folder)
         # the term weights (seconds of numpy at 1M passages, mostly without the GIL) are computed on
-        # the other core while the store's columns are read
-        with ThreadPoolExecutor(1, thread_name_prefix="bm25-load") as pool:
-            weighed = pool.submit(_weighed_bm25, folder)
+        # the other core while the store's columns are read. Only that thread reads .npy headers
+        # meanwhile: numpy parses them with ast.literal_eval, which CPython 3.11 can fail at when two
+        # threads parse at once ("AST constructor recursion depth mismatch")
+        pool = ThreadPoolExecutor(1, thread_name_prefix="bm25-load")
+        weighed = pool.submit(_weighed_bm25, folder)
+        try:
             with _reading(folder, STORE):
                 self.store = Store(files.store)
                 self.columns = Columns.read(self.store)
                 self.issue_of = {b["source"]: b["issue_no"] for b in self.store.bulletins()}
-            with _reading(folder, FAISS):
-                self.faiss: VectorIndex = vectors.load(folder)
             with _reading(folder, BM25_COUNTS):
                 self.bm25 = weighed.result()
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)  # a failed load does not wait for the weights
         with _reading(folder, USERDICT):
             words = files.userdict.read_text(encoding="utf-8").split("\n")
             self.analyzer = Analyzer(w for w in words if w)

@@ -34,7 +34,7 @@ from .related import RelatedArticle, bulletin_facts, related_articles
 from .retrieve import Filters, FusionWeights, HybridRetriever, clean_text, make_query
 from .store import Store
 from .stores import server_backend
-from .stores.base import SnapshotInfo, StoreBackend
+from .stores.base import IndexStore, SnapshotInfo, StoreBackend
 from .stores.local import LocalSnapshot
 from .update import Progress, UpdateReport, lock_folder, sync
 
@@ -79,6 +79,7 @@ class QA:
         self.answer_settings = answer_settings or AnswerSettings()
         self._live: Live | None = None
         self._lock = threading.Lock()
+        self._loading = False  # a request is loading a new version outside the lock
         # (CURRENT's version that failed to load, the versions then, the error): not retried while
         # neither changes, so requests do not check every version again under the lock
         self._failed: tuple[str, tuple[str, ...], RagError] | None = None
@@ -111,23 +112,53 @@ class QA:
                     return live
                 if self._failed[1] == self._versions_now():  # nothing changed since all failed
                     raise self._failed[2]
+            if live is not None:
+                if self._loading:  # another request loads the new version: this one is answered meanwhile
+                    return live
+                self._loading = True
+        if live is not None:
+            # a new version is loaded outside the lock (seconds at 1M passages): the other requests
+            # are answered from the version loaded before until it is ready
+            try:
+                loaded = self._load(v)
+            except RagError as err:
+                with self._lock:
+                    self._loading = False
+                    return self._not_loaded(v, want, err)
+            except BaseException:
+                with self._lock:
+                    self._loading = False
+                raise
+            with self._lock:
+                self._loading = False
+                self._live, self._failed, self.degraded = loaded, None, ""
+                return loaded
+        with self._lock:  # the first version: nothing to answer from meanwhile
+            if self._live is not None:
+                return self._live
             try:
                 live = self._live = self._load(v)
                 self._failed, self.degraded = None, ""
                 return live
             except RagError as err:
-                if v is None and not versions(self.settings.index_dir):
-                    raise
-                self._failed = (want, self._versions_now(), err)
-                log.warning("cannot load index version %s: %s", want or "(CURRENT)", err)
-                if live is None:
-                    live = self._live = self._fallback(want, err)
-                file = getattr(err, "file", "")
-                self.degraded = (
-                    f"最新的索引版本无法载入{f'（{file} 已损坏）' if file else ''}，问答仍使用 "
-                    f"{live.reader.info.created_at.replace('T', ' ')} 的版本；请运行 python -m rag repair 修复"
-                )
-                return live
+                return self._not_loaded(v, want, err)
+
+    def _not_loaded(self, v: Path | None, want: str, err: RagError) -> Live:
+        """The version CURRENT names failed to load (under the lock): keep answering from the one
+        loaded, else from the newest older one that loads, and say so in `degraded`."""
+        live = self._live
+        if v is None and not versions(self.settings.index_dir):
+            raise err
+        self._failed = (want, self._versions_now(), err)
+        log.warning("cannot load index version %s: %s", want or "(CURRENT)", err)
+        if live is None:
+            live = self._live = self._fallback(want, err)
+        file = getattr(err, "file", "")
+        self.degraded = (
+            f"最新的索引版本无法载入{f'（{file} 已损坏）' if file else ''}，问答仍使用 "
+            f"{live.reader.info.created_at.replace('T', ' ')} 的版本；请运行 python -m rag repair 修复"
+        )
+        return live
 
     def _live_on_server(self, server: StoreBackend) -> Live:
         """The server's live snapshot; which version is live is asked at most once a second, so a
@@ -135,23 +166,39 @@ class QA:
         with self._lock:
             live = self._live
             now = time.monotonic()
-            if live is not None and now - self._asked_at < SERVER_POLL_S:
-                return live
+            if live is not None and (now - self._asked_at < SERVER_POLL_S or self._loading):
+                return live  # asked recently, or another request is asking the server now
+            if live is None:  # the first snapshot: nothing to answer from meanwhile
+                return self._open_on_server(server, now)
+            self._loading = True
+        try:  # the server is asked outside the lock: a slow server does not hold up the others
             want = server.live_version()
-            self._asked_at = now
-            if live is not None and want == live.version:
-                return live
-            snapshot = server.open()
-            if snapshot.info.embedder != self.embedder.id:
-                raise IndexMismatchError(
-                    f"检索服务器上的索引由另一个嵌入模型（{snapshot.info.embedder}）建立，与本机配置的模型不同，请改用该模型"
-                    f"（{server.name} holds vectors of embedder '{snapshot.info.embedder}', but "
-                    f"'{self.embedder.id}' is configured: configure that embedder, or run `python -m rag build` "
-                    "to build and apply the index again"
-                )
-            reader = Reader(snapshot)
-            live = self._live = Live(reader, HybridRetriever(reader, self.embedder, self.weights), None)
-            return live
+            fresh = None if want == live.version else server.open()
+        finally:
+            with self._lock:
+                self._loading = False
+                self._asked_at = now
+        with self._lock:
+            if fresh is None:
+                return self._live or live
+            return self._take_snapshot(server, fresh)
+
+    def _open_on_server(self, server: StoreBackend, now: float) -> Live:
+        self._asked_at = now
+        return self._take_snapshot(server, server.open())
+
+    def _take_snapshot(self, server: StoreBackend, snapshot: IndexStore) -> Live:
+        """The server's snapshot as the live one (under the lock)."""
+        if snapshot.info.embedder != self.embedder.id:
+            raise IndexMismatchError(
+                f"检索服务器上的索引由另一个嵌入模型（{snapshot.info.embedder}）建立，与本机配置的模型不同，请改用该模型"
+                f"（{server.name} holds vectors of embedder '{snapshot.info.embedder}', but "
+                f"'{self.embedder.id}' is configured: configure that embedder, or run `python -m rag build` "
+                "to build and apply the index again"
+            )
+        reader = Reader(snapshot)
+        live = self._live = Live(reader, HybridRetriever(reader, self.embedder, self.weights), None)
+        return live
 
     def _versions_now(self) -> tuple[str, ...]:
         return tuple(v.name for v in versions(self.settings.index_dir))
@@ -160,9 +207,9 @@ class QA:
         index = load_index(self.settings.index_dir, self.embedder, version)
         snapshot = LocalSnapshot(index)
         reader = Reader(snapshot, analyzer=index.analyzer)
-        # map the stored vectors now, under the lock: numpy reads a .npy header with
-        # ast.literal_eval, and CPython 3.11 can fail ("AST constructor recursion depth
-        # mismatch") when two threads parse at once, e.g. a filtered question mapping them
+        # map the stored vectors now, by the one request that loads (`_loading`): numpy reads a
+        # .npy header with ast.literal_eval, and CPython 3.11 can fail ("AST constructor recursion
+        # depth mismatch") when two threads parse at once, e.g. a filtered question mapping them
         # lazily while another request loads a new version
         snapshot.stored_vectors()
         return Live(reader, HybridRetriever(reader, self.embedder, self.weights), index)

@@ -182,6 +182,9 @@ def sync(
     lock = lock_folder(index_dir, lock_wait)
     try:
         return _sync(corpus_dir, index_dir, embedder, rebuild, progress, repair, max_passages)
+    except BaseException:
+        _remove_leftovers(index_dir)  # a build's half-written version, whatever step failed
+        raise
     finally:
         lock.release()
 
@@ -605,9 +608,8 @@ def _plan(
                 seen_issue[issue_key] = source
             seen_text[text_key] = source
             entries[source] = _Entry("changed" if source in old_hashes else "added", bulletin=b, text_key=text_key)
-            why = on_fresh(source, entries[source]) if on_fresh is not None else ""
+            why = _hand_over(on_fresh, source, entries)
             if why:
-                del entries[source]
                 raise BulletinError(source, why)
         except (BulletinError, OSError) as err:
             reason = err.reason if isinstance(err, BulletinError) else _vanished(err)
@@ -621,6 +623,25 @@ def _plan(
     return entries, failed
 
 
+class _FatalError(Exception):
+    """An error of the build itself while it took in one bulletin: not that bulletin's fault."""
+
+
+def _hand_over(on_fresh: Callable[[str, _Entry], str] | None, source: str, entries: dict[str, _Entry]) -> str:
+    """Give an accepted bulletin to `on_fresh`: a refusal (its reason) or an error takes it out of
+    `entries`; an error stops the whole build, it is not a failure of this one file."""
+    if on_fresh is None:
+        return ""
+    try:
+        why = on_fresh(source, entries[source])
+    except BaseException as err:
+        del entries[source]
+        raise _FatalError(str(err)) from err
+    if why:
+        del entries[source]
+    return why
+
+
 class _Stream:
     """A build's new version written as the archive is read: each bulletin goes into the store as
     soon as it is parsed and chunked (only its counts and harvest are kept), then the passages are
@@ -630,6 +651,7 @@ class _Stream:
     def __init__(self, tmp: Path, embedder: Embedder, max_passages: int) -> None:
         tmp.mkdir(parents=True)
         self.tmp, self.embedder, self.max_passages = tmp, embedder, max_passages
+        self.embedder_id = embedder.id  # read once (a model folder's id is read from its files)
         self.indexed_at = _now()
         self.writer = StoreWriter(tmp / STORE)
         self.sums = np.zeros(0, dtype=np.uint64)
@@ -643,7 +665,7 @@ class _Stream:
             return _too_many(len(passages), self.max_passages)
         e.words = tuple(harvest.user_words([b]))
         e.aliases = harvest.corpus_aliases([b])
-        keys = [content_id(self.embedder.id, p.embed_text) for p in passages]
+        keys = [content_id(self.embedder_id, p.embed_text) for p in passages]
         sb = StoredBulletin(b, self.indexed_at, len(b.articles), len(passages), e.text_key, e.words, e.aliases)
         self.writer.add(sb, passages, keys)
         e.articles = len(b.articles)
@@ -665,18 +687,23 @@ class _Stream:
             for batch in self.read_back(1024):
                 vecs = np.ascontiguousarray(self.embedder.embed_passages([p.embed_text for p in batch]), np.float32)
                 if vecs.shape != (len(batch), dim):
-                    raise IndexMismatchError(f"the embedder gave {vecs.shape} for {len(batch)} passages of {dim}")
+                    raise IndexMismatchError(
+                        "嵌入模型返回的向量形状不对，请检查模型"
+                        f"（the embedder gave {vecs.shape} for {len(batch)} passages of dimension {dim}）"
+                    )
                 self.sums[done : done + len(batch)] = row_sums(vecs)
                 out.write(vecs.tobytes())
                 done += len(batch)
                 if progress:
                     progress("embed", done, n)
         if done != n:
-            raise IndexWriteError(f"{self.tmp / STORE}: {done} passages read back of {n} written")
+            raise IndexWriteError(
+                f"新索引的段落读回数量不对，请重新构建（{self.tmp / STORE}: {done} passages read back of {n} written）"
+            )
 
     def discard(self) -> None:
         with contextlib.suppress(Exception):
-            self.writer.close()
+            self.writer.con.close()  # uncommitted rows are dropped, not written first
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
@@ -685,13 +712,28 @@ def _discarding(stream: _Stream | None) -> Iterator[None]:
     """Remove a build's half-written version when a step of it fails (a full disk said as such)."""
     try:
         yield
+    except _FatalError as fatal:  # the error itself, not its wrapper
+        if stream is not None:
+            stream.discard()
+        cause = fatal.__cause__ or fatal
+        if stream is not None and _cannot_write(cause, strict=True):
+            raise _write_failed(stream.tmp.parent, cause) from cause
+        raise cause from None
     except BaseException as err:
         if stream is None:
             raise
         stream.discard()
-        if _cannot_write(err):
+        if _cannot_write(err, strict=True):
             raise _write_failed(stream.tmp.parent, err) from err
         raise
+
+
+def _remove_leftovers(index_dir: Path) -> None:
+    """Remove half-written versions (under the folder lock no other run is writing one)."""
+    with contextlib.suppress(OSError):
+        for p in index_dir.iterdir():
+            if p.name.startswith(TMP_PREFIX) and p.is_dir():
+                shutil.rmtree(p, ignore_errors=True)
 
 
 def _write_failed(index_dir: Path, err: BaseException) -> IndexWriteError:
@@ -863,10 +905,15 @@ def _copy_range(src: int, out: BinaryIO, at: int, left: int, name: Path) -> None
     out.flush()
 
 
-def _cannot_write(err: BaseException) -> bool:
-    """A full disk or a folder that cannot be written (SQLite says so in its own words), not a bug."""
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
+
+
+def _cannot_write(err: BaseException, strict: bool = False) -> bool:
+    """A full disk or a folder that cannot be written (SQLite says so in its own words), not a bug.
+    `strict`: only the errors that say so (a build's steps also read and embed, whose errors are
+    not the disk's)."""
     if isinstance(err, OSError):
-        return True
+        return not strict or err.errno in _WRITE_ERRNOS
     words = ("full", "disk", "readonly", "read-only", "i/o", "locked", "unable to open")
     return isinstance(err, sqlite3.OperationalError) and any(w in str(err).lower() for w in words)
 

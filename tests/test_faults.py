@@ -498,3 +498,41 @@ def test_ctrl_c_during_an_update_is_one_line_and_keeps_the_index(scenario: Scena
     assert "Traceback" not in err and "已中断" in err
     assert [line for line in err.splitlines() if "已中断" in line] == [err.strip().splitlines()[-1]]
     assert check_index(scenario.corpus_b, work, [scenario.state_a]) == scenario.state_a
+
+
+def test_requests_are_answered_while_a_new_version_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loading a new version takes seconds at 1M passages: the request that loads it does so
+    outside the service's lock, and the others are answered from the version loaded before."""
+    corpus = make_corpus(tmp_path / "corpus", extra_issues=2)
+    index = tmp_path / "index"
+    emb = HashEmbedder()
+    extra = sorted(corpus.glob("gen_*"))[-1]
+    held = tmp_path / extra.name
+    shutil.move(extra, held)
+    sync(corpus, index, emb)
+    qa = QA(Settings(corpus_dir=corpus, index_dir=index), embedder=emb)
+    first = qa.live()
+    shutil.move(held, corpus / extra.name)
+    sync(corpus, index, emb)  # a new version is live on disk
+
+    started, release = threading.Event(), threading.Event()
+    real_load = QA._load
+
+    def slow_load(self: QA, version: Any) -> Any:
+        started.set()
+        assert release.wait(30)
+        return real_load(self, version)
+
+    monkeypatch.setattr(QA, "_load", slow_load)
+    loaded: list[Any] = []
+    loader = threading.Thread(target=lambda: loaded.append(qa.live()))
+    loader.start()
+    assert started.wait(30)
+    t = time.perf_counter()
+    meanwhile = qa.live()  # does not wait for the load
+    assert meanwhile is first and time.perf_counter() - t < 5
+    assert qa.ask("安全生产").hits
+    release.set()
+    loader.join(30)
+    assert loaded and loaded[0] is not first and loaded[0].version == current_version(index).name  # type: ignore[union-attr]
+    assert qa.live() is loaded[0]

@@ -316,3 +316,24 @@ def test_a_build_onto_a_full_disk_says_so_and_leaves_nothing(
         sync(corpus, index, EMB, rebuild=True)
     assert current_version(index) == before
     assert not [p for p in index.iterdir() if p.name.startswith(".tmp-")]
+
+
+def test_an_error_of_the_build_itself_is_not_one_bulletins_failure(
+    growing: tuple[Path, Path, list[Path]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An OSError raised while a build takes a bulletin in (not while reading its file) stops the
+    build as that error: it is neither reported as that file's failure nor as a full disk."""
+    import errno
+
+    corpus, index, _ = growing
+    before = current_version(index)
+
+    def broken(*a: object, **kw: object) -> None:
+        raise OSError(errno.EIO, "model file unreadable")
+
+    monkeypatch.setattr(rag.update, "chunk_bulletin", broken)
+    with pytest.raises(OSError, match="model file unreadable") as caught:
+        sync(corpus, index, EMB, rebuild=True)
+    assert not isinstance(caught.value, rag.update.IndexWriteError)
+    assert current_version(index) == before
+    assert not [p for p in index.iterdir() if p.name.startswith(".tmp-")]
