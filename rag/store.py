@@ -85,12 +85,7 @@ def write_store(
         if old is None:
             con.executescript(SCHEMA + INDEXES)
         else:
-            for i, part in enumerate(_parts_beside(old)):
-                con.execute(f"ATTACH DATABASE ? AS merged{i}", (str(part),))  # read only: nothing is written to it
-                for table in TABLES:
-                    con.execute(f"INSERT INTO main.{table} SELECT * FROM merged{i}.{table}")
-                con.commit()
-                con.execute(f"DETACH DATABASE merged{i}")
+            _insert_parts(con, _parts_beside(old))
         if old is not None and drop:
             con.execute("CREATE TEMP TABLE dropped (source TEXT PRIMARY KEY)")
             con.executemany("INSERT INTO dropped VALUES (?)", [(s,) for s in drop])
@@ -102,6 +97,27 @@ def write_store(
         start = first_row + con.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
         _insert(con, bulletins, passages, embed_keys, start)
         con.commit()
+    finally:
+        con.close()
+
+
+def _insert_parts(con: sqlite3.Connection, parts: Sequence[Path]) -> None:
+    """Append the rows of the stores `parts`, in order (nothing is written to them)."""
+    for i, part in enumerate(parts):
+        con.execute(f"ATTACH DATABASE ? AS merged{i}", (str(part),))
+        for table in TABLES:
+            con.execute(f"INSERT INTO main.{table} SELECT * FROM merged{i}.{table}")
+        con.commit()
+        con.execute(f"DETACH DATABASE merged{i}")
+
+
+def merge_stores(path: Path, parts: Sequence[Path]) -> None:
+    """A new store at `path` holding the rows of the stores `parts`, in order (a version's later
+    parts merged into one)."""
+    con = sqlite3.connect(path)
+    try:
+        con.executescript(SCHEMA + INDEXES)
+        _insert_parts(con, parts)
     finally:
         con.close()
 

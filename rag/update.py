@@ -29,7 +29,7 @@ from filelock import FileLock, Timeout
 
 from . import harvest, vectors
 from .analyze import Analyzer, normalize
-from .bm25 import BM25, count_terms, load_vocab, save_part, save_vocab
+from .bm25 import BM25, count_terms, load_counts, load_vocab, save_part, save_vocab
 from .chunk import chunk_bulletin
 from .corpus import scan
 from .embed import Embedder
@@ -70,7 +70,7 @@ from .layout import (
 from .manifest import FORMAT_VERSION, Manifest
 from .models import Bulletin, Passage, content_id
 from .parse import parse_bulletin
-from .store import Store, StoredBulletin, StoreWriter, write_store
+from .store import Store, StoredBulletin, StoreWriter, merge_stores, write_store
 from .vectors import MappedRows, RowFile, stored_rows
 
 log = logging.getLogger(__name__)
@@ -804,9 +804,10 @@ def _known_rows(v: Path | None, m: Manifest | None, store: Store, keys: list[str
 
 def _appending(old_v: Path | None, old: Manifest | None, keep_rows: list[int], n_new: int) -> dict[str, int]:
     """The big files that get one more part, by the number of that part: those of a verified live
-    version with checksums whose rows are all kept, in order, and that have fewer than MAX_PARTS
-    parts (the update that would make more writes the file whole again, in one part); none when
-    no row is added (an empty part would only use up a slot)."""
+    version with checksums whose rows are all kept, in order; none when no row is added (an empty
+    part would only use up a slot). A file that has MAX_PARTS parts keeps its base part and gets
+    its other parts merged into one (they hold only what updates added: small), so the new part
+    is part 2 (`_link_parts`)."""
     if old_v is None or old is None or not old.files or not keep_rows or len(keep_rows) != old.n_passages:
         return {}
     if not n_new:
@@ -816,8 +817,8 @@ def _appending(old_v: Path | None, old: Manifest | None, keep_rows: list[int], n
     out = {}
     for kind in SEGMENTED:
         parts = parts_in(kind, old.files)
-        if parts and parts[0] == kind and len(parts) < MAX_PARTS:
-            out[kind] = len(parts)
+        if parts and parts[0] == kind:
+            out[kind] = len(parts) if len(parts) < MAX_PARTS else 2
     return out
 
 
@@ -830,6 +831,10 @@ def _link_parts(old_v: Path | None, tmp: Path, appending: dict[str, int]) -> dic
     records = Manifest.read(old_v).files
     linked: dict[str, dict[str, int | str]] = {}
     for kind, n in appending.items():
+        old_parts = parts_in(kind, records)
+        if n < len(old_parts):  # the parts after the base merged into part 1, written now
+            _merge_parts(kind, [old_v / p for p in old_parts[1:]], tmp / part_name(kind, 1))
+            n = 1
         for i in range(n):
             part = part_name(kind, i)
             try:
@@ -840,6 +845,18 @@ def _link_parts(old_v: Path | None, tmp: Path, appending: dict[str, int]) -> dic
                 _fsync(tmp / part)
             linked[part] = records[part]
     return linked
+
+
+def _merge_parts(kind: str, parts: list[Path], out: Path) -> None:
+    """One part holding the rows of `parts`, in order (the parts after a file's base)."""
+    if kind == STORE:
+        merge_stores(out, parts)
+    elif kind == EMBEDDINGS:
+        np.save(out, np.concatenate([np.load(p) for p in parts]))
+    elif kind == BM25_COUNTS:
+        save_part(out, load_counts(parts))
+    else:
+        raise ValueError(f"{kind} is not a file in parts")
 
 
 def _write_rows(path: Path, old: Path | list[Path], keep: np.ndarray, new: np.ndarray) -> None:

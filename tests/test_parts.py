@@ -107,20 +107,25 @@ def test_term_counts_get_a_part_when_no_kept_passage_is_cut_again(
     _same_as_rebuild(corpus, index, tmp_path)
 
 
-def test_the_update_past_max_parts_writes_each_file_whole(
+def test_the_update_at_max_parts_merges_the_parts_after_the_base(
     growing: tuple[Path, Path, list[Path]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The base part (nearly all rows) stays linked; the small parts updates added are merged
+    into one, and the new rows follow as part 2."""
     corpus, index, waiting = growing
     monkeypatch.setattr(rag.update, "MAX_PARTS", 3)
     for issue in waiting[:2]:
         v = _add(corpus, index, issue)
     assert len(Layout(v).parts(STORE)) == 3
+    base = {kind: os.stat(v / kind).st_ino for kind in (STORE, EMBEDDINGS)}
     v = _add(corpus, index, waiting[2])
-    assert Layout(v).parts(STORE) == [v / STORE] and Layout(v).parts(EMBEDDINGS) == [v / EMBEDDINGS]
+    for kind in (STORE, EMBEDDINGS):
+        assert len(Layout(v).parts(kind)) == 3 and os.stat(v / kind).st_ino == base[kind]
     assert check_index(index).ok
     _same_as_rebuild(corpus, index, tmp_path)
-    v = _add(corpus, index, waiting[3])  # and the next one starts adding parts again
-    assert len(Layout(v).parts(STORE)) == 2
+    v = _add(corpus, index, waiting[3])
+    assert len(Layout(v).parts(STORE)) == 3
+    _same_as_rebuild(corpus, index, tmp_path)
 
 
 def test_a_removal_after_parts_writes_each_file_whole(growing: tuple[Path, Path, list[Path]], tmp_path: Path) -> None:
