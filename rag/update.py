@@ -330,7 +330,7 @@ def _sync(
                 if r in hit:
                     retokenize[pos] = analyzer.tokens(texts[r])
     # which big files get one more part (rows only added) instead of being written whole
-    appending = _appending(old_v, old, keep_rows, len(new_passages))
+    appending = _appending(old_v, old, keep_rows, len(new_passages), dropped)
     if not appending.get(BM25_COUNTS) or retokenize:
         appending.pop(BM25_COUNTS, None)
         if old_v is not None and old_store is not None:
@@ -802,7 +802,9 @@ def _known_rows(v: Path | None, m: Manifest | None, store: Store, keys: list[str
     return known
 
 
-def _appending(old_v: Path | None, old: Manifest | None, keep_rows: list[int], n_new: int) -> dict[str, int]:
+def _appending(
+    old_v: Path | None, old: Manifest | None, keep_rows: list[int], n_new: int, dropped: set[str]
+) -> dict[str, int]:
     """The big files that get one more part, by the number of that part: those of a verified live
     version with checksums whose rows are all kept, in order; none when no row is added (an empty
     part would only use up a slot). A file that has MAX_PARTS parts keeps its base part and gets
@@ -810,7 +812,7 @@ def _appending(old_v: Path | None, old: Manifest | None, keep_rows: list[int], n
     is part 2 (`_link_parts`)."""
     if old_v is None or old is None or not old.files or not keep_rows or len(keep_rows) != old.n_passages:
         return {}
-    if not n_new:
+    if not n_new or dropped:  # a bulletin removed or changed (even one without passages) is a rewrite
         return {}
     if keep_rows[-1] != len(keep_rows) - 1 or any(r != i for i, r in enumerate(keep_rows)):
         return {}
