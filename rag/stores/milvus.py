@@ -537,7 +537,11 @@ class _Apply:
         counts = bm25.counts.tocsr()
         n = counts.shape[0]
         if n != m.n_passages:
-            raise IndexDamagedError(STORE, f"{build}: {n} rows of term counts, {m.n_passages} passages in the manifest")
+            raise IndexDamagedError(
+                STORE,
+                f"索引版本的词频与段落数不符，请运行 python -m rag repair"
+                f"（{build}: {n} rows of term counts, {m.n_passages} passages in the manifest）",
+            )
         lengths = np.asarray(counts.sum(axis=1), dtype=np.float32).ravel()
         avgdl = float(lengths.mean()) if n and lengths.sum() else 1.0
         kind, params = dense_index(n)
@@ -836,7 +840,11 @@ class _Apply:
         for source in sources:
             bulletin = store.bulletin(source)
             if bulletin is None:
-                raise IndexDamagedError(STORE, f"{self.build}: bulletin {source} of the manifest is not in the store")
+                raise IndexDamagedError(
+                    STORE,
+                    f"索引清单中的公报 {source} 不在索引库中，请运行 python -m rag repair"
+                    f"（{self.build}: bulletin {source} of the manifest is not in the store）",
+                )
             add("b", source, source, -1, json.dumps(listed[source], ensure_ascii=False))
             for a in bulletin.articles:
                 add("a", a.id, source, a.index, _article_json(a))
