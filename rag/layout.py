@@ -42,7 +42,8 @@ DATA_FILES = (STORE, EMBEDDINGS, ROW_SUMS, EMBED_KEYS, FAISS, TRAIN_RECORD, BM25
 # `store.2.sqlite`, ... each holding the rows one update added after the rows of the parts before it.
 # An update that only adds rows hard-links the parts of the live version into the new one and writes
 # one small part, instead of writing 4.6 GB again at 1M passages; any other update (and a build or a
-# repair) writes each file whole again, as does the update that would make more than MAX_PARTS.
+# repair) writes each file whole again. The update that would make more than MAX_PARTS merges the
+# parts after the base into one.
 SEGMENTED = (STORE, EMBEDDINGS, BM25_COUNTS)
 MAX_PARTS = 8  # SQLite attaches at most 10 databases to one connection by default
 

@@ -337,9 +337,8 @@ class Store:
             try:
                 for i, part in enumerate(self.parts, 1):
                     con.execute(f"ATTACH DATABASE ? AS part{i}", (f"file:{part}?mode=ro",))
-                dbs = ("main", *(f"part{i}" for i in range(1, len(self.parts) + 1)))
                 for table in TABLES:
-                    arms = " UNION ALL ".join(f"SELECT * FROM {db}.{table}" for db in dbs)
+                    arms = " UNION ALL ".join(f"SELECT * FROM {db}.{table}" for db in self._dbs())
                     con.execute(f"CREATE TEMP VIEW {table} AS {arms}")
             except BaseException:
                 con.close()

@@ -397,7 +397,7 @@ def _sync(
         tmp.mkdir(parents=True, exist_ok=stream is not None)
         indexed_at = _now()
         files = Layout(tmp)
-        linked = _link_parts(old_v, tmp, appending)  # part name -> its record in the live manifest
+        linked = _link_parts(old_v, old, tmp, appending)  # part name -> its record in the live manifest
         n_kept = len(keep_rows)
         if stream is None:
             write_store(
@@ -712,19 +712,14 @@ def _discarding(stream: _Stream | None) -> Iterator[None]:
     """Remove a build's half-written version when a step of it fails (a full disk said as such)."""
     try:
         yield
-    except _FatalError as fatal:  # the error itself, not its wrapper
+    except BaseException as err:
+        cause = err.__cause__ if isinstance(err, _FatalError) and err.__cause__ is not None else err
         if stream is not None:
             stream.discard()
-        cause = fatal.__cause__ or fatal
-        if stream is not None and _cannot_write(cause, strict=True):
-            raise _write_failed(stream.tmp.parent, cause) from cause
-        raise cause from None
-    except BaseException as err:
-        if stream is None:
-            raise
-        stream.discard()
-        if _cannot_write(err, strict=True):
-            raise _write_failed(stream.tmp.parent, err) from err
+            if _cannot_write(cause, strict=True):
+                raise _write_failed(stream.tmp.parent, cause) from cause
+        if cause is not err:  # the error itself, not its wrapper
+            raise cause from None
         raise
 
 
@@ -813,9 +808,7 @@ def _appending(
     if old_v is None or old is None or not old.files or not keep_rows or len(keep_rows) != old.n_passages:
         return {}
     if not n_new or dropped:  # a bulletin removed or changed (even one without passages) is a rewrite
-        return {}
-    if keep_rows[-1] != len(keep_rows) - 1 or any(r != i for i, r in enumerate(keep_rows)):
-        return {}
+        return {}  # (with nothing dropped, the kept rows are every row in order: `Store.rows_except`)
     out = {}
     for kind in SEGMENTED:
         parts = parts_in(kind, old.files)
@@ -824,13 +817,15 @@ def _appending(
     return out
 
 
-def _link_parts(old_v: Path | None, tmp: Path, appending: dict[str, int]) -> dict[str, dict[str, int | str]]:
+def _link_parts(
+    old_v: Path | None, old: Manifest | None, tmp: Path, appending: dict[str, int]
+) -> dict[str, dict[str, int | str]]:
     """Hard-link the live version's parts of the files in `appending` into the version being
     written (a version's files are never changed, so two versions may share them); their records
     (size, checksum) are those the live manifest holds, which the update has just verified."""
-    if old_v is None or not appending:
+    if old_v is None or old is None or not appending:
         return {}
-    records = Manifest.read(old_v).files
+    records = old.files
     linked: dict[str, dict[str, int | str]] = {}
     for kind, n in appending.items():
         old_parts = parts_in(kind, records)

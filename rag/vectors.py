@@ -44,6 +44,7 @@ from typing import Any, cast
 import faiss
 import numpy as np
 
+from .integrity import npy_header
 from .layout import EMBEDDINGS, FAISS, TRAIN_RECORD, Layout
 
 # Exact search up to this many rows (~22 ms per question at 250k on one core, README
@@ -155,11 +156,8 @@ class RowFile:
         self.fds: list[int] = []
         offsets, counts, dims = [], [], set()
         for p in paths:
-            with p.open("rb") as f:
-                version = np.lib.format.read_magic(f)
-                read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
-                shape, fortran, dtype = read(f)
-                offsets.append(f.tell())
+            shape, fortran, dtype, offset = npy_header(p)
+            offsets.append(offset)
             if fortran or np.dtype(dtype) != np.float32 or len(shape) != 2:
                 raise ValueError(f"{p}: expected a C-ordered float32 matrix, found {dtype} {shape}")
             counts.append(int(shape[0]))
