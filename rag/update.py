@@ -340,14 +340,16 @@ def _sync(
         old_vocab = load_vocab(old_v)  # the counts themselves are not read: their parts are linked
     # counted as they are cut, a batch at a time: the token lists of 1M passages would not fit
     new_vocab = dict(old_vocab)
-    if stream is not None:
+    if stream is not None:  # one pass over the stored passages: counted, and embedded as they come
         with _discarding(stream):
             new_counts = count_terms(
-                (analyzer.tokens(_lexical_text(p.title, p.text)) for b in stream.read_back() for p in b), new_vocab
+                stream.embedded(progress, lambda p: analyzer.tokens(_lexical_text(p.title, p.text))), new_vocab
             )
+            stream.check()
+        timings["embed"] = stream.embed_s
     else:
         new_counts = count_terms((analyzer.tokens(_lexical_text(p.title, p.text)) for p in new_passages), new_vocab)
-    timings["tokenize"] = time.perf_counter() - t2
+    timings["tokenize"] = time.perf_counter() - t2 - timings.get("embed", 0.0)
 
     # embeddings: only for passages whose text (with title) was not embedded before
     t3 = time.perf_counter()
@@ -381,13 +383,11 @@ def _sync(
     # through memory: at 1M passages that copy is 1.5 GB
     stream_from = Layout(old_v).parts(EMBEDDINGS) if old_v is not None and keep_rows else None
     vecs: np.ndarray | MappedRows | RowFile = new_vecs  # the whole version's rows (kept rows exist only with old_v)
-    if stream is not None:
-        with _discarding(stream):
-            stream.embed(progress)
+    if stream is not None:  # embedded while counted, above
         vecs = RowFile(tmp / EMBEDDINGS)
         todo = list(range(len(vecs)))
     del old_vecs
-    timings["embed"] = time.perf_counter() - t3
+    timings["embed"] = timings.get("embed", 0.0) + time.perf_counter() - t3
 
     # write the new version beside the live one, then swap CURRENT
     t4 = time.perf_counter()
@@ -655,6 +655,8 @@ class _Stream:
         self.indexed_at = _now()
         self.writer = StoreWriter(tmp / STORE)
         self.sums = np.zeros(0, dtype=np.uint64)
+        self.done = 0  # rows embedded
+        self.embed_s = 0.0
 
     def take(self, source: str, e: _Entry) -> str:
         """Chunk and store one accepted bulletin; "" or why it is refused."""
@@ -672,33 +674,38 @@ class _Stream:
         e.bulletin = replace(b, articles=())  # what is left of it: its name, checksum and issue
         return ""
 
-    def read_back(self, size: int = 4096) -> Iterator[list[Passage]]:
-        return Store(self.tmp / STORE).batches(size)
-
-    def embed(self, progress: Progress | None) -> None:
-        """Embed every stored passage in row order, writing the rows (as `np.save` would) and
-        their checksums as they come."""
+    def embedded(self, progress: Progress | None, tokens: Callable[[Passage], list[str]]) -> Iterator[list[str]]:
+        """The stored passages' tokens in row order, read back a batch at a time; each batch is
+        embedded before its tokens are given, its rows written (as `np.save` would) with their
+        checksums, so the store is read once for both."""
         n, dim = self.writer.rows, self.embedder.dim
         self.sums = np.zeros(n, dtype=np.uint64)
         header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.float32)), "fortran_order": False}
-        done = 0
         with (self.tmp / EMBEDDINGS).open("wb") as out:
             np.lib.format.write_array_header_1_0(out, {**header, "shape": (n, dim)})
-            for batch in self.read_back(1024):
+            for batch in Store(self.tmp / STORE).batches(1024):
+                t = time.perf_counter()
                 vecs = np.ascontiguousarray(self.embedder.embed_passages([p.embed_text for p in batch]), np.float32)
                 if vecs.shape != (len(batch), dim):
                     raise IndexMismatchError(
                         "嵌入模型返回的向量形状不对，请检查模型"
                         f"（the embedder gave {vecs.shape} for {len(batch)} passages of dimension {dim}）"
                     )
-                self.sums[done : done + len(batch)] = row_sums(vecs)
+                self.sums[self.done : self.done + len(batch)] = row_sums(vecs)
                 out.write(vecs.tobytes())
-                done += len(batch)
+                self.done += len(batch)
+                self.embed_s += time.perf_counter() - t
                 if progress:
-                    progress("embed", done, n)
-        if done != n:
+                    progress("embed", self.done, n)
+                for p in batch:
+                    yield tokens(p)
+
+    def check(self) -> None:
+        """Every stored passage was read back and embedded."""
+        if self.done != self.writer.rows:
             raise IndexWriteError(
-                f"新索引的段落读回数量不对，请重新构建（{self.tmp / STORE}: {done} passages read back of {n} written）"
+                "新索引的段落读回数量不对，请重新构建"
+                f"（{self.tmp / STORE}: {self.done} passages read back of {self.writer.rows} written）"
             )
 
     def discard(self) -> None:
