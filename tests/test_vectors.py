@@ -186,3 +186,42 @@ def test_row_file_rejects_a_short_file(tmp_path: Path) -> None:
     with pytest.raises(OSError, match="cut short"):
         cut.take(np.array([9]))
     cut.close()
+
+
+def test_one_question_over_a_large_flat_index_is_searched_in_halves_exactly(
+    base: np.ndarray, queries: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above SPLIT_MIN rows one question is searched over the two halves of the rows at once: the
+    same rows and scores as FAISS' own search (ties to the lower row), padded as FAISS pads, and
+    an error in the second half's thread is raised in the asking one."""
+    monkeypatch.setattr(V, "SPLIT_MIN", 1_000)
+    x = base[:3001].copy()
+    x[2500] = x[7]  # the same vector in both halves
+    vi, _ = V.build(x)
+    calls = []
+    knn = V.faiss.knn
+    monkeypatch.setattr(V.faiss, "knn", lambda *a, **kw: calls.append(len(a[1])) or knn(*a, **kw))
+    for q in queries[:20]:
+        s, got = vi.search(q, 10)
+        assert got[0].tolist() == exact(x, q.reshape(1, -1), 10)[0].tolist()
+        assert s[0] == pytest.approx(vi.index.search(q.reshape(1, -1), 10)[0][0], abs=1e-5)
+    assert sorted(set(calls)) == [1500, 1501]  # both halves, every time
+    s, got = vi.search(x[7], 2)
+    assert got[0].tolist() == [7, 2500]
+    s, got = vi.search(x[7], 4000)  # more than the rows: padded
+    assert (got[0][:3001] >= 0).all() and (got[0][3001:] == -1).all() and np.isneginf(s[0][3001:]).all()
+    assert sorted(got[0][:3001].tolist()) == list(range(3001))
+
+    def fail(q: np.ndarray, xb: np.ndarray, k: int, metric: int) -> tuple[np.ndarray, np.ndarray]:
+        if len(xb) == 1501:
+            raise MemoryError("far half")
+        return knn(q, xb, k, metric=metric)
+
+    monkeypatch.setattr(V.faiss, "knn", fail)
+    with pytest.raises(MemoryError, match="far half"):
+        vi.search(x[7], 2)
+    monkeypatch.setattr(V, "SPLIT_MIN", 10_000)  # below the threshold: FAISS' own search
+    calls.clear()
+    monkeypatch.setattr(V.faiss, "knn", lambda *a, **kw: calls.append(1) or knn(*a, **kw))
+    vi.search(queries[0], 10)
+    assert not calls
