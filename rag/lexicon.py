@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 H = "\u4e00-\u9fff"
@@ -184,6 +184,7 @@ NOT_NAMES = frozenset(
 NOT_NAME_ENDINGS = tuple("局委办会院所处科部组队站河路街村镇区县市省制工案")
 
 
+@lru_cache(maxsize=65_536)  # asked ~400 times a question, mostly of the same words
 def is_person_name(word: str) -> bool:
     double = 3 <= len(word) <= 4 and word[:2] in DOUBLE_SURNAMES  # 公冶明远, 鲜于家航
     return (
