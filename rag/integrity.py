@@ -416,7 +416,6 @@ def _rows_by_own_sums(folder: Path) -> tuple[int, ...] | None:
 def _check_vectors(
     folder: Path, m: Manifest, add: Any, use_sums: bool, parts: list[str] | None = None
 ) -> list[int] | None:
-    path = folder / EMBEDDINGS
     sums: np.ndarray | None = None
     if use_sums and (folder / ROW_SUMS).is_file():
         try:
@@ -427,54 +426,47 @@ def _check_vectors(
                 add(ROW_SUMS, f"holds {loaded.shape} {loaded.dtype}, expected ({m.n_passages},) uint64")
         except Exception as err:  # a damaged .npy header fails in ast or tokenize
             add(ROW_SUMS, f"unreadable ({type(err).__name__})")
-    if parts and len(parts) > 1:
-        return _check_vector_parts(folder, m, add, sums, parts)
-    found = _damaged_rows_in_file(path, m.dim, m.n_passages, sums) if path.is_file() else None
-    if found is None:
-        if path.is_file():
-            add(EMBEDDINGS, f"not float32 rows of dimension {m.dim} (header unreadable)")
-        return None
-    rows, bad, header_ok = found
-    if not header_ok:
-        add(EMBEDDINGS, "header damaged (its rows were read where np.save puts them and checked one by one)")
-    if rows < m.n_passages:
-        add(EMBEDDINGS, f"cut short: {rows} of {m.n_passages} rows")
-    elif rows > m.n_passages:
-        add(EMBEDDINGS, f"{rows} rows, the manifest counts {m.n_passages}")
-    if bad:
-        add(EMBEDDINGS, f"{len(bad)} damaged vector row(s) (zero, not finite or checksum differs), first row {bad[0]}")
-    return bad
+    return _check_vector_parts(folder, m, add, sums, parts or [EMBEDDINGS])
 
 
 def _check_vector_parts(
     folder: Path, m: Manifest, add: Any, sums: np.ndarray | None, parts: list[str]
 ) -> list[int] | None:
-    """`_check_vectors` for vectors in parts: each part's rows against their slice of the sums."""
+    """The damaged rows of the vectors, part by part (one file is one part), each part's rows
+    against their slice of the sums. The last part holds the rows left, so its rows can be read
+    where np.save puts them even when its header is damaged; a part before it whose header cannot
+    be read leaves the rows after it unplaced (None)."""
     bad: list[int] = []
     start = 0
     for k, name in enumerate(parts):
         path = folder / name
-        found = _rows_in(path, m.dim) if path.is_file() else None
-        if found is None:
+        last = k == len(parts) - 1
+        n: int | None = max(m.n_passages - start, 0) if last else None
+        if not last and path.is_file():
+            found = _rows_in(path, m.dim)
+            n = None if found is None else found[1]
+        part_sums = None if sums is None or n is None else sums[start : start + n]
+        checked = _damaged_rows_in_file(path, m.dim, n, part_sums) if n is not None and path.is_file() else None
+        if checked is None:
             if path.is_file():
                 add(name, f"not float32 rows of dimension {m.dim} (header unreadable)")
-            if k == len(parts) - 1:  # the last part: its rows are the ones after those read
+            if last and len(parts) > 1:  # the rows after those read are the lost ones
                 return bad + list(range(start, m.n_passages))
-            return None  # the rows after it cannot be placed
-        n = found[1]
-        checked = _damaged_rows_in_file(path, m.dim, n, None if sums is None else sums[start : start + n])
-        if checked is None:
             return None
-        if len(checked[1]):
-            what = f"{len(checked[1])} damaged vector row(s) (zero, not finite or checksum differs)"
-            add(name, f"{what}, first row {start + checked[1][0]}")
-        bad += [start + r for r in checked[1]]
-        start += n
-    if start < m.n_passages:
-        add(parts[-1], f"cut short: {start} of {m.n_passages} rows")
-        bad += list(range(start, m.n_passages))
-    elif start > m.n_passages:
-        add(parts[-1], f"{start} rows, the manifest counts {m.n_passages}")
+        rows, part_bad, header_ok = checked
+        if not header_ok:
+            add(name, "header damaged (its rows were read where np.save puts them and checked one by one)")
+        if last:
+            total = start + rows
+            if total < m.n_passages:
+                add(name, f"cut short: {total} of {m.n_passages} rows")
+            elif total > m.n_passages:
+                add(name, f"{total} rows, the manifest counts {m.n_passages}")
+        if part_bad:
+            what = f"{len(part_bad)} damaged vector row(s) (zero, not finite or checksum differs)"
+            add(name, f"{what}, first row {start + part_bad[0]}")
+        bad += [start + r for r in part_bad]
+        start += rows
     return bad
 
 
