@@ -179,7 +179,8 @@ def _covered(reader: Reader, info: QuestionInfo, text: str) -> tuple[float, floa
 
 
 def _person_names(reader: Reader) -> list[str]:
-    return [w for w in reader.analyzer.user_words if is_person_name(w)]
+    """The index's harvested words that look like person names, found once per snapshot."""
+    return reader.derived("person_names", lambda: [w for w in reader.analyzer.user_words if is_person_name(w)])
 
 
 def _kind_bonus(info: QuestionInfo, sentence: str, person_names: Sequence[str] = ()) -> float:

@@ -43,14 +43,14 @@ class Reader:
         """Passages holding each (normalised) token, asked of the store once per token."""
         with self._lock:
             missing = [t for t in dict.fromkeys(tokens) if t not in self._df]
-        if missing:
-            got = self.store.doc_freq(missing)
-            with self._lock:
+        got = self.store.doc_freq(missing) if missing else {}
+        with self._lock:
+            if got:
                 if len(self._df) + len(got) > _DF_CACHE:
                     self._df.clear()
                 self._df.update(got)
-        with self._lock:
-            return {t: self._df.get(t, 0) for t in tokens}
+            # what was just asked is answered from `got`: another thread may have cleared the cache
+            return {t: got[t] if t in got else self._df.get(t, 0) for t in tokens}
 
     def df(self, token: str) -> int:
         """Passages holding the token (normalised here)."""

@@ -19,7 +19,7 @@ import shutil
 import sqlite3
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO, cast
@@ -342,10 +342,11 @@ def _sync(
     new_vocab = dict(old_vocab)
     if stream is not None:  # one pass over the stored passages: counted, and embedded as they come
         with _discarding(stream):
-            new_counts = count_terms(
-                stream.embedded(progress, lambda p: analyzer.tokens(_lexical_text(p.title, p.text))), new_vocab
-            )
-            stream.check()
+            with contextlib.closing(
+                stream.embedded(progress, lambda p: analyzer.tokens(_lexical_text(p.title, p.text)))
+            ) as docs:
+                new_counts = count_terms(docs, new_vocab)
+            stream.check(new_counts.shape[0])
         timings["embed"] = stream.embed_s
     else:
         new_counts = count_terms((analyzer.tokens(_lexical_text(p.title, p.text)) for p in new_passages), new_vocab)
@@ -674,12 +675,15 @@ class _Stream:
         e.bulletin = replace(b, articles=())  # what is left of it: its name, checksum and issue
         return ""
 
-    def embedded(self, progress: Progress | None, tokens: Callable[[Passage], list[str]]) -> Iterator[list[str]]:
+    def embedded(
+        self, progress: Progress | None, tokens: Callable[[Passage], list[str]]
+    ) -> Generator[list[str], None, None]:
         """The stored passages' tokens in row order, read back a batch at a time; each batch is
         embedded before its tokens are given, its rows written (as `np.save` would) with their
         checksums, so the store is read once for both."""
         n, dim = self.writer.rows, self.embedder.dim
         self.sums = np.zeros(n, dtype=np.uint64)
+        self.done, self.embed_s = 0, 0.0
         header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.float32)), "fortran_order": False}
         with (self.tmp / EMBEDDINGS).open("wb") as out:
             np.lib.format.write_array_header_1_0(out, {**header, "shape": (n, dim)})
@@ -700,12 +704,13 @@ class _Stream:
                 for p in batch:
                     yield tokens(p)
 
-    def check(self) -> None:
-        """Every stored passage was read back and embedded."""
-        if self.done != self.writer.rows:
+    def check(self, counted: int) -> None:
+        """Every stored passage was read back, embedded and counted."""
+        if self.done != self.writer.rows or counted != self.writer.rows:
             raise IndexWriteError(
                 "新索引的段落读回数量不对，请重新构建"
-                f"（{self.tmp / STORE}: {self.done} passages read back of {self.writer.rows} written）"
+                f"（{self.tmp / STORE}: {self.done} passages embedded and {counted} counted of "
+                f"{self.writer.rows} written）"
             )
 
     def discard(self) -> None:

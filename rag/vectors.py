@@ -11,7 +11,8 @@ Policy (measured in `bench/results-1m-vectors.md`, `python -m bench --sizes 1000
 embed,dev,build,faiss --out bench/results-1m-vectors.json --markdown`):
 
 - up to `FLAT_MAX` rows: exact `IndexFlatIP`, filled again from the rows on every update (a
-  copy of the rows, no training);
+  copy of the rows, no training); one question over `SPLIT_MIN` rows or more is searched in two
+  halves at once, one per core;
 - above: IVF with ~sqrt(n) lists (a power of two) and 8-bit scalar quantization (SQ8, a quarter
   of the float32 vectors' memory), `NPROBE` lists searched, and the `RERANK` x k best candidates
   re-scored exactly from the stored float32 rows (read from `embeddings.npy` with `pread`, so the
@@ -342,8 +343,8 @@ class VectorIndex:
         (-1 and -inf where fewer than k rows exist). Above the flat threshold the candidates
         are re-scored exactly, so scores are exact inner products."""
         q = np.ascontiguousarray(np.atleast_2d(q), dtype=np.float32)
-        if len(q) == 1 and self.ntotal >= SPLIT_MIN and isinstance(self.index, faiss.IndexFlat):
-            return _split_search(self.index, q, k)
+        if len(q) == 1 and self.ntotal >= SPLIT_MIN and _splittable(self.index):
+            return _split_search(cast(faiss.IndexFlat, self.index), q, k)
         if not self.rerank or self.rows is None:
             with _threads_for(len(q)):
                 d, i = self.index.search(q, k)
@@ -392,10 +393,20 @@ def _threads_for(questions: int) -> Iterator[None]:
         faiss.omp_set_num_threads(before)
 
 
+def _splittable(index: faiss.Index) -> bool:
+    """A flat inner-product index, on a machine with a second core for the second half."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return cores >= 2 and isinstance(index, faiss.IndexFlat) and index.metric_type == faiss.METRIC_INNER_PRODUCT
+
+
 def _split_search(index: faiss.IndexFlat, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """An exact search of one question over the two halves of a flat index's rows at once, one
-    half per core (the rows are the index's own, viewed, not copied); best first, ties to the
-    lower row, padded as FAISS pads."""
+    half per core (the rows are the index's own, viewed, not copied): the rows and scores of
+    FAISS' own search, best first, but tied rows (reprinted passages) lowest row first where
+    FAISS lists them the other way round, and missing ones as row -1 with score -inf."""
     n, d = int(index.ntotal), int(index.d)
     xb = faiss.rev_swig_ptr(index.get_xb(), n * d).reshape(n, d)
     half = n // 2
@@ -405,7 +416,9 @@ def _split_search(index: faiss.IndexFlat, q: np.ndarray, k: int) -> tuple[np.nda
     def search_far() -> None:
         try:
             with _threads_for(1):
-                far.append(faiss.knn(q, xb[half:], k, metric=faiss.METRIC_INNER_PRODUCT))
+                # `index` named here too: the rows stay alive while this thread reads them, even
+                # if the asking thread is interrupted before it has joined
+                far.append(faiss.knn(q, xb[half:], k, metric=index.metric_type))
         except BaseException as err:  # raised again in the asking thread
             failed.append(err)
 
@@ -413,7 +426,7 @@ def _split_search(index: faiss.IndexFlat, q: np.ndarray, k: int) -> tuple[np.nda
     worker.start()
     try:
         with _threads_for(1):
-            d_near, i_near = faiss.knn(q, xb[:half], k, metric=faiss.METRIC_INNER_PRODUCT)
+            d_near, i_near = faiss.knn(q, xb[:half], k, metric=index.metric_type)
     finally:
         worker.join()
     if failed:

@@ -192,8 +192,9 @@ def test_one_question_over_a_large_flat_index_is_searched_in_halves_exactly(
     base: np.ndarray, queries: np.ndarray, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Above SPLIT_MIN rows one question is searched over the two halves of the rows at once: the
-    same rows and scores as FAISS' own search (ties to the lower row), padded as FAISS pads, and
-    an error in the second half's thread is raised in the asking one."""
+    rows and scores of an exact search (ties to the lower row), missing ones as -1 / -inf, and an
+    error in the second half's thread raised in the asking one; with one core, or below
+    SPLIT_MIN, FAISS' own search."""
     monkeypatch.setattr(V, "SPLIT_MIN", 1_000)
     x = base[:3001].copy()
     x[2500] = x[7]  # the same vector in both halves
@@ -220,8 +221,12 @@ def test_one_question_over_a_large_flat_index_is_searched_in_halves_exactly(
     monkeypatch.setattr(V.faiss, "knn", fail)
     with pytest.raises(MemoryError, match="far half"):
         vi.search(x[7], 2)
-    monkeypatch.setattr(V, "SPLIT_MIN", 10_000)  # below the threshold: FAISS' own search
     calls.clear()
     monkeypatch.setattr(V.faiss, "knn", lambda *a, **kw: calls.append(1) or knn(*a, **kw))
+    with monkeypatch.context() as one_core:
+        one_core.setattr(V.os, "sched_getaffinity", lambda pid: {0})
+        vi.search(queries[0], 10)
+    assert not calls
+    monkeypatch.setattr(V, "SPLIT_MIN", 10_000)  # below the threshold
     vi.search(queries[0], 10)
     assert not calls
