@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import sqlite3
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -120,6 +121,11 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
+# A file whose mtime or ctime is this close to the moment it is hashed may still be written within
+# the same timestamp tick (coarse kernel clocks tick every few ms, FAT keeps mtimes to 2 s).
+RACY_NS = 2_000_000_000
+
+
 class FileHashes:
     """sha256 of files, read again only when a file's stat changes (ino, size, mtime and ctime:
     ctime changes on any write and cannot be set back). With `path`, what was learnt is kept in
@@ -147,12 +153,17 @@ class FileHashes:
         return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
     def sha256(self, path: Path) -> str:
+        """The file's checksum, from the cache while its stat is unchanged. A file changed less
+        than `RACY_NS` before it is read is not cached ("racily clean", as git says): a second
+        write within the same timestamp tick, of the same size, would leave its stat as it was."""
+        started = time.time_ns()
         key = self._key(path)
         hit = self._known.get(str(path))
         if hit is not None and hit[0] == key:
             return hit[1]
         sha = sha256_of(path)
-        self._known[str(path)] = (key, sha)
+        if max(key[2], key[3]) < started - RACY_NS:
+            self._known[str(path)] = (key, sha)
         return sha
 
     def known(self, path: Path, sha: str) -> bool:

