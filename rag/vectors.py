@@ -356,12 +356,8 @@ class VectorIndex:
         ids = np.full((len(q), k), -1, dtype=np.int64)
         for j in range(len(q)):
             c = np.sort(cand[j][cand[j] >= 0])
-            if not len(c):
-                continue
-            s = _take(self.rows, c) @ q[j]
-            order = np.lexsort((c, -s))[:k]  # best first; ties: lower row first
-            scores[j, : len(order)] = s[order]
-            ids[j, : len(order)] = c[order]
+            if len(c):
+                scores[j], ids[j] = _best_first(_take(self.rows, c) @ q[j], c, k)
         return scores, ids
 
     def reconstruct_n(self, start: int, n: int) -> np.ndarray:
@@ -433,15 +429,21 @@ def _split_search(index: faiss.IndexFlat, q: np.ndarray, k: int) -> tuple[np.nda
         raise failed[0]
     d_far, i_far = far[0]
     scores = np.concatenate([d_near[0], d_far[0]])
-    rows = np.concatenate([i_near[0], np.where(i_far[0] >= 0, i_far[0] + half, -1)])
-    ok = rows >= 0
-    scores, rows = scores[ok], rows[ok]
+    rows = np.concatenate([i_near[0], i_far[0] + half])
+    ok = np.concatenate([i_near[0], i_far[0]]) >= 0
+    best_s, best_r = _best_first(scores[ok], rows[ok], k)
+    return best_s[None, :], best_r[None, :]
+
+
+def _best_first(scores: np.ndarray, rows: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The k best (score, row) pairs, best first and ties to the lower row, padded with score -inf
+    and row -1 (the rows callers drop, as they drop FAISS' own -1)."""
     order = np.lexsort((rows, -scores))[:k]
-    out_d = np.full((1, k), -np.inf, dtype=np.float32)
-    out_i = np.full((1, k), -1, dtype=np.int64)
-    out_d[0, : len(order)] = scores[order]
-    out_i[0, : len(order)] = rows[order]
-    return out_d, out_i
+    out_s = np.full(k, -np.inf, dtype=np.float32)
+    out_r = np.full(k, -1, dtype=np.int64)
+    out_s[: len(order)] = scores[order]
+    out_r[: len(order)] = rows[order]
+    return out_s, out_r
 
 
 # ---------------------------------------------------------------------------- building
